@@ -1,0 +1,53 @@
+"""teamcast's command line: one click group, commands registered from teamcast.engine.commands."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+import teamcast
+from teamcast.engine.errors import TeamcastError
+
+# Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
+COMMAND_MODULES: list[str] = []
+
+
+class TeamcastGroup(click.Group):
+    """A group that prints TeamcastError as one or two lines and exits with its code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TeamcastError as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            for line in exc.lines():
+                click.echo(line, err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=TeamcastGroup, invoke_without_command=True)
+@click.version_option(teamcast.__version__, prog_name="teamcast")
+@click.option("--verbose", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool):
+    """teamcast: probabilistic planning for the people who lead ML teams."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"teamcast.engine.commands.{name}")
+        for command in module.commands:
+            main.add_command(command)
+
+
+_register()
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Build of teamcast's Cython kernel and the mapping of its four folders onto one package."""
+
+import os
+import sys
+import tempfile
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+PACKAGE_DIR = {
+    "teamcast": ".",
+    "teamcast.engine": "engine",
+    "teamcast.ext": "ext",
+    "teamcast.plugins": "plugins",
+    "teamcast.tui": "tui",
+}
+
+
+class BuildPy(build_py):
+    """Keep setup.py itself out of the installed root package."""
+
+    def find_package_modules(self, package, package_dir):
+        modules = super().find_package_modules(package, package_dir)
+        if package == "teamcast":
+            modules = [m for m in modules if m[1] != "setup"]
+        return modules
+
+
+def openmp_flags():
+    """-fopenmp where the compiler accepts it; a sequential build everywhere else."""
+    if os.environ.get("TEAMCAST_NO_OPENMP") or sys.platform == "darwin" or os.name == "nt":
+        return [], []
+    from setuptools._distutils.ccompiler import new_compiler
+    from setuptools._distutils.sysconfig import customize_compiler
+
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp.c")
+        with open(src, "w") as f:
+            f.write("#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n")
+        try:
+            objects = compiler.compile([src], output_dir=tmp, extra_postargs=["-fopenmp"])
+            compiler.link_executable(objects, os.path.join(tmp, "omp"), extra_postargs=["-fopenmp"])
+        except Exception:
+            return [], []
+    return ["-fopenmp"], ["-fopenmp"]
+
+
+compile_args, link_args = openmp_flags()
+extensions = [
+    Extension(
+        "teamcast.ext._kernel",
+        ["ext/_kernel.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O3", *compile_args],
+        extra_link_args=link_args,
+    ),
+]
+
+setup(
+    package_dir=PACKAGE_DIR,
+    packages=list(PACKAGE_DIR),
+    package_data={
+        "teamcast.engine": ["data/*.toml"],
+        "teamcast.ext": ["*.pyx", "*.pyi"],
+        "teamcast.tui": ["*.tcss"],
+    },
+    cmdclass={"build_py": BuildPy},
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+            "nonecheck": False,
+        },
+    ),
+    zip_safe=False,
+)

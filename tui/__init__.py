@@ -1,0 +1,1 @@
+"""teamcast.tui: the Textual terminal app."""
