@@ -11,7 +11,7 @@ import teamcast
 from teamcast.engine.errors import TeamcastError
 
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "plugins", "org"]
 
 
 class TeamcastGroup(click.Group):

@@ -1,0 +1,134 @@
+"""`teamcast simulate` and `teamcast schedule`: the forecast and one schedule, for people and for pipelines."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import click
+
+FORMATS = ("table", "json", "csv", "parquet")
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.option("--trials", "-n", default=10_000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo trials.")
+@click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
+@click.option("--priority", default=None, help="Priority rule (default: value = likelihood x importance).")
+@click.option("--modifier", "modifiers", multiple=True, help="Sample modifier to apply (repeatable), e.g. stall.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Kernel threads.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--level", type=click.Choice(["projects", "tasks", "people"]), default="projects", show_default=True,
+              help="Which table csv/parquet output carries.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
+def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, out):
+    """Forecast a plan: when each project lands, and how likely it succeeds.
+
+    \b
+    Examples:
+      teamcast simulate plan.toml
+      teamcast simulate plan.toml --trials 50000 --seed 7 --format json --out forecast.json
+      teamcast simulate team.db --format csv --level tasks
+    """
+    from teamcast.engine.io import load_plan
+    from teamcast.engine.simulate import simulate as run
+
+    plan = load_plan(plan_file)
+    forecast = run(plan, trials=trials, seed=seed, priority=priority, modifiers=modifiers, threads=threads)
+    if fmt == "table":
+        data = render_forecast(forecast).encode()
+    elif fmt == "json":
+        data = (json.dumps(forecast.to_json(), indent=2) + "\n").encode()
+    else:
+        table = getattr(forecast, level)
+        buf = io.BytesIO()
+        if fmt == "csv":
+            table.write_csv(buf)
+        else:
+            if out is None and sys.stdout.isatty():
+                raise click.UsageError("parquet is binary: use --out FILE or redirect stdout")
+            table.write_parquet(buf)
+        data = buf.getvalue()
+    _emit(data, out)
+
+
+def _emit(data: bytes, out: str | None) -> None:
+    if out:
+        from teamcast.engine.io import write_atomic
+
+        write_atomic(out, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def _pct(x) -> str:
+    return "   -" if x is None or x != x else f"{100 * x:3.0f}%"
+
+
+def render_forecast(forecast, width: int = 80) -> str:
+    """The forecast as a table for an 80-column terminal."""
+    lines = [
+        f"{forecast.plan_name}: {forecast.trials:,} trials, seed {forecast.seed}, priority {forecast.priority}"
+        + (f", modifiers {', '.join(forecast.modifiers)}" if forecast.modifiers else ""),
+        "",
+        f"{'project':<22} {'P(ok)':>5} {'on time':>7}  {'P50':<10} {'P80':<10} {'P95':<10} {'value':>5}",
+    ]
+    for row in forecast.projects.to_dicts():
+        dates = [row[f"date_p{q}"].isoformat() if row[f"date_p{q}"] else "-" for q in (50, 80, 95)]
+        lines.append(
+            f"{(row['name'] or row['id'])[:22]:<22} {_pct(row['p_success']):>5} {_pct(row['p_on_time']):>7}  "
+            f"{dates[0]:<10} {dates[1]:<10} {dates[2]:<10} {row['expected_value']:5.1f}"
+        )
+    lines.append("")
+    lines.append("P(ok): project succeeds; on time: succeeds by its deadline; value: importance x P(ok).")
+    tasks = forecast.tasks.filter(forecast.tasks["criticality"] > 0).sort("criticality", descending=True).head(5)
+    if tasks.height:
+        lines += ["", "Most critical tasks (share of trials on the chain that set their project's finish):"]
+        for row in tasks.to_dicts():
+            lines.append(f"  {row['id'][:40]:<40} {_pct(row['criticality'])}  P80 day {row['p80']:.1f}")
+    people = forecast.people.sort("utilization", descending=True)
+    if people.height:
+        lines += ["", "Utilization:"]
+        cells = [f"{row['id'][:12]:<12} {_pct(row['utilization'])}" for row in people.to_dicts()]
+        for i in range(0, len(cells), 4):
+            lines.append("  " + "   ".join(cells[i : i + 4]))
+    return "\n".join(lines) + "\n"
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.option("--deterministic/--sampled", default=True, show_default=True,
+              help="Point estimates, everything succeeds (the only mode for now).")
+@click.option("--priority", default="value", show_default=True, help="Priority rule, e.g. value, lft, manual.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None)
+def schedule(plan_file, deterministic, priority, fmt, out):
+    """Print one schedule: each task's start, finish and who does it.
+
+    \b
+    Examples:
+      teamcast schedule plan.toml
+      teamcast schedule j301_1.sm --priority lft --format csv --out schedule.csv
+    """
+    from teamcast.engine.io import load_plan
+    from teamcast.engine.simulate import deterministic_schedule
+
+    if not deterministic:
+        raise click.UsageError("only --deterministic schedules are available; use `teamcast simulate` for distributions")
+    table = deterministic_schedule(load_plan(plan_file), priority=priority)
+    if fmt == "json":
+        data = json.dumps(table.with_columns(table["start_date"].cast(str), table["finish_date"].cast(str)).to_dicts(), indent=2) + "\n"
+    elif fmt == "csv":
+        data = table.with_columns(who=table["who"].list.join(" ")).write_csv()
+    else:
+        lines = [f"{'task':<28} {'start':>7} {'finish':>7}  {'finish date':<11} who"]
+        for row in table.to_dicts():
+            date = row["finish_date"].isoformat() if row["finish_date"] else "-"
+            lines.append(f"{row['task'][:28]:<28} {row['start']:7.1f} {row['finish']:7.1f}  {date:<11} {' '.join(row['who'])}"[:100])
+        data = "\n".join(lines) + "\n"
+    _emit(data.encode(), out)
+
+
+commands = [simulate, schedule]

@@ -1,0 +1,49 @@
+"""Load a plan from whatever the user points at: a plan file, a workspace, or a PSPLIB instance."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from teamcast.engine.errors import TeamcastError, UsageError
+from teamcast.engine.model import Plan
+
+PLAN_SUFFIXES = (".toml", ".db", ".sm")
+
+
+def load_plan(path: str | os.PathLike) -> Plan:
+    """The plan in `path` (.toml plan file, .db workspace or PSPLIB .sm), validated."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in PLAN_SUFFIXES:
+        raise UsageError(f"{path}: unsupported file type {suffix or '(none)'}; expected a .toml plan, a .db workspace or a PSPLIB .sm file")
+    if not path.exists():
+        raise TeamcastError(f"{path}: no such file", title="not found")
+    if suffix == ".db":
+        from teamcast.engine.workspace import Workspace
+
+        with Workspace.open(path) as ws:
+            return ws.load()
+    if suffix == ".sm":
+        from teamcast.engine.psplib import read_sm
+
+        return read_sm(path)
+    from teamcast.engine.planfile import read_plan
+
+    return read_plan(path)
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then a rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,633 @@
+"""The Monte Carlo driver: sample with the estimator plugins, schedule with the kernel, aggregate.
+
+Random streams belong to fixed blocks of BLOCK trials (block b draws from
+SeedSequence(seed, spawn_key=(b,))), never to a chunk or a thread, so a forecast depends on
+the plan, the seed and the trial count only. Memory is bounded by the chunk size: per-trial
+arrays live for one chunk; what outlives it are running sums, the project finish times
+(trials x projects) and the first KEEP trials of task timings (for task percentiles and
+sensitivity).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from teamcast.engine.compile import Compiled, compile_plan, latest_finish_times
+from teamcast.engine.errors import CancelledError, SimulationError
+from teamcast.engine.model import Plan, frame
+from teamcast.ext.kernel import (
+    FIXED_DOING,
+    FIXED_DONE,
+    STATE_NOT_RUN,
+    STATE_SUCCEEDED,
+    KernelInput,
+    run_chunk,
+)
+
+BLOCK = 1024  # trials per random stream
+KEEP = 10_000  # trials kept whole for task percentiles and sensitivity
+DEFAULT_CHUNK = 8 * BLOCK
+DEFAULT_PRIORITY = "value"
+PERCENTILES = (50, 80, 95)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Forecast:
+    """The result of a run: one frame per level plus what produced it."""
+
+    plan_name: str
+    trials: int
+    seed: int
+    priority: str
+    modifiers: tuple[str, ...]
+    projects: pl.DataFrame
+    tasks: pl.DataFrame
+    people: pl.DataFrame
+    project_finish: np.ndarray = field(repr=False)  # (trials, P) finish days, NaN where a project failed
+    start: object = None  # the plan's start date
+
+    def to_json(self) -> dict:
+        """The stable machine-readable form (DESIGN.md keys, extended)."""
+
+        def pct(row: dict, prefix: str = "") -> dict:
+            return {f"p{q}": _num(row[f"{prefix}p{q}"]) for q in PERCENTILES}
+
+        projects = []
+        for row in self.projects.to_dicts():
+            projects.append(
+                {
+                    "id": row["id"],
+                    "name": row["name"],
+                    "p_success": _num(row["p_success"]),
+                    "p_on_time": _num(row["p_on_time"]),
+                    "finish_days": {**pct(row), "mean": _num(row["mean"])},
+                    "finish_date": {f"p{q}": _iso(row[f"date_p{q}"]) for q in PERCENTILES},
+                    "deadline": _iso(row["deadline"]),
+                    "value": _num(row["value"]),
+                    "expected_value": _num(row["expected_value"]),
+                }
+            )
+        tasks = [
+            {
+                "id": row["id"],
+                "project": row["project"],
+                "p_run": _num(row["p_run"]),
+                "p_success": _num(row["p_success"]),
+                "finish_days": pct(row),
+                "criticality": _num(row["criticality"]),
+                "sensitivity": _num(row["sensitivity"]),
+            }
+            for row in self.tasks.to_dicts()
+        ]
+        people = [
+            {"id": row["id"], "utilization": _num(row["utilization"]), "busy_days": _num(row["busy_days"])}
+            for row in self.people.to_dicts()
+        ]
+        return {
+            "plan": self.plan_name,
+            "trials": self.trials,
+            "seed": self.seed,
+            "priority": self.priority,
+            "modifiers": list(self.modifiers),
+            "start": _iso(self.start),
+            "projects": projects,
+            "tasks": tasks,
+            "people": people,
+        }
+
+
+def _num(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else round(x, 6)
+
+
+def _iso(d) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+# --- sampling ------------------------------------------------------------------------------
+
+
+class Sampler:
+    """Draws one block of trials: efforts, successes and hire arrivals, through the plugins."""
+
+    def __init__(self, compiled: Compiled, registry, modifiers: Sequence[str]):
+        from teamcast.plugins.manager import checked_modify, checked_sample, checked_success  # noqa: F401
+
+        self.c = compiled
+        self.registry = registry
+        tasks = compiled.tasks
+        models = tasks["model"].to_list()
+        self.groups = []  # (model, row indices, frame of those rows)
+        for name in sorted(set(models)):
+            idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
+            self.groups.append((registry.duration_model(name), idx, tasks[idx]))
+        self.success_model = registry.success_model("bernoulli")
+        self.modifiers = [registry.sample_modifier(name) for name in modifiers]
+        self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
+        self.hires = _hire_frame(compiled)
+        self.hire_model = registry.duration_model("pert")
+        self.unit_hire = compiled.unit_hire
+        self.n_tasks = len(compiled.task_ids)
+
+    def block(self, seed: int, b: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from teamcast.plugins.manager import checked_modify, checked_sample, checked_success
+        from teamcast.plugins.records import SampleContext
+
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
+        effort = np.empty((n, self.n_tasks), dtype=np.float64)
+        for model, idx, sub in self.groups:
+            effort[:, idx] = checked_sample(model, sub, n, rng)
+        success = checked_success(self.success_model, self.c.tasks, n, rng)
+        arrival = np.zeros((n, len(self.c.unit_ids)), dtype=np.float64)
+        if self.hires.height:
+            tth = checked_sample(self.hire_model, self.hires, n, rng)
+            hired = self.unit_hire >= 0
+            arrival[:, hired] = tth[:, self.unit_hire[hired]]
+        if len(self.doing):
+            effort[:, self.doing] = self._remaining(effort[:, self.doing], rng)
+        if self.modifiers:
+            ctx = SampleContext(
+                plan=self.c.plan, tasks=self.c.tasks, doer=self.c.task_doer, first_trial=b * BLOCK, n=n
+            )
+            for mod in self.modifiers:
+                effort = checked_modify(mod, ctx, effort, rng)
+        return effort, success, arrival
+
+    def _remaining(self, drawn: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Remaining effort of work in progress, given the effort already spent.
+
+        With a model that has cdf and quantile: D ~ F conditioned on D > spent, remaining =
+        D - spent. Past the end of the estimate (F(spent) = 1), and for models without them,
+        teamcast's rule: the remaining effort is as uncertain as the task was at its start,
+        D - low, drawn from the same distribution.
+        """
+        out = np.empty_like(drawn)
+        u = rng.random(drawn.shape)
+        spent = self.c.elapsed[self.doing]
+        low = self.c.tasks["est_low"].to_numpy()[self.doing]
+        for j, t in enumerate(self.doing):
+            model, idx, sub = next(g for g in self.groups if t in g[1])
+            row = sub[int(np.searchsorted(idx, t)) : int(np.searchsorted(idx, t)) + 1]
+            fallback = np.maximum(drawn[:, j] - np.nan_to_num(low[j]), 0.0)
+            if model.cdf is None or model.quantile is None:
+                out[:, j] = np.where(drawn[:, j] > spent[j], drawn[:, j] - spent[j], fallback)
+                continue
+            f_spent = float(np.asarray(model.cdf(row, np.array([[spent[j]]])))[0, 0])
+            if f_spent >= 1.0 - 1e-12:
+                out[:, j] = fallback
+                continue
+            q = f_spent + (1.0 - f_spent) * u[:, j]
+            d = np.asarray(model.quantile(row, q[:, None]), dtype=np.float64)[:, 0]
+            out[:, j] = np.maximum(d - spent[j], 0.0)
+        return out
+
+
+def _hire_frame(compiled: Compiled) -> pl.DataFrame:
+    hires = compiled.plan.hires
+    rows = [
+        {
+            "id": h["id"],
+            "project": "",
+            "est_form": "range",
+            "est_low": h["tth_low"],
+            "est_likely": h["tth_likely"],
+            "est_high": h["tth_high"],
+            "model": "pert",
+            "p_success": 1.0,
+        }
+        for h in hires.to_dicts()
+    ]
+    return frame("tasks", rows)
+
+
+# --- priority --------------------------------------------------------------------------------
+
+
+def expected_durations(compiled: Compiled, registry) -> np.ndarray:
+    """Expected working days per task (mean effort / capacity of a named person), from the models only."""
+    expected = np.zeros(len(compiled.task_ids))
+    for name in sorted(set(compiled.tasks["model"].to_list())):
+        model = registry.duration_model(name)
+        mask = (compiled.tasks["model"] == name).to_numpy()
+        expected[mask] = np.asarray(model.mean(compiled.tasks.filter(mask)), dtype=np.float64)
+    inp = compiled.inp
+    named = inp.task_unit >= 0
+    expected[named] /= inp.unit_capacity[inp.task_unit[named]]
+    doing = inp.task_fixed == FIXED_DOING
+    expected[doing] = np.maximum(expected[doing] - compiled.elapsed[doing], 0.0)
+    expected[inp.task_fixed >= FIXED_DONE] = 0.0
+    return expected
+
+
+def prioritise(compiled: Compiled, registry, rule_name: str) -> KernelInput:
+    """Apply a priority rule once per run; it sees expected durations, never a trial's samples."""
+    from dataclasses import replace
+
+    from teamcast.plugins.manager import checked_order
+    from teamcast.plugins.records import PriorityContext
+
+    rule = registry.priority_rule(rule_name)
+    expected = expected_durations(compiled, registry)
+    lft = latest_finish_times(compiled.inp, expected)
+    p_success = compiled.tasks["p_success"].to_numpy()
+    value = compiled.project_value[compiled.inp.task_project]
+    ctx = PriorityContext(
+        tasks=compiled.tasks, expected=expected, lft=lft, p_success=p_success, value=value,
+        challenges=compiled.plan.challenges,
+    )
+    inp = replace(compiled.inp, prio_order=checked_order(rule, ctx))
+    approach_order = getattr(rule, "approach_order", None)
+    if approach_order is not None:
+        inp = _reorder_approaches(inp, approach_order(ctx), compiled)
+    return inp
+
+
+def _reorder_approaches(inp: KernelInput, orders: dict, compiled: Compiled) -> KernelInput:
+    """Apply a rule's new order of trying the approaches of sequential challenges."""
+    from dataclasses import replace
+
+    chal_tasks = inp.chal_tasks.copy()
+    pos = inp.task_approach_pos.copy()
+    index = {tid: i for i, tid in enumerate(compiled.task_ids)}
+    for c, cid in enumerate(compiled.challenge_ids):
+        if cid not in orders:
+            continue
+        members = [index[t] if isinstance(t, str) else int(t) for t in orders[cid]]
+        lo, hi = inp.chal_ptr[c], inp.chal_ptr[c + 1]
+        if sorted(members) != sorted(chal_tasks[lo:hi].tolist()):
+            raise SimulationError(f"priority rule reordered challenge {cid} with other tasks")
+        chal_tasks[lo:hi] = members
+        for k, t in enumerate(members):
+            pos[t] = k
+    return replace(inp, chal_tasks=chal_tasks, task_approach_pos=pos)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def simulate(
+    plan: Plan | Compiled,
+    *,
+    trials: int = 10_000,
+    seed: int = 0,
+    priority: str | None = None,
+    modifiers: Sequence[str] = (),
+    threads: int = 1,
+    chunk_trials: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: Callable[[], bool] | None = None,
+    registry=None,
+) -> Forecast:
+    """Run `trials` Monte Carlo trials of a validated plan and summarise them."""
+    from teamcast.plugins.manager import get_registry
+
+    if trials < 1:
+        raise SimulationError(f"trials must be at least 1, got {trials}")
+    if seed < 0:
+        raise SimulationError(f"seed must be a non-negative integer, got {seed}")
+    registry = registry or get_registry()
+    compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
+    priority = priority or DEFAULT_PRIORITY
+    inp = prioritise(compiled, registry, priority)
+    sampler = Sampler(compiled, registry, modifiers)
+    chunk_blocks = max(1, (chunk_trials or DEFAULT_CHUNK) // BLOCK)
+    agg = _Aggregates(compiled, trials)
+
+    n_blocks = -(-trials // BLOCK)
+    for first_block in range(0, n_blocks, chunk_blocks):
+        if cancel is not None and cancel():
+            raise CancelledError("the forecast was cancelled")
+        blocks = range(first_block, min(first_block + chunk_blocks, n_blocks))
+        parts = [sampler.block(seed, b, min(BLOCK, trials - b * BLOCK)) for b in blocks]
+        effort = np.concatenate([p[0] for p in parts])
+        success = np.concatenate([p[1] for p in parts])
+        arrival = np.concatenate([p[2] for p in parts])
+        out = run_chunk(inp, effort, success, arrival, threads=threads)
+        agg.add(first_block * BLOCK, out, arrival)
+        if progress is not None:
+            progress(min((blocks[-1] + 1) * BLOCK, trials), trials)
+    return agg.result(seed=seed, priority=priority, modifiers=tuple(modifiers))
+
+
+class _Aggregates:
+    """Streaming sums over chunks, in trial order (so independent of the chunk size)."""
+
+    def __init__(self, compiled: Compiled, trials: int):
+        self.c = compiled
+        self.trials = trials
+        n_tasks, n_projects, n_units = len(compiled.task_ids), len(compiled.project_ids), len(compiled.unit_ids)
+        self.keep = min(trials, KEEP)
+        self.ran = np.zeros(n_tasks, dtype=np.int64)
+        self.succeeded = np.zeros(n_tasks, dtype=np.int64)
+        self.critical = np.zeros(n_tasks, dtype=np.int64)
+        self.busy = np.zeros(n_units)
+        self.available = np.zeros(n_units)
+        self.proj_finish = np.full((trials, n_projects), np.nan)
+        self.proj_success = np.zeros((trials, n_projects), dtype=bool)
+        self.kept_finish = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
+        self.kept_duration = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
+        self.kept_success = np.zeros((self.keep, n_tasks), dtype=bool)
+
+    def add(self, first: int, out, arrival: np.ndarray) -> None:
+        n = out.state.shape[0]
+        self.ran += (out.state != STATE_NOT_RUN).sum(axis=0)
+        self.succeeded += (out.state == STATE_SUCCEEDED).sum(axis=0)
+        self.critical += out.critical.sum(axis=0, dtype=np.int64)
+        makespan = np.nanmax(np.where(np.isnan(out.finish), -np.inf, out.finish), axis=1, initial=0.0)
+        makespan = np.maximum(makespan, 0.0)
+        self.busy += out.busy.sum(axis=0)
+        self.available += np.maximum(makespan[:, None] - arrival, 0.0).sum(axis=0)
+        finish = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
+        self.proj_finish[first : first + n] = finish
+        self.proj_success[first : first + n] = out.proj_success.astype(bool)
+        if first < self.keep:
+            k = min(n, self.keep - first)
+            self.kept_finish[first : first + k] = out.finish[:k]
+            self.kept_duration[first : first + k] = out.finish[:k] - out.start[:k]
+            self.kept_success[first : first + k] = out.state[:k] == STATE_SUCCEEDED
+
+    def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...]) -> Forecast:
+        c = self.c
+        cal = c.calendar
+        trials = self.trials
+        plan = c.plan
+        project_rows = plan.projects.to_dicts()
+
+        # Projects.
+        rows = []
+        for p, pid in enumerate(c.project_ids):
+            ok = self.proj_success[:, p]
+            fin = self.proj_finish[ok, p]
+            q = np.percentile(fin, PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
+            deadline = c.project_deadline[p]
+            on_time = float(np.mean(ok & (self.proj_finish[:, p] <= deadline))) if not np.isnan(deadline) else np.nan
+            p_success = float(ok.mean())
+            rows.append(
+                {
+                    "id": pid,
+                    "name": project_rows[p]["name"] or pid,
+                    "p_success": p_success,
+                    "p_on_time": on_time,
+                    "p50": float(q[0]),
+                    "p80": float(q[1]),
+                    "p95": float(q[2]),
+                    "mean": float(fin.mean()) if fin.size else np.nan,
+                    "date_p50": _date(cal, q[0]),
+                    "date_p80": _date(cal, q[1]),
+                    "date_p95": _date(cal, q[2]),
+                    "deadline": project_rows[p]["deadline"],
+                    "value": float(c.project_value[p]),
+                    "expected_value": float(c.project_value[p] * p_success),
+                }
+            )
+        projects = pl.DataFrame(rows, schema=_PROJECT_RESULT_SCHEMA, orient="row") if rows else pl.DataFrame(
+            schema=_PROJECT_RESULT_SCHEMA
+        )
+
+        # Tasks (percentiles and sensitivity from the first KEEP trials).
+        finish = np.where(self.kept_success, self.kept_finish, np.nan).astype(np.float64)
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                task_q = np.nanpercentile(finish, PERCENTILES, axis=0) if finish.size else None
+        sensitivity = _sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
+        inp = c.inp
+        task_rows = []
+        for t, tid in enumerate(c.task_ids):
+            fixed = inp.task_fixed[t] >= FIXED_DONE
+            task_rows.append(
+                {
+                    "id": tid,
+                    "project": c.tasks["project"][t],
+                    "p_run": self.ran[t] / trials,
+                    "p_success": self.succeeded[t] / trials,
+                    "p50": float(task_q[0][t]) if task_q is not None else np.nan,
+                    "p80": float(task_q[1][t]) if task_q is not None else np.nan,
+                    "p95": float(task_q[2][t]) if task_q is not None else np.nan,
+                    "criticality": 0.0 if fixed else self.critical[t] / trials,
+                    "sensitivity": 0.0 if fixed else float(sensitivity[t]),
+                }
+            )
+        tasks = pl.DataFrame(task_rows, schema=_TASK_RESULT_SCHEMA, orient="row") if task_rows else pl.DataFrame(
+            schema=_TASK_RESULT_SCHEMA
+        )
+
+        # People (and hires): busy time over the time they were there, per trial, pooled.
+        unit_ids = c.unit_ids
+        person_ids = set(plan.people["id"].to_list()) | set(plan.hires["id"].to_list())
+        people_rows = []
+        for u, uid in enumerate(unit_ids):
+            if uid not in person_ids:
+                continue
+            available = self.available[u]
+            people_rows.append(
+                {
+                    "id": uid,
+                    "utilization": self.busy[u] / available if available > 0 else 0.0,
+                    "busy_days": self.busy[u] / trials,
+                }
+            )
+        people = pl.DataFrame(people_rows, schema=_PEOPLE_RESULT_SCHEMA, orient="row") if people_rows else pl.DataFrame(
+            schema=_PEOPLE_RESULT_SCHEMA
+        )
+        return Forecast(
+            plan_name=plan.name,
+            trials=trials,
+            seed=seed,
+            priority=priority,
+            modifiers=modifiers,
+            projects=projects,
+            tasks=tasks,
+            people=people,
+            project_finish=self.proj_finish,
+            start=plan.start,
+        )
+
+
+_PROJECT_RESULT_SCHEMA = pl.Schema(
+    {
+        "id": pl.String,
+        "name": pl.String,
+        "p_success": pl.Float64,
+        "p_on_time": pl.Float64,
+        "p50": pl.Float64,
+        "p80": pl.Float64,
+        "p95": pl.Float64,
+        "mean": pl.Float64,
+        "date_p50": pl.Date,
+        "date_p80": pl.Date,
+        "date_p95": pl.Date,
+        "deadline": pl.Date,
+        "value": pl.Float64,
+        "expected_value": pl.Float64,
+    }
+)
+_TASK_RESULT_SCHEMA = pl.Schema(
+    {
+        "id": pl.String,
+        "project": pl.String,
+        "p_run": pl.Float64,
+        "p_success": pl.Float64,
+        "p50": pl.Float64,
+        "p80": pl.Float64,
+        "p95": pl.Float64,
+        "criticality": pl.Float64,
+        "sensitivity": pl.Float64,
+    }
+)
+_PEOPLE_RESULT_SCHEMA = pl.Schema({"id": pl.String, "utilization": pl.Float64, "busy_days": pl.Float64})
+
+
+def _date(calendar, days: float):
+    if days is None or np.isnan(days):
+        return None
+    return calendar.finish_date(float(days))
+
+
+def _rank(a: np.ndarray) -> np.ndarray:
+    """Average ranks along axis 0 (ties share their mean rank), NaN kept as NaN."""
+    out = np.full(a.shape, np.nan)
+    for j in range(a.shape[1]):
+        col = a[:, j]
+        ok = ~np.isnan(col)
+        if ok.sum() < 2:
+            continue
+        vals = col[ok]
+        order = np.argsort(vals, kind="stable")
+        ranks = np.empty(len(vals))
+        sorted_vals = vals[order]
+        # Average ranks for ties.
+        _, first, counts = np.unique(sorted_vals, return_index=True, return_counts=True)
+        avg = first + (counts - 1) / 2.0
+        ranks[order] = np.repeat(avg, counts)
+        out[ok, j] = ranks
+    return out
+
+
+def _sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation of each task's duration with its project's finish."""
+    n_tasks = duration.shape[1]
+    result = np.zeros(n_tasks)
+    if duration.shape[0] < 3 or n_tasks == 0:
+        return result
+    finish = proj_finish[:, task_project]
+    both = ~np.isnan(duration) & ~np.isnan(finish)
+    for t in range(n_tasks):
+        ok = both[:, t]
+        if ok.sum() < 3:
+            continue
+        x = _rank(duration[ok, t][:, None].astype(np.float64))[:, 0]
+        y = _rank(finish[ok, t][:, None])[:, 0]
+        sx, sy = x.std(), y.std()
+        if sx > 0 and sy > 0:
+            result[t] = float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy))
+    return result
+
+
+# --- one schedule ------------------------------------------------------------------------------
+
+
+def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRIORITY, registry=None) -> pl.DataFrame:
+    """One schedule with every duration at its point value, every task succeeding, hires at their likely day.
+
+    Columns: task, project, start, finish (working days), start_date, finish_date, who (units held).
+    """
+    from teamcast.plugins.manager import get_registry
+
+    registry = registry or get_registry()
+    compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
+    inp = prioritise(compiled, registry, priority)
+    effort = np.zeros((1, len(compiled.task_ids)))
+    for name in sorted(set(compiled.tasks["model"].to_list())):
+        model = registry.duration_model(name)
+        mask = (compiled.tasks["model"] == name).to_numpy()
+        sub = compiled.tasks.filter(mask)
+        point = model.point(sub) if model.point is not None else sub["est_likely"].to_numpy()
+        effort[0, mask] = np.asarray(point, dtype=np.float64)
+    doing = inp.task_fixed == FIXED_DOING
+    effort[0, doing] = np.maximum(effort[0, doing] - compiled.elapsed[doing], 0.0)
+    success = np.ones_like(effort, dtype=np.uint8)
+    arrival = np.zeros((1, len(compiled.unit_ids)))
+    hired = compiled.unit_hire >= 0
+    arrival[0, hired] = compiled.plan.hires["tth_likely"].to_numpy()[compiled.unit_hire[hired]]
+    out = run_chunk(inp, effort, success, arrival, threads=1)
+    who = assign_units(inp, out.start[0], out.finish[0], out.state[0], arrival[0])
+    cal = compiled.calendar
+    rows = []
+    for t, tid in enumerate(compiled.task_ids):
+        if out.state[0, t] == STATE_NOT_RUN:
+            continue
+        start, finish = float(out.start[0, t]), float(out.finish[0, t])
+        rows.append(
+            {
+                "task": tid,
+                "project": compiled.tasks["project"][t],
+                "start": start,
+                "finish": finish,
+                "start_date": cal.day_to_date(start),
+                "finish_date": cal.finish_date(finish),
+                "who": [compiled.unit_ids[u] for u in who[t]],
+            }
+        )
+    schema = pl.Schema(
+        {
+            "task": pl.String,
+            "project": pl.String,
+            "start": pl.Float64,
+            "finish": pl.Float64,
+            "start_date": pl.Date,
+            "finish_date": pl.Date,
+            "who": pl.List(pl.String),
+        }
+    )
+    return pl.DataFrame(rows, schema=schema, orient="row").sort(["start", "task"], maintain_order=True)
+
+
+def assign_units(inp: KernelInput, start: np.ndarray, finish: np.ndarray, state: np.ndarray, arrival: np.ndarray) -> list[list[int]]:
+    """Which units each task of one trial held, replaying the kernel's unit rule (docs/simulation.md, step 4).
+
+    The kernel reports times only; the units follow from them because the rule is
+    deterministic: at each start time, completions free their units first, then tasks take
+    the lowest free units in the order the dispatch started them (work in progress first,
+    then priority order).
+    """
+    n_tasks = inp.n_tasks
+    rank = np.empty(n_tasks, dtype=np.int64)
+    rank[inp.prio_order] = np.arange(n_tasks)
+    started = [t for t in range(n_tasks) if not np.isnan(start[t]) and inp.task_fixed[t] < FIXED_DONE]
+    started.sort(key=lambda t: (start[t], 0 if inp.task_fixed[t] == FIXED_DOING else 1, rank[t]))
+    held_until = np.full(inp.n_units, -np.inf)
+    held_from = np.full(inp.n_units, -np.inf)
+    who: list[list[int]] = [[] for _ in range(n_tasks)]
+    for t in started:
+        s = start[t]
+        taken: list[int] = []
+        if inp.task_unit[t] >= 0:
+            taken.append(int(inp.task_unit[t]))
+        for d in range(inp.dem_ptr[t], inp.dem_ptr[t + 1]):
+            pool, count = inp.dem_pool[d], inp.dem_count[d]
+            members = inp.pool_units[inp.pool_ptr[pool] : inp.pool_ptr[pool + 1]]
+            free = [int(u) for u in members if _free(u, s, held_until, held_from, arrival) and int(u) not in taken]
+            taken.extend(free[:count])
+        for u in taken:
+            held_until[u] = finish[t]
+            held_from[u] = s
+        who[t] = taken
+    return who
+
+
+def _free(u, s, held_until, held_from, arrival) -> bool:
+    # A unit taken at this very instant is busy even if its task takes no time.
+    return arrival[u] <= s and (held_until[u] < s or (held_until[u] == s and held_from[u] < s))
