@@ -1,0 +1,71 @@
+"""`teamcast demo`: the bundled demo organisation, in the TUI or as a printed summary."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--headless", is_flag=True, help="Print a summary instead of opening the terminal app.")
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the demo in this workspace file: created with the demo if missing, reopened as it is otherwise.",
+)
+def demo(headless: bool, workspace: Path | None):
+    """The bundled demo organisation, Northwind Analytics: explore it before writing your own plan."""
+    if workspace is not None:
+        _prepare_workspace(workspace)
+    if not headless:
+        try:
+            from teamcast.tui import run_app
+        except ImportError as exc:
+            click.echo(f"note: the terminal app is not available ({exc}); printing the summary instead", err=True)
+        else:
+            _run_tui(run_app, workspace)
+            return
+    _print_summary(workspace)
+
+
+def _prepare_workspace(path: Path) -> None:
+    """Create `path` holding the demo unless it exists, so that a second run continues the first."""
+    if path.exists():
+        return
+    from teamcast.engine.demo import DEMO_SOURCE, demo_plan
+    from teamcast.engine.workspace import Workspace
+
+    plan = demo_plan()
+    with Workspace.create(path) as ws:
+        ws.import_plan(plan, source=DEMO_SOURCE)
+    click.echo(f"created {path} with the demo organisation", err=True)
+
+
+def _run_tui(run_app, workspace: Path | None) -> None:
+    """The app on `workspace`, or on a throw-away copy of the demo that is deleted afterwards."""
+    if workspace is not None:
+        run_app(workspace)
+        return
+    with tempfile.TemporaryDirectory(prefix="teamcast-demo-") as folder:
+        path = Path(folder) / "demo.db"
+        _prepare_workspace(path)
+        run_app(path)
+
+
+def _print_summary(workspace: Path | None) -> None:
+    from teamcast.engine.demo import demo_plan, summary_lines
+
+    if workspace is None:
+        plan = demo_plan()
+    else:
+        from teamcast.engine.workspace import Workspace
+
+        with Workspace.open(workspace) as ws:
+            plan = ws.load()
+    for line in summary_lines(plan):
+        click.echo(line)
+
+
+commands = [demo]
