@@ -1,0 +1,288 @@
+"""The lecture's practices as health checks on a plan, and the runner that applies every registered
+check (the built-ins of teamcast.plugins.health and any third-party ones).
+
+Each check names the lecture section its practice comes from; the rules that decide when a plan
+falls short of a practice are teamcast's own and are documented in docs/org-and-hiring.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import polars as pl
+
+from teamcast.engine.errors import PlanError
+from teamcast.engine.hiring import DEFAULT_MINIMUM, check_posting, review_candidate
+from teamcast.engine.model import ROLE_FAMILY, Plan, Role, RoleFamily
+from teamcast.engine.org import assess, design_review
+
+from teamcast.plugins.records import Finding, HealthCheck
+
+ORGANISATION = "Lecture 13, §2: ML organisations"
+MANAGING = "Lecture 13, §3: managing ML teams"
+HIRING = "Lecture 13, §4: hiring"
+
+BASELINE_WORDS = re.compile(r"baseline|end[- ]to[- ]end|\be2e\b|walking skeleton", re.IGNORECASE)
+MAX_BASELINE_DEPTH = 1  # teamcast's "early": waits on at most one layer of other work
+
+MODEL_METRIC = re.compile(
+    r"\b(f1|auc|roc|accuracy|precision|recall|map|bleu|rouge|perplexity|wer|iou|rmse|mae|mse|log ?loss|ndcg|mrr|top-?[15])\b",
+    re.IGNORECASE,
+)
+PRODUCT_WORDS = re.compile(
+    r"\b(conversions?|revenue|sales|churn|retention|users?|customers?|costs?|chargebacks?|fraud losses|"
+    r"tickets?|minutes|hours|time to|engagement|clicks?|orders?|savings?|profit|margin|downtime|complaints?|"
+    r"signups?|bookings?|support|manual)\b",
+    re.IGNORECASE,
+)
+ENGINEER_ROLES = frozenset({Role.ML_ENGINEER, Role.DATA_ENGINEER, Role.DEVOPS_ENGINEER})
+
+
+def _is_research(kind: str | None) -> bool:
+    return (kind or "").lower() == "research"
+
+
+def _finding(check: str, location: str, message: str) -> Finding:
+    return Finding(check=check, location=location, message=message)
+
+
+# --- §2: ML organisations -----------------------------------------------------------------------
+
+
+def org_design(plan: Plan) -> list[Finding]:
+    """Questionnaire answers that are invalid or contradict each other, and design choices that differ
+    from the lecture's table for the archetype the answers point to."""
+    try:
+        assessment = assess(plan)
+    except PlanError as exc:
+        return [Finding("org_design", p.location, p.message, severity="error") for p in exc.problems]
+    findings = [
+        _finding("org_design", "org.answers", f"contradictory answers ({' vs '.join(c.questions)}): {c.message}")
+        for c in assessment.contradictions
+    ]
+    if assessment.best is None:
+        return findings
+    try:
+        review = design_review(plan, assessment.best)
+    except PlanError as exc:
+        return findings + [Finding("org_design", p.location, p.message, severity="error") for p in exc.problems]
+    findings.extend(
+        _finding("org_design", f"org.{d.choice}", d.message) for d in review if d.status == "mismatch"
+    )
+    return findings
+
+
+# --- §3: managing ML teams -----------------------------------------------------------------------
+
+
+def early_baseline(plan: Plan) -> list[Finding]:
+    """A project without an early end-to-end baseline: no task whose id, title or kind says baseline /
+    end-to-end / e2e / walking skeleton, or only one that waits on more than one layer of work."""
+    depth = _depths(plan.tasks)
+    findings = []
+    for project in plan.projects["id"].to_list():
+        tasks = plan.tasks.filter(pl.col("project") == project)
+        if tasks.height == 0:
+            continue
+        baselines = [
+            t["id"] for t in tasks.iter_rows(named=True)
+            if any(BASELINE_WORDS.search(t[k] or "") for k in ("id", "title", "kind"))
+        ]
+        location = f"projects.{project}"
+        if not baselines:
+            findings.append(_finding(
+                "early_baseline", location,
+                "no end-to-end baseline task; build the whole pipeline early to show quick wins",
+            ))
+        elif min(depth[b] for b in baselines) > MAX_BASELINE_DEPTH:
+            first = min(baselines, key=depth.__getitem__)
+            findings.append(_finding(
+                "early_baseline", location,
+                f"the baseline task '{first}' waits on {depth[first]} layers of work; move it earlier",
+            ))
+    return findings
+
+
+def _depths(tasks: pl.DataFrame) -> dict[str, int]:
+    """Longest chain of `after` predecessors of each task (challenges count as one step)."""
+    after = {t: list(a or []) for t, a in zip(tasks["id"].to_list(), tasks["after"].to_list(), strict=True)}
+    memo: dict[str, int] = {}
+
+    def depth(node: str, seen: frozenset[str]) -> int:
+        if node in memo:
+            return memo[node]
+        if node in seen:  # a cycle is the validator's business; do not loop on it
+            return 0
+        preds = after.get(node, [])
+        memo[node] = max((depth(p, seen | {node}) + 1 for p in preds), default=0)
+        return memo[node]
+
+    return {t: depth(t, frozenset()) for t in after}
+
+
+def portfolio_of_approaches(plan: Plan) -> list[Finding]:
+    """A research goal resting on a single approach: a research task that is no approach of a
+    challenge, or a challenge with only one approach."""
+    approach_of = {a for approaches in plan.challenges["approaches"].to_list() for a in approaches or []}
+    findings = []
+    for t in plan.tasks.iter_rows(named=True):
+        if _is_research(t["kind"]) and t["id"] not in approach_of:
+            findings.append(_finding(
+                "portfolio_of_approaches", f"tasks.{t['id']}",
+                "research task with a single approach; add alternatives in a challenge so the plan "
+                "does not depend on one idea",
+            ))
+    for c in plan.challenges.iter_rows(named=True):
+        if len(c["approaches"] or []) < 2:
+            findings.append(_finding(
+                "portfolio_of_approaches", f"challenges.{c['id']}",
+                "challenge with one approach; two independent approaches at 50% give 75%",
+            ))
+    return findings
+
+
+def research_likelihood(plan: Plan) -> list[Finding]:
+    """Research tasks with no p_success (which the simulation would treat as certain)."""
+    return [
+        _finding(
+            "research_likelihood", f"tasks.{t['id']}",
+            "research task without p_success is simulated as certain to succeed; give it a likelihood",
+        )
+        for t in plan.tasks.iter_rows(named=True)
+        if _is_research(t["kind"]) and t["p_success"] is None
+    ]
+
+
+def researchers_with_engineers(plan: Plan) -> list[Finding]:
+    """A project whose researchers have no engineer working on the same project."""
+    role_of_person = dict(zip(plan.people["id"].to_list(), plan.people["role"].to_list(), strict=True))
+    findings = []
+    for project in plan.projects["id"].to_list():
+        roles = set()
+        for t in plan.tasks.filter(pl.col("project") == project).iter_rows(named=True):
+            roles |= _task_roles(t, role_of_person)
+        if Role.ML_RESEARCHER in roles and not roles & ENGINEER_ROLES:
+            findings.append(_finding(
+                "researchers_with_engineers", f"projects.{project}",
+                "researchers work on this project without an engineer; pair them so models reach production",
+            ))
+    return findings
+
+
+def _task_roles(task: dict, role_of_person: dict[str, str]) -> set[str]:
+    roles = {task["role"]} if task["role"] else set()
+    roles |= {need["pool"] for need in task["needs"] or []}
+    if task["assignee"] in role_of_person:
+        roles.add(role_of_person[task["assignee"]])
+    return roles
+
+
+def product_impact(plan: Plan) -> list[Finding]:
+    """A project whose impact is missing or stated only as a model metric (F1, AUC, accuracy, ...)."""
+    findings = []
+    for p in plan.projects.iter_rows(named=True):
+        impact = (p["impact"] or "").strip()
+        location = f"projects.{p['id']}.impact"
+        if not impact:
+            findings.append(_finding(
+                "product_impact", location, "no impact stated; say what the product gains, with its risk",
+            ))
+        elif MODEL_METRIC.search(impact) and not PRODUCT_WORDS.search(impact):
+            findings.append(_finding(
+                "product_impact", location,
+                f"impact '{impact}' is a model metric; state the product impact and its risk for leadership",
+            ))
+    return findings
+
+
+# --- §4: hiring ----------------------------------------------------------------------------------
+
+
+def specific_postings(plan: Plan) -> list[Finding]:
+    """Open positions whose must-haves make a unicorn posting or a wish list."""
+    findings = []
+    for h in plan.hires.iter_rows(named=True):
+        review = check_posting(h["must_have"], h["role"])
+        if review.is_unicorn or review.too_many:
+            findings.extend(
+                _finding("specific_postings", f"hires.{h['id']}.must_have", message) for message in review.messages()
+            )
+    return findings
+
+
+def minimum_bars(plan: Plan) -> list[Finding]:
+    """Candidates tested against no minimum bar, and bar scorecards that state no minimum."""
+    findings = []
+    for c in plan.candidates.iter_rows(named=True):
+        bars = c["bars"] or []
+        if not bars:
+            findings.append(_finding(
+                "minimum_bars", f"candidates.{c['id']}.bars",
+                "no minimum bar on the candidate's weaker aspects; name the aspects to test a floor on",
+            ))
+            continue
+        cards = plan.scorecards.filter((pl.col("candidate") == c["id"]) & pl.col("aspect").is_in(bars))
+        for row in cards.filter(pl.col("minimum").is_null()).iter_rows(named=True):
+            findings.append(_finding(
+                "minimum_bars", f"scorecards.{c['id']}.{row['assessment']}",
+                f"bar '{row['aspect']}' has no minimum; teamcast assumes {DEFAULT_MINIMUM:g} of 5",
+            ))
+    return findings
+
+
+def ml_and_swe_tested(plan: Plan) -> list[Finding]:
+    """Core-ML candidates not tested on both ML knowledge and software engineering."""
+    findings = []
+    for c in plan.candidates.iter_rows(named=True):
+        is_core = c["role"] in set(Role) and ROLE_FAMILY[Role(c["role"])] is RoleFamily.CORE_ML
+        if not is_core or plan.scorecards.filter(pl.col("candidate") == c["id"]).height == 0:
+            continue
+        for warning in review_candidate(plan, c["id"]).warnings:
+            if "should be tested on both" in warning:
+                findings.append(_finding("ml_and_swe_tested", f"candidates.{c['id']}", warning))
+    return findings
+
+
+BUILTIN_CHECKS: list[HealthCheck] = [
+    HealthCheck("org_design", ORGANISATION, org_design, "team structure consistent with the organisation's archetype"),
+    HealthCheck("early_baseline", MANAGING, early_baseline, "an end-to-end pipeline early, for quick wins"),
+    HealthCheck("portfolio_of_approaches", MANAGING, portfolio_of_approaches, "several approaches to a research goal"),
+    HealthCheck("research_likelihood", MANAGING, research_likelihood, "every research task carries a likelihood"),
+    HealthCheck("researchers_with_engineers", MANAGING, researchers_with_engineers, "researchers and engineers together"),
+    HealthCheck("product_impact", MANAGING, product_impact, "speak in product impact, not model metrics"),
+    HealthCheck("specific_postings", HIRING, specific_postings, "be specific: no unicorn job postings"),
+    HealthCheck("minimum_bars", HIRING, minimum_bars, "test a minimum bar on a candidate's weaker aspects"),
+    HealthCheck("ml_and_swe_tested", HIRING, ml_and_swe_tested, "test both ML knowledge and software engineering"),
+]
+
+
+def _registered_checks() -> Iterable[HealthCheck]:
+    try:
+        from teamcast.plugins.manager import get_registry
+    except ImportError:  # no plugin manager yet: the built-ins alone
+        return BUILTIN_CHECKS
+    return get_registry().checks.values()
+
+
+def run_checks(plan: Plan, registry=None) -> list[Finding]:
+    """Every registered check's findings, in registration order.
+
+    `registry` is anything with a `checks` mapping of name -> HealthCheck (default: the plugin
+    manager's). A check that raises does not stop the others: it becomes one finding of severity
+    "error" that names the check.
+    """
+    checks = registry.checks.values() if registry is not None else _registered_checks()
+    findings = []
+    for check in checks:
+        try:
+            findings.extend(check.run(plan))
+        except Exception as exc:  # a broken third-party check must not hide the others' findings
+            findings.append(Finding(check=check.name, location="", message=f"check failed: {exc!r}", severity="error"))
+    return findings
+
+
+def section_of(registry=None) -> dict[str, str]:
+    """Check name -> lecture section, for grouping findings."""
+    checks = registry.checks.values() if registry is not None else _registered_checks()
+    return {c.name: c.section for c in checks}

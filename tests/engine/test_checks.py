@@ -1,0 +1,247 @@
+"""The built-in health checks, the runner, the plugin module and the `check` command."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+
+from teamcast.engine import checks
+from teamcast.engine.model import Plan, frame
+
+PEOPLE = [{"id": "ana", "role": "ml_engineer"}, {"id": "rui", "role": "ml_researcher"}]
+
+
+def healthy() -> Plan:
+    """A plan that follows every practice the built-in checks look for."""
+    return Plan(
+        people=frame("people", PEOPLE),
+        projects=frame("projects", [{"id": "fraud", "name": "Fraud v2", "impact": "Cut chargebacks by ~15%"}]),
+        tasks=frame("tasks", [
+            {"id": "fraud-baseline", "project": "fraud", "title": "End-to-end baseline pipeline",
+             "kind": "engineering", "role": "ml_engineer"},
+            {"id": "fraud-gbm", "project": "fraud", "kind": "research", "p_success": 0.5, "role": "ml_researcher",
+             "after": ["fraud-baseline"]},
+            {"id": "fraud-gnn", "project": "fraud", "kind": "research", "p_success": 0.5, "assignee": "rui",
+             "after": ["fraud-baseline"]},
+        ]),
+        challenges=frame("challenges", [{"id": "fraud-beat", "project": "fraud", "strategy": "parallel",
+                                         "approaches": ["fraud-gbm", "fraud-gnn"]}]),
+        hires=frame("hires", [{"id": "req", "role": "ml_engineer", "must_have": ["PyTorch", "Docker"]}]),
+        candidates=frame("candidates", [{"id": "kim", "role": "ml_engineer", "strengths": ["modelling"],
+                                         "bars": ["coding"]}]),
+        scorecards=frame("scorecards", [
+            {"candidate": "kim", "assessment": "applied_ml", "aspect": "modelling", "score": 4.0},
+            {"candidate": "kim", "assessment": "pair_coding", "aspect": "coding", "score": 3.0, "minimum": 3.0},
+        ]),
+    )
+
+
+def run(check, plan) -> list[tuple[str, str]]:
+    return [(f.location, f.message) for f in check(plan)]
+
+
+def test_a_healthy_plan_has_no_findings():
+    assert checks.run_checks(healthy(), SimpleNamespace(checks={c.name: c for c in checks.BUILTIN_CHECKS})) == []
+
+
+def test_project_without_a_baseline():
+    plan = healthy().replace(tasks=healthy().tasks.filter(~healthy().tasks["id"].str.contains("baseline")))
+    assert run(checks.early_baseline, plan) == [
+        ("projects.fraud", "no end-to-end baseline task; build the whole pipeline early to show quick wins"),
+    ]
+
+
+def test_a_baseline_that_comes_late():
+    tasks = frame("tasks", [
+        {"id": "a", "project": "fraud"}, {"id": "b", "project": "fraud", "after": ["a"]},
+        {"id": "e2e", "project": "fraud", "title": "e2e demo", "after": ["b"]},
+    ])
+    assert run(checks.early_baseline, healthy().replace(tasks=tasks)) == [
+        ("projects.fraud", "the baseline task 'e2e' waits on 2 layers of work; move it earlier"),
+    ]
+
+
+def test_research_on_a_single_approach():
+    plan = healthy().replace(challenges=frame("challenges", [
+        {"id": "fraud-beat", "project": "fraud", "approaches": ["fraud-gbm"]}]))
+    assert run(checks.portfolio_of_approaches, plan) == [
+        ("tasks.fraud-gnn", "research task with a single approach; add alternatives in a challenge so the plan "
+                            "does not depend on one idea"),
+        ("challenges.fraud-beat", "challenge with one approach; two independent approaches at 50% give 75%"),
+    ]
+
+
+def test_research_without_a_likelihood():
+    tasks = healthy().tasks.with_columns(p_success=None)
+    locations = [loc for loc, _ in run(checks.research_likelihood, healthy().replace(tasks=tasks))]
+    assert locations == ["tasks.fraud-gbm", "tasks.fraud-gnn"]
+
+
+def test_researchers_without_an_engineer():
+    tasks = healthy().tasks.filter(healthy().tasks["kind"] == "research")
+    assert run(checks.researchers_with_engineers, healthy().replace(tasks=tasks)) == [
+        ("projects.fraud", "researchers work on this project without an engineer; pair them so models reach "
+                           "production"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("impact", "flagged"),
+    [("F1 up 0.2", True), ("AUC 0.91 on the holdout", True), ("", True), (None, True),
+     ("Lift conversions ~10%, still validating on more demographics", False),
+     ("Recall +5 points, which cuts chargebacks by ~3%", False)],
+)
+def test_impact_stated_as_a_model_metric(impact, flagged):
+    plan = healthy().replace(projects=frame("projects", [{"id": "fraud", "impact": impact}]))
+    assert bool(checks.product_impact(plan)) is flagged
+
+
+def test_model_metric_message():
+    plan = healthy().replace(projects=frame("projects", [{"id": "fraud", "impact": "F1 up 0.2"}]))
+    assert run(checks.product_impact, plan) == [
+        ("projects.fraud.impact", "impact 'F1 up 0.2' is a model metric; state the product impact and its risk "
+                                  "for leadership"),
+    ]
+
+
+def test_unicorn_posting():
+    hires = frame("hires", [{"id": "req", "role": "ml_engineer", "must_have": [
+        "invents models", "builds data pipelines", "deploys and monitors"]}])
+    unicorn, describes = checks.specific_postings(healthy().replace(hires=hires))
+    assert unicorn.location == describes.location == "hires.req.must_have"
+    assert unicorn.message.startswith("Unicorn posting: the must-haves span the core skills of 3 roles")
+    assert describes.message == (
+        "Posted as ML engineer, but it mostly describes: ML researcher, data engineer, DevOps engineer."
+    )
+
+
+def test_scorecards_without_a_minimum_bar():
+    plan = healthy().replace(
+        candidates=frame("candidates", [
+            {"id": "kim", "role": "ml_engineer", "strengths": ["modelling"], "bars": ["coding"]},
+            {"id": "lee", "role": "data_engineer", "strengths": ["spark"]},
+        ]),
+        scorecards=healthy().scorecards.with_columns(minimum=None),
+    )
+    assert run(checks.minimum_bars, plan) == [
+        ("scorecards.kim.pair_coding", "bar 'coding' has no minimum; teamcast assumes 3 of 5"),
+        ("candidates.lee.bars", "no minimum bar on the candidate's weaker aspects; name the aspects to test a "
+                                "floor on"),
+    ]
+
+
+def test_core_ml_candidate_tested_on_ml_only():
+    cards = healthy().scorecards.filter(healthy().scorecards["assessment"] == "applied_ml")
+    (finding,) = checks.ml_and_swe_tested(healthy().replace(scorecards=cards))
+    assert finding.location == "candidates.kim"
+    assert "not tested: software engineering" in finding.message
+
+
+def test_org_design_points_out_contradictions_mismatches_and_bad_answers():
+    plan = healthy().replace(
+        org_answers=frame("org_answers", [{"question": "who_does_ml", "answer": "no_one"},
+                                          {"question": "ml_reports_to", "answer": "senior_leadership"}]),
+        org=frame("org", [{"swe_vs_research": "swe"}]),
+    )
+    findings = run(checks.org_design, plan)
+    assert findings[0] == ("org.answers", "contradictory answers (who_does_ml vs ml_reports_to): no one does ML, "
+                                          "yet an ML group has a reporting line")
+    bad = plan.replace(org_answers=frame("org_answers", [{"question": "data_control", "answer": "maybe"}]))
+    (error,) = checks.org_design(bad)
+    assert error.severity == "error" and error.location == "org.answers.data_control"
+
+
+def test_a_broken_check_becomes_an_error_finding_and_the_others_still_run():
+    def broken(plan):
+        raise RuntimeError("boom")
+
+    registry = SimpleNamespace(checks={
+        "broken": checks.HealthCheck("broken", "elsewhere", broken),
+        "product_impact": checks.HealthCheck("product_impact", checks.MANAGING, checks.product_impact),
+    })
+    plan = healthy().replace(projects=frame("projects", [{"id": "fraud", "impact": "F1 up 0.2"}]))
+    first, second = checks.run_checks(plan, registry)
+    assert (first.check, first.severity, first.message) == ("broken", "error", "check failed: RuntimeError('boom')")
+    assert second.check == "product_impact"
+
+
+def test_every_builtin_check_names_a_lecture_section_and_the_plugin_registers_them_all():
+    from teamcast.plugins import health
+
+    registered = []
+    health.register_checks(registered.append)
+    assert registered == checks.BUILTIN_CHECKS
+    assert all(c.section.startswith("Lecture 13, §") and c.description for c in registered)
+    assert len({c.name for c in registered}) == len(registered)
+
+
+def test_check_command_groups_by_section_and_exits_0(monkeypatch):
+    from teamcast.engine.commands import org as commands
+
+    plan = healthy().replace(projects=frame("projects", [{"id": "fraud", "impact": "F1 up 0.2"}]))
+    monkeypatch.setattr(commands, "load_plan", lambda path: plan)
+    monkeypatch.setattr(checks, "_registered_checks", lambda: checks.BUILTIN_CHECKS)
+    result = CliRunner().invoke(commands.check, ["p.toml"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Lecture 13, §3: managing ML teams",
+        "  warning: projects.fraud.impact: impact 'F1 up 0.2' is a model metric; state the product impact and its "
+        "risk for leadership [product_impact]",
+    ]
+    assert CliRunner().invoke(commands.check, ["p.toml", "--strict"]).exit_code == 1
+    data = json.loads(CliRunner().invoke(commands.check, ["p.toml", "--format", "json"]).output)
+    assert data["findings"][0]["section"] == "Lecture 13, §3: managing ML teams"
+    assert data["findings"][0]["check"] == "product_impact"
+
+
+def test_check_command_says_when_no_check_is_registered(monkeypatch):
+    from teamcast.engine.commands import org as commands
+    from teamcast.engine.errors import TeamcastError
+
+    monkeypatch.setattr(commands, "load_plan", lambda path: healthy())
+    monkeypatch.setattr(checks, "_registered_checks", lambda: [])
+    result = CliRunner().invoke(commands.check, ["p.toml"])
+    assert isinstance(result.exception, TeamcastError)
+    assert "no health checks are registered" in result.exception.message
+
+
+PLAN_TOML = """
+[plan]
+name = "Tiny"
+start = 2027-01-04
+
+[[people]]
+id = "rui"
+role = "ml_researcher"
+
+[[projects]]
+id = "rank"
+name = "Ranking"
+impact = "NDCG up 3 points"
+
+[[projects.tasks]]
+id = "rank-idea"
+title = "Try a new loss"
+kind = "research"
+estimate = [5, 10, 30]
+role = "ml_researcher"
+"""
+
+
+def test_check_command_on_a_plan_file(tmp_path, monkeypatch):
+    from teamcast.engine.commands import org as commands
+
+    monkeypatch.setattr(checks, "_registered_checks", lambda: checks.BUILTIN_CHECKS)
+    path = tmp_path / "plan.toml"
+    path.write_text(PLAN_TOML)
+    result = CliRunner().invoke(commands.check, [str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    found = {(f["check"], f["location"]) for f in json.loads(result.output)["findings"]}
+    assert found == {
+        ("early_baseline", "projects.rank"),
+        ("portfolio_of_approaches", "tasks.rank-idea"),
+        ("research_likelihood", "tasks.rank-idea"),
+        ("researchers_with_engineers", "projects.rank"),
+        ("product_impact", "projects.rank.impact"),
+    }
