@@ -52,6 +52,7 @@ class Forecast:
     people: pl.DataFrame
     project_finish: np.ndarray = field(repr=False)  # (trials, P) finish days, NaN where a project failed
     start: object = None  # the plan's start date
+    reevaluated: pl.DataFrame | None = None  # work in progress: id, p_stated, p_updated, spent_days
 
     def to_json(self) -> dict:
         """The stable machine-readable form (DESIGN.md keys, extended)."""
@@ -90,6 +91,13 @@ class Forecast:
             {"id": row["id"], "utilization": _num(row["utilization"]), "busy_days": _num(row["busy_days"])}
             for row in self.people.to_dicts()
         ]
+        updated = {}
+        if self.reevaluated is not None:
+            updated = {r["id"]: r for r in self.reevaluated.to_dicts()}
+        for task in tasks:
+            if task["id"] in updated:
+                task["p_success_stated"] = _num(updated[task["id"]]["p_stated"])
+                task["p_success_updated"] = _num(updated[task["id"]]["p_updated"])
         return {
             "plan": self.plan_name,
             "trials": self.trials,
@@ -132,7 +140,7 @@ class Sampler:
             idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
             self.groups.append((registry.duration_model(name), idx, tasks[idx]))
         self.success_model = registry.success_model("bernoulli")
-        self.modifiers = [registry.sample_modifier(name) for name in modifiers]
+        self.modifiers = [(registry.sample_modifier(name), options) for name, options in map(parse_modifier, modifiers)]
         self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
         self.hires = _hire_frame(compiled)
         self.hire_model = registry.duration_model("pert")
@@ -155,12 +163,11 @@ class Sampler:
             arrival[:, hired] = tth[:, self.unit_hire[hired]]
         if len(self.doing):
             effort[:, self.doing] = self._remaining(effort[:, self.doing], rng)
-        if self.modifiers:
+        for mod, options in self.modifiers:
             ctx = SampleContext(
-                plan=self.c.plan, tasks=self.c.tasks, doer=self.c.task_doer, first_trial=b * BLOCK, n=n
+                plan=self.c.plan, tasks=self.c.tasks, doer=self.c.task_doer, first_trial=b * BLOCK, n=n, options=options
             )
-            for mod in self.modifiers:
-                effort = checked_modify(mod, ctx, effort, rng)
+            effort = checked_modify(mod, ctx, effort, rng)
         return effort, success, arrival
 
     def _remaining(self, drawn: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -190,6 +197,61 @@ class Sampler:
             d = np.asarray(model.quantile(row, q[:, None]), dtype=np.float64)[:, 0]
             out[:, j] = np.maximum(d - spent[j], 0.0)
         return out
+
+
+def parse_modifier(spec: str) -> tuple[str, dict[str, str]]:
+    """`name` or `name:key=value,key=value` -> (name, options)."""
+    name, _, rest = spec.partition(":")
+    options: dict[str, str] = {}
+    for item in filter(None, rest.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SimulationError(f"modifier {spec!r}: options are key=value pairs separated by commas")
+        options[key.strip()] = value.strip()
+    return name.strip(), options
+
+
+# --- re-evaluating work in progress -------------------------------------------------------
+
+def reevaluate(compiled: Compiled, registry) -> pl.DataFrame:
+    """P(success) of each task in progress, updated by Bayes' rule for not having finished yet.
+
+    A task that will succeed takes effort D ~ F (its estimate). Work that is going to fail
+    gives no sign of it until it is given up, so still running is certain under failure
+    (teamcast's assumption). Having spent `e` without finishing therefore has likelihood
+    1 - F(e) under success and 1 under failure:
+    p' = p (1 - F(e)) / (p (1 - F(e)) + 1 - p). Work well inside its estimate barely moves;
+    work past its high estimate drops to 0 (if it is still expected to succeed, the estimate
+    is what needs updating).
+    """
+    rows = []
+    tasks = compiled.tasks
+    for t in np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING):
+        row = tasks[int(t) : int(t) + 1]
+        p = float(row["p_success"][0])
+        spent = float(compiled.elapsed[t])
+        model = registry.duration_model(row["model"][0])
+        updated = p
+        if model.cdf is not None and p < 1.0:
+            still_running = 1.0 - float(np.asarray(model.cdf(row, np.array([[spent]])), dtype=np.float64)[0, 0])
+            updated = p * still_running / (p * still_running + 1.0 - p)
+        rows.append({"id": row["id"][0], "p_stated": p, "p_updated": updated, "spent_days": spent})
+    schema = pl.Schema({"id": pl.String, "p_stated": pl.Float64, "p_updated": pl.Float64, "spent_days": pl.Float64})
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _apply_reevaluation(compiled: Compiled, updates: pl.DataFrame) -> Compiled:
+    from dataclasses import replace
+
+    if not updates.height:
+        return compiled
+    new_p = dict(updates.select("id", "p_updated").iter_rows())
+    tasks = compiled.tasks.with_columns(
+        p_success=pl.struct("id", "p_success").map_elements(
+            lambda r: new_p.get(r["id"], r["p_success"]), return_dtype=pl.Float64
+        )
+    )
+    return replace(compiled, tasks=tasks)
 
 
 def _hire_frame(compiled: Compiled) -> pl.DataFrame:
@@ -298,6 +360,8 @@ def simulate(
     registry = registry or get_registry()
     compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
     priority = priority or DEFAULT_PRIORITY
+    updates = reevaluate(compiled, registry)
+    compiled = _apply_reevaluation(compiled, updates)
     inp = prioritise(compiled, registry, priority)
     sampler = Sampler(compiled, registry, modifiers)
     chunk_blocks = max(1, (chunk_trials or DEFAULT_CHUNK) // BLOCK)
@@ -316,7 +380,9 @@ def simulate(
         agg.add(first_block * BLOCK, out, arrival)
         if progress is not None:
             progress(min((blocks[-1] + 1) * BLOCK, trials), trials)
-    return agg.result(seed=seed, priority=priority, modifiers=tuple(modifiers))
+    forecast = agg.result(seed=seed, priority=priority, modifiers=tuple(modifiers))
+    forecast.reevaluated = updates
+    return forecast
 
 
 class _Aggregates:

@@ -88,6 +88,13 @@ def render_forecast(forecast, width: int = 80) -> str:
         lines += ["", "Most critical tasks (share of trials on the chain that set their project's finish):"]
         for row in tasks.to_dicts():
             lines.append(f"  {row['id'][:40]:<40} {_pct(row['criticality'])}  P80 day {row['p80']:.1f}")
+    if forecast.reevaluated is not None and forecast.reevaluated.height:
+        lines += ["", "Work in progress, re-evaluated (P(success) given the effort spent so far):"]
+        for row in forecast.reevaluated.to_dicts():
+            lines.append(
+                f"  {row['id'][:40]:<40} {row['spent_days']:5.1f}d spent  "
+                f"{_pct(row['p_stated'])} -> {_pct(row['p_updated'])}"
+            )
     people = forecast.people.sort("utilization", descending=True)
     if people.height:
         lines += ["", "Utilization:"]
