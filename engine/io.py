@@ -37,8 +37,15 @@ def load_plan(path: str | os.PathLike) -> Plan:
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write a whole file or nothing: a temporary file beside it, then a rename."""
     path = Path(path)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -1,0 +1,68 @@
+"""`teamcast validate FILE`: every problem of a plan with its location, warnings too; exit 1 on any error.
+
+Problems go to stderr one per line (`error: plan.toml: projects[fraud].tasks[x].estimate: ...`),
+so stdout carries only the one-line summary of a plan without errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from teamcast.engine.errors import PlanError, Problem
+from teamcast.engine.model import Plan
+
+
+def _inspect_plan_file(path: Path) -> tuple[Plan | None, list[Problem]]:
+    from teamcast.engine.planfile import check_plan_text, read_plan_text_file
+
+    return check_plan_text(read_plan_text_file(path))
+
+
+def _inspect_loaded(path: Path) -> tuple[Plan | None, list[Problem]]:
+    """A workspace (.db) or any other format teamcast.engine.io reads: load it, then validate the frames."""
+    from teamcast.engine.io import load_plan
+    from teamcast.engine.validate import validate_plan
+
+    try:
+        plan = load_plan(path)
+    except PlanError as exc:
+        return None, exc.problems
+    return plan, validate_plan(plan)
+
+
+def inspect(path: Path) -> tuple[Plan | None, list[Problem]]:
+    """The plan in `path` (None if it could not be read) and all its problems, errors and warnings."""
+    if path.suffix.lower() == ".toml":
+        return _inspect_plan_file(path)
+    return _inspect_loaded(path)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(path: Path, plan: Plan, warnings: int) -> str:
+    """`plan.toml: ok — 4 projects, 62 tasks, 12 people (1 warning)`."""
+    people = f"{plan.people.height} {'person' if plan.people.height == 1 else 'people'}"
+    line = f"{path}: ok — {_count(plan.projects.height, 'project')}, {_count(plan.tasks.height, 'task')}, {people}"
+    return f"{line} ({_count(warnings, 'warning')})" if warnings else line
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(file: Path) -> None:
+    """Check FILE (a .toml plan or a .db workspace) and list every problem with its location."""
+    plan, problems = inspect(file)
+    for line in PlanError(problems, source=str(file)).lines():
+        click.echo(line, err=True)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if plan is None or errors:
+        click.echo(f"{file}: {_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
+        click.get_current_context().exit(1)
+    click.echo(summary(file, plan, warnings))
+
+
+commands = [validate]
