@@ -1,0 +1,111 @@
+"""`teamcast init`, `import` and `export`: create a workspace, fill it from a file, write it back as a plan file.
+
+Importers are chosen by the file's suffix from IMPORTERS (plan .toml, PSPLIB .sm); a module that
+reads another format (tracker CSV) adds itself with `register_importer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from teamcast.engine.errors import UsageError
+from teamcast.engine.model import Plan
+
+# Suffix (lower case, with the dot) -> a function reading that file into a Plan; raises PlanError.
+Importer = Callable[[Path], Plan]
+IMPORTERS: dict[str, Importer] = {}
+
+
+def register_importer(suffix: str, importer: Importer) -> None:
+    """Let `teamcast import` read files ending in `suffix` (e.g. ".sm") with `importer`."""
+    IMPORTERS[suffix.lower()] = importer
+
+
+def _read_plan_file(path: Path) -> Plan:
+    from teamcast.engine.planfile import read_plan
+
+    return read_plan(path)
+
+
+def _read_psplib(path: Path) -> Plan:
+    from teamcast.engine.psplib import read_sm
+
+    return read_sm(path)
+
+
+register_importer(".toml", _read_plan_file)
+register_importer(".sm", _read_psplib)
+
+
+def read_importable(path: Path) -> Plan:
+    """The plan in `path`, read by the importer its suffix names; UsageError for an unknown suffix."""
+    importer = IMPORTERS.get(path.suffix.lower())
+    if importer is None:
+        known = ", ".join(sorted(IMPORTERS))
+        raise UsageError(f"unsupported file type {path.suffix or '(no suffix)'!r} for {path}; teamcast imports {known}")
+    return importer(path)
+
+
+def _summary(plan: Plan) -> str:
+    tables = ("teams", "people", "hires", "pools", "projects", "tasks", "challenges", "history")
+    return ", ".join(f"{table} {getattr(plan, table).height}" for table in tables)
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def init(path: Path) -> None:
+    """Create an empty workspace at PATH (a new .db file)."""
+    from teamcast.engine.workspace import Workspace
+
+    Workspace.create(path).close()
+    click.echo(f"created workspace {path}", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--into", "workspace", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The workspace (.db)."
+)
+def import_(file: Path, workspace: Path) -> None:
+    """Replace the plan in workspace WS with FILE (plan .toml or PSPLIB .sm); creates WS if needed.
+
+    FILE is checked completely before the workspace is touched: an invalid plan leaves it as it was.
+    """
+    from teamcast.engine.workspace import Workspace, check_plan
+
+    plan = read_importable(file)
+    for warning in check_plan(plan, source=str(file)):
+        click.echo(f"warning: {file}: {warning}", err=True)
+    if workspace.exists():
+        store = Workspace.open(workspace)
+    else:
+        store = Workspace.create(workspace)
+        click.echo(f"created workspace {workspace}", err=True)
+    with store:
+        store.import_plan(plan, source=str(file))
+        version = store.plan_version()
+    name = plan.name or file.name
+    click.echo(f"imported {name!r} into {workspace} ({_summary(plan)}; plan version {version})", err=True)
+
+
+@click.command()
+@click.argument("workspace", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "target", required=True, help="The plan file to write (.toml), or - for stdout.")
+def export(workspace: Path, target: str) -> None:
+    """Write the plan in workspace WS as a plan file (TOML); the file reads back to the same plan."""
+    from teamcast.engine.planfile import plan_to_toml, write_plan
+    from teamcast.engine.workspace import Workspace
+
+    with Workspace.open(workspace) as store:
+        plan = store.load()
+    if target == "-":
+        click.echo(plan_to_toml(plan), nl=False)
+        return
+    write_plan(plan, Path(target))
+    click.echo(f"exported {plan.name or workspace.name!r} to {target}", err=True)
+
+
+commands = [init, import_, export]
