@@ -19,7 +19,7 @@ demo: install
 	$(BIN)/teamcast demo
 
 test: ext
-	$(BIN)/python -m pytest -q
+	$(BIN)/pytest -q
 
 bench: ext
 	$(BIN)/python bench/run.py

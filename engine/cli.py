@@ -11,7 +11,7 @@ import teamcast
 from teamcast.engine.errors import TeamcastError
 
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
-COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "plugins", "org"]
+COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "sweep", "plugins", "org"]
 
 
 class TeamcastGroup(click.Group):
@@ -48,6 +48,11 @@ def _register() -> None:
 
 
 _register()
+# Third-party plugins may add commands (hook register_commands); a broken one is reported by
+# `teamcast plugins`, never a crash at start-up.
+from teamcast.plugins.manager import register_commands  # noqa: E402
+
+register_commands(main)
 
 if __name__ == "__main__":
     sys.exit(main())

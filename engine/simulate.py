@@ -31,7 +31,8 @@ from teamcast.ext.kernel import (
 
 BLOCK = 1024  # trials per random stream
 KEEP = 10_000  # trials kept whole for task percentiles and sensitivity
-DEFAULT_CHUNK = 8 * BLOCK
+SENSITIVITY_TRIALS = 4_096
+CHUNK_CELLS = 2_000_000  # trials x tasks per chunk: ~16 MB per float64 array
 DEFAULT_PRIORITY = "value"
 PERCENTILES = (50, 80, 95)
 
@@ -295,7 +296,7 @@ def prioritise(compiled: Compiled, registry, rule_name: str) -> KernelInput:
     """Apply a priority rule once per run; it sees expected durations, never a trial's samples."""
     from dataclasses import replace
 
-    from teamcast.plugins.manager import checked_order
+    from teamcast.plugins.manager import checked_approach_order, checked_order
     from teamcast.plugins.records import PriorityContext
 
     rule = registry.priority_rule(rule_name)
@@ -308,9 +309,8 @@ def prioritise(compiled: Compiled, registry, rule_name: str) -> KernelInput:
         challenges=compiled.plan.challenges,
     )
     inp = replace(compiled.inp, prio_order=checked_order(rule, ctx))
-    approach_order = getattr(rule, "approach_order", None)
-    if approach_order is not None:
-        inp = _reorder_approaches(inp, approach_order(ctx), compiled)
+    if rule.approach_order is not None:
+        inp = _reorder_approaches(inp, checked_approach_order(rule, ctx), compiled)
     return inp
 
 
@@ -364,7 +364,9 @@ def simulate(
     compiled = _apply_reevaluation(compiled, updates)
     inp = prioritise(compiled, registry, priority)
     sampler = Sampler(compiled, registry, modifiers)
-    chunk_blocks = max(1, (chunk_trials or DEFAULT_CHUNK) // BLOCK)
+    if chunk_trials is None:
+        chunk_trials = CHUNK_CELLS // max(len(compiled.task_ids), 1)
+    chunk_blocks = max(1, chunk_trials // BLOCK)
     agg = _Aggregates(compiled, trials)
 
     n_blocks = -(-trials // BLOCK)
@@ -373,9 +375,9 @@ def simulate(
             raise CancelledError("the forecast was cancelled")
         blocks = range(first_block, min(first_block + chunk_blocks, n_blocks))
         parts = [sampler.block(seed, b, min(BLOCK, trials - b * BLOCK)) for b in blocks]
-        effort = np.concatenate([p[0] for p in parts])
-        success = np.concatenate([p[1] for p in parts])
-        arrival = np.concatenate([p[2] for p in parts])
+        effort, success, arrival = (
+            parts[0] if len(parts) == 1 else tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+        )
         out = run_chunk(inp, effort, success, arrival, threads=threads)
         agg.add(first_block * BLOCK, out, arrival)
         if progress is not None:
@@ -562,43 +564,33 @@ def _date(calendar, days: float):
     return calendar.finish_date(float(days))
 
 
-def _rank(a: np.ndarray) -> np.ndarray:
-    """Average ranks along axis 0 (ties share their mean rank), NaN kept as NaN."""
-    out = np.full(a.shape, np.nan)
-    for j in range(a.shape[1]):
-        col = a[:, j]
-        ok = ~np.isnan(col)
-        if ok.sum() < 2:
-            continue
-        vals = col[ok]
-        order = np.argsort(vals, kind="stable")
-        ranks = np.empty(len(vals))
-        sorted_vals = vals[order]
-        # Average ranks for ties.
-        _, first, counts = np.unique(sorted_vals, return_index=True, return_counts=True)
-        avg = first + (counts - 1) / 2.0
-        ranks[order] = np.repeat(avg, counts)
-        out[ok, j] = ranks
-    return out
-
-
 def _sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project: np.ndarray) -> np.ndarray:
-    """Spearman rank correlation of each task's duration with its project's finish."""
+    """Spearman rank correlation of each task's duration with its project's finish.
+
+    Over the first SENSITIVITY_TRIALS trials in which the project succeeded; a task that did
+    not run in a trial counts as taking no time. Ties get average ranks, so a task of fixed
+    length has no sensitivity.
+    """
+    from scipy.stats import rankdata
+
     n_tasks = duration.shape[1]
     result = np.zeros(n_tasks)
-    if duration.shape[0] < 3 or n_tasks == 0:
-        return result
-    finish = proj_finish[:, task_project]
-    both = ~np.isnan(duration) & ~np.isnan(finish)
-    for t in range(n_tasks):
-        ok = both[:, t]
-        if ok.sum() < 3:
+    duration = np.nan_to_num(duration[:SENSITIVITY_TRIALS].astype(np.float64), nan=0.0)
+    proj_finish = proj_finish[:SENSITIVITY_TRIALS]
+    for p in range(proj_finish.shape[1]):
+        ok = ~np.isnan(proj_finish[:, p])
+        cols = np.flatnonzero(task_project == p)
+        if ok.sum() < 3 or not len(cols):
             continue
-        x = _rank(duration[ok, t][:, None].astype(np.float64))[:, 0]
-        y = _rank(finish[ok, t][:, None])[:, 0]
-        sx, sy = x.std(), y.std()
-        if sx > 0 and sy > 0:
-            result[t] = float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy))
+        x = rankdata(duration[np.ix_(ok, cols)], axis=0)
+        y = rankdata(proj_finish[ok, p])
+        x -= x.mean(axis=0)
+        y -= y.mean()
+        sx = np.sqrt((x * x).mean(axis=0))
+        sy = np.sqrt((y * y).mean())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = (x * y[:, None]).mean(axis=0) / (sx * sy)
+        result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
     return result
 
 

@@ -1,0 +1,105 @@
+"""`teamcast sweep`: many scenarios of one plan, ranked, for people and for pipelines."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import click
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.option("--vary", "varies", multiple=True, metavar="KEY=V1,V2,...", help="An axis of the grid (repeatable).")
+@click.option("--sweep-file", type=click.Path(dir_okay=False), help="A TOML file with a [vary] table for larger grids.")
+@click.option("--trials", "-n", default=2_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--executor", default="local", show_default=True, help="local, or dask://HOST:PORT for a Dask cluster.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1), help="Local worker processes.")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Keep the best K scenarios (needs --by).")
+@click.option("--by", default=None, help="Rank by [PROJECT.]METRIC, e.g. fraud.p80, on_time_value (summed over projects).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "parquet", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None)
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, fmt, out, quiet):
+    """Simulate every combination of the varied settings and compare them.
+
+    Every scenario uses the same seed (common random numbers), so differences between
+    scenarios come from the settings, not from noise. Keys: people.ROLE, hire.ROLE (arrival
+    day or none), hire.ID (on/off), arrival.HIRE, capacity.PERSON, project.ID (on/off),
+    strategy.CHALLENGE, model, priority, modifier.
+
+    \b
+    Examples:
+      teamcast sweep plan.toml --vary hire.data_engineer=none,20,60 --vary priority=value,lft
+      teamcast sweep plan.toml --vary people.ml_engineer=2,3,4 --top 3 --by fraud.p80
+      teamcast sweep plan.toml --sweep-file grid.toml --executor dask://scheduler:8786 --format parquet --out s.parquet
+    """
+    from teamcast.engine.errors import UsageError
+    from teamcast.engine.io import load_plan
+    from teamcast.engine.sweep import parse_vary, rank, read_sweep_file
+    from teamcast.engine.sweep import sweep as run
+
+    axes = [parse_vary(v) for v in varies]
+    if sweep_file:
+        axes += read_sweep_file(sweep_file)
+    if (top is None) != (by is None) and by is None:
+        raise UsageError("--top needs --by METRIC")
+    plan = load_plan(plan_file)
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(done, total):
+        if show:
+            click.echo(f"\rscenario {done}/{total}", err=True, nl=done == total)
+
+    table = run(plan, axes, trials=trials, seed=seed, executor=executor, jobs=jobs, progress=progress)
+    if by:
+        table = rank(table, by, top or table["scenario"].n_unique())
+    if fmt == "table":
+        data = render_sweep(table, [a.key for a in axes]).encode()
+    elif fmt == "json":
+        doc = {
+            "plan": plan.name,
+            "trials": trials,
+            "seed": seed,
+            "axes": [{"key": a.key, "values": list(a.values)} for a in axes],
+            "rows": table.to_dicts(),
+        }
+        data = (json.dumps(doc, indent=2) + "\n").encode()
+    else:
+        buf = io.BytesIO()
+        table.write_csv(buf) if fmt == "csv" else table.write_parquet(buf)
+        data = buf.getvalue()
+    from teamcast.engine.commands.simulate import _emit
+
+    _emit(data, out)
+
+
+def render_sweep(table, keys) -> str:
+    def pct(x):
+        return "   -" if x is None or x != x else f"{100 * x:3.0f}%"
+
+    header = f"  {'project':<22} {'P50':>6} {'P80':>6} {'P95':>6} {'P(ok)':>5} {'on time':>7} {'EV':>5} {'EV@dl':>5}"
+    lines = []
+    last = None
+    for row in table.to_dicts():
+        if row["scenario"] != last:
+            last = row["scenario"]
+            lines += ["", f"#{row['scenario']} {row['label']}"]
+            if not row["error"]:
+                lines.append(header)
+        if row["error"]:
+            lines.append(f"  error: {row['error'][:74]}")
+            continue
+        lines.append(
+            f"  {row['project'][:22]:<22} {row['p50']:6.1f} {row['p80']:6.1f} {row['p95']:6.1f} "
+            f"{pct(row['p_success']):>5} {pct(row['p_on_time']):>7} {row['expected_value']:5.1f} {row['on_time_value'] or 0:5.1f}"
+        )
+    lines.append("")
+    lines.append("P50/P80/P95: finish, working days from the start; EV: importance x P(ok);")
+    lines.append("EV@dl: importance x P(on time).")
+    return "\n".join(lines[1:]) + "\n"
+
+
+commands = [sweep]

@@ -1,0 +1,139 @@
+"""Where the scenarios of a sweep run: in this process, a local process pool, or a Dask cluster.
+
+Every executor runs the same function on the same inputs (`teamcast.engine.sweep.run_scenario`),
+and a scenario's numbers depend only on the plan, its settings, the trials and the seed, so
+every executor gives identical results. Results come back in scenario order. A scenario whose
+worker is lost is retried; if it still cannot be run it gets an error row, never a gap.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from collections.abc import Callable, Sequence
+
+from teamcast.engine.errors import TeamcastError, UsageError
+
+Progress = Callable[[int, int], None] | None
+RETRIES = 2
+DASK_CONNECT_TIMEOUT_S = 5
+
+
+def _run(plan, scenario, trials, seed):
+    from teamcast.engine.sweep import run_scenario
+
+    return run_scenario(plan, scenario, trials, seed)
+
+
+def _lost(scenario, why: str) -> list[dict]:
+    return [{"scenario": scenario.index, "label": scenario.label, **dict(scenario.settings), "project": None,
+             "error": f"worker lost: {why}"}]
+
+
+class LocalExecutor:
+    """`--executor local`: this process for one job, else a pool of `jobs` spawned processes."""
+
+    def __init__(self, jobs: int = 1):
+        if jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, got {jobs}")
+        self.jobs = jobs
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map_scenarios(self, plan, scenarios: Sequence, trials: int, seed: int, progress: Progress = None) -> list[list[dict]]:
+        results: dict[int, list[dict]] = {}
+        if self.jobs == 1:
+            for k, scenario in enumerate(scenarios):
+                results[scenario.index] = _run(plan, scenario, trials, seed)
+                if progress:
+                    progress(k + 1, len(scenarios))
+            return [results[s.index] for s in scenarios]
+        pending = list(scenarios)
+        for attempt in range(RETRIES + 1):
+            if not pending:
+                break
+            pending = self._pool_round(plan, pending, trials, seed, results, progress, len(scenarios))
+        for scenario in pending:
+            results[scenario.index] = _lost(scenario, f"gave up after {RETRIES + 1} attempts")
+        return [results[s.index] for s in scenarios]
+
+    def _pool_round(self, plan, scenarios, trials, seed, results, progress, total) -> list:
+        """Run scenarios in a fresh pool; return those whose worker died (to retry)."""
+        lost = []
+        context = multiprocessing.get_context("spawn")  # polars and threads do not survive fork
+        with cf.ProcessPoolExecutor(max_workers=min(self.jobs, len(scenarios)), mp_context=context) as pool:
+            futures = {pool.submit(_run, plan, s, trials, seed): s for s in scenarios}
+            for future in cf.as_completed(futures):
+                scenario = futures[future]
+                try:
+                    results[scenario.index] = future.result()
+                except cf.process.BrokenProcessPool:
+                    lost.append(scenario)
+                    continue
+                if progress:
+                    progress(len(results), total)
+        return sorted(lost, key=lambda s: s.index)
+
+
+class DaskExecutor:
+    """`--executor dask://HOST:PORT`: an existing Dask distributed scheduler (needs teamcast[dask])."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.client = None
+
+    def __enter__(self):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise TeamcastError(
+                "the Dask executor needs dask[distributed]: pip install 'teamcast[dask]'", title="executor"
+            ) from None
+        try:
+            self.client = Client(self.address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise TeamcastError(
+                f"could not reach the Dask scheduler at {self.address} within {DASK_CONNECT_TIMEOUT_S} s ({type(exc).__name__})",
+                title="executor",
+            ) from None
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        return False
+
+    def map_scenarios(self, plan, scenarios: Sequence, trials: int, seed: int, progress: Progress = None) -> list[list[dict]]:
+        from distributed import as_completed
+
+        plan_future = self.client.scatter(plan, broadcast=True)
+        futures = [
+            self.client.submit(_run, plan_future, s, trials, seed, retries=RETRIES, pure=False, key=f"teamcast-scenario-{s.index}-{id(self)}")
+            for s in scenarios
+        ]
+        by_key = {f.key: s for f, s in zip(futures, scenarios, strict=True)}
+        results: dict[int, list[dict]] = {}
+        for future in as_completed(futures):
+            scenario = by_key[future.key]
+            try:
+                results[scenario.index] = future.result()
+            except Exception as exc:  # a worker died more than RETRIES times, or the task was lost
+                results[scenario.index] = _lost(scenario, f"{type(exc).__name__}: {exc}"[:200])
+            if progress:
+                progress(len(results), len(scenarios))
+        return [results[s.index] for s in scenarios]
+
+
+def make_executor(spec: str, jobs: int = 1):
+    """`local` or `dask://HOST:PORT` (also any Dask scheduler address: tcp://, tls://, inproc://)."""
+    if spec == "local":
+        return LocalExecutor(jobs)
+    if spec.startswith("dask://"):
+        return DaskExecutor("tcp://" + spec[len("dask://") :])
+    if spec.startswith(("tcp://", "tls://", "inproc://")):  # a Dask address as Dask prints it
+        return DaskExecutor(spec)
+    raise UsageError(f"--executor {spec!r}: expected local or dask://HOST:PORT")

@@ -1,0 +1,121 @@
+"""The built-in `pert` duration model: Beta-PERT on [low, high] with mode `likely` (λ = 4).
+
+Sampling is the hot path of a simulation, and `Generator.beta` costs two gamma draws per
+value. Instead, the quantile function of each distinct Beta(α, β) shape is tabulated once
+per process on a uniform grid of GRID cells in u (scipy.special.betaincinv, cached), and a
+block of float64 uniforms is mapped through it by linear interpolation: a gather and a
+multiply-add per value, for the whole (n, k) block at once.
+
+Interpolation error: the table is exact at the grid nodes u_i = i / GRID and the
+interpolant is monotone between them, so for every x the sampled CDF and the true CDF lie
+in the same cell: |F̃(x) − F(x)| ≤ 1 / GRID (≈ 4.9e-4, below the Monte Carlo noise of
+1 / √n for n < 4 M trials). Every sampled value differs from the exact quantile of the same
+uniform by at most one cell's width in x, so the mean is off by at most (high − low) / GRID,
+and in practice far less (the error is second order wherever the quantile is smooth).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from teamcast import hookimpl
+from teamcast.plugins.estimates import three_points
+from teamcast.plugins.records import DurationModel
+
+LAMBDA = 4.0
+GRID = 2048
+
+_tables: dict[tuple[float, float], np.ndarray] = {}
+
+
+def shapes(low: np.ndarray, likely: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """α and β of each task's Beta; (1, 1) for a point estimate, whose width is 0 anyway."""
+    width = high - low
+    safe = np.where(width > 0, width, 1.0)
+    alpha = np.where(width > 0, 1 + LAMBDA * (likely - low) / safe, 1.0)
+    beta = np.where(width > 0, 1 + LAMBDA * (high - likely) / safe, 1.0)
+    return alpha, beta
+
+
+def _quantile_tables(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(D, GRID + 1) tabulated Beta quantiles for the distinct shapes, and each task's row in it."""
+    from scipy.special import betaincinv
+
+    keys, rows = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
+    missing = [(a, b) for a, b in map(tuple, keys.tolist()) if (a, b) not in _tables]
+    if missing:
+        grid = np.linspace(0.0, 1.0, GRID + 1)
+        a, b = np.array(missing).T
+        values = betaincinv(a[:, None], b[:, None], grid[None, :])
+        values[:, 0], values[:, -1] = 0.0, 1.0
+        _tables.update(zip(missing, values, strict=True))
+    return np.stack([_tables[key] for key in map(tuple, keys.tolist())]), rows.reshape(-1)
+
+
+def quantile(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:
+    """Efforts at probabilities `u` ((n, k), in [0, 1]) by interpolating the tabulated quantiles."""
+    return _interpolate(tasks, np.clip(u, 0.0, 1.0) * GRID)
+
+
+def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    x = rng.random((n, tasks.height))
+    x *= GRID
+    return _interpolate(tasks, x)
+
+
+def _interpolate(tasks: pl.DataFrame, x: np.ndarray) -> np.ndarray:
+    """Maps x = u * GRID (overwritten) through each task's table: a gather and a multiply-add per value."""
+    low, likely, high = three_points(tasks)
+    table, rows = _quantile_tables(*shapes(low, likely, high))
+    start = table[:, :-1].ravel()
+    slope = np.diff(table, axis=1).ravel()
+    cell = x.astype(np.intp)
+    np.minimum(cell, GRID - 1, out=cell)  # u == 1 lands in the last cell, not past it
+    x -= cell  # the position inside the cell
+    cell += rows * GRID
+    out = slope.take(cell)
+    out *= x
+    out += start.take(cell)
+    out *= high - low
+    out += low
+    return out
+
+
+def mean(tasks: pl.DataFrame) -> np.ndarray:
+    low, likely, high = three_points(tasks)
+    return (low + LAMBDA * likely + high) / (LAMBDA + 2)
+
+
+def variance(tasks: pl.DataFrame) -> np.ndarray:
+    """The analytic variance (used by tests and by anyone who wants a spread without sampling)."""
+    low, likely, high = three_points(tasks)
+    alpha, beta = shapes(low, likely, high)
+    total = alpha + beta
+    return (high - low) ** 2 * alpha * beta / (total**2 * (total + 1))
+
+
+def cdf(tasks: pl.DataFrame, x: np.ndarray) -> np.ndarray:
+    """The exact CDF (scipy.special.betainc); a point estimate is a step at its value."""
+    from scipy.special import betainc
+
+    low, likely, high = three_points(tasks)
+    alpha, beta = shapes(low, likely, high)
+    width = high - low
+    scaled = np.clip((x - low) / np.where(width > 0, width, 1.0), 0.0, 1.0)
+    return np.where(width > 0, betainc(alpha, beta, scaled), (x >= low).astype(np.float64))
+
+
+MODEL = DurationModel(
+    "pert",
+    sample=sample,
+    mean=mean,
+    cdf=cdf,
+    quantile=quantile,
+    description="Beta-PERT on [low, high] with mode likely (λ = 4); the default",
+)
+
+
+@hookimpl
+def register_duration_models(register):
+    register(MODEL)
