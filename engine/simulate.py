@@ -179,6 +179,8 @@ class Sampler:
         teamcast's rule: the remaining effort is as uncertain as the task was at its start,
         D - low, drawn from the same distribution.
         """
+        from teamcast.plugins.manager import checked_values
+
         out = np.empty_like(drawn)
         u = rng.random(drawn.shape)
         spent = self.c.elapsed[self.doing]
@@ -190,12 +192,12 @@ class Sampler:
             if model.cdf is None or model.quantile is None:
                 out[:, j] = np.where(drawn[:, j] > spent[j], drawn[:, j] - spent[j], fallback)
                 continue
-            f_spent = float(np.asarray(model.cdf(row, np.array([[spent[j]]])))[0, 0])
+            f_spent = float(checked_values(model, "cdf", row, np.array([[spent[j]]]))[0, 0])
             if f_spent >= 1.0 - 1e-12:
                 out[:, j] = fallback
                 continue
             q = f_spent + (1.0 - f_spent) * u[:, j]
-            d = np.asarray(model.quantile(row, q[:, None]), dtype=np.float64)[:, 0]
+            d = checked_values(model, "quantile", row, q[:, None])[:, 0]
             out[:, j] = np.maximum(d - spent[j], 0.0)
         return out
 
@@ -225,6 +227,8 @@ def reevaluate(compiled: Compiled, registry) -> pl.DataFrame:
     work past its high estimate drops to 0 (if it is still expected to succeed, the estimate
     is what needs updating).
     """
+    from teamcast.plugins.manager import checked_values
+
     rows = []
     tasks = compiled.tasks
     for t in np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING):
@@ -234,7 +238,7 @@ def reevaluate(compiled: Compiled, registry) -> pl.DataFrame:
         model = registry.duration_model(row["model"][0])
         updated = p
         if model.cdf is not None and p < 1.0:
-            still_running = 1.0 - float(np.asarray(model.cdf(row, np.array([[spent]])), dtype=np.float64)[0, 0])
+            still_running = 1.0 - float(checked_values(model, "cdf", row, np.array([[spent]]))[0, 0])
             updated = p * still_running / (p * still_running + 1.0 - p)
         rows.append({"id": row["id"][0], "p_stated": p, "p_updated": updated, "spent_days": spent})
     schema = pl.Schema({"id": pl.String, "p_stated": pl.Float64, "p_updated": pl.Float64, "spent_days": pl.Float64})
@@ -278,11 +282,13 @@ def _hire_frame(compiled: Compiled) -> pl.DataFrame:
 
 def expected_durations(compiled: Compiled, registry) -> np.ndarray:
     """Expected working days per task (mean effort / capacity of a named person), from the models only."""
+    from teamcast.plugins.manager import checked_values
+
     expected = np.zeros(len(compiled.task_ids))
     for name in sorted(set(compiled.tasks["model"].to_list())):
         model = registry.duration_model(name)
         mask = (compiled.tasks["model"] == name).to_numpy()
-        expected[mask] = np.asarray(model.mean(compiled.tasks.filter(mask)), dtype=np.float64)
+        expected[mask] = checked_values(model, "mean", compiled.tasks.filter(mask))
     inp = compiled.inp
     named = inp.task_unit >= 0
     expected[named] /= inp.unit_capacity[inp.task_unit[named]]
@@ -602,7 +608,7 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
 
     Columns: task, project, start, finish (working days), start_date, finish_date, who (units held).
     """
-    from teamcast.plugins.manager import get_registry
+    from teamcast.plugins.manager import checked_values, get_registry
 
     registry = registry or get_registry()
     compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
@@ -612,8 +618,7 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
         model = registry.duration_model(name)
         mask = (compiled.tasks["model"] == name).to_numpy()
         sub = compiled.tasks.filter(mask)
-        point = model.point(sub) if model.point is not None else sub["est_likely"].to_numpy()
-        effort[0, mask] = np.asarray(point, dtype=np.float64)
+        effort[0, mask] = checked_values(model, "point", sub) if model.point is not None else sub["est_likely"].to_numpy()
     doing = inp.task_fixed == FIXED_DOING
     effort[0, doing] = np.maximum(effort[0, doing] - compiled.elapsed[doing], 0.0)
     success = np.ones_like(effort, dtype=np.uint8)

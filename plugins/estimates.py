@@ -15,6 +15,11 @@ def three_points(tasks: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
         bad = ~(np.isfinite(low) & np.isfinite(high) & (low >= 0) & (low <= likely) & (likely <= high))
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
+        if "est_params" in tasks.columns and tasks["est_params"][j] is not None:
+            raise ValueError(
+                f"task '{task_id(tasks, j)}': estimate is given as parameters {tasks['est_params'][j]}; "
+                "this model needs [low, likely, high] or a single number"
+            )
         raise ValueError(
             f"task '{task_id(tasks, j)}': estimate [{low[j]:g}, {likely[j]:g}, {high[j]:g}] "
             "needs 0 <= low <= likely <= high"

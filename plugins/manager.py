@@ -386,6 +386,18 @@ def checked_sample(model: DurationModel, tasks: pl.DataFrame, n: int, rng: np.ra
     return _check_efforts(model, "duration_model", out, (n, tasks.height), tasks)
 
 
+def checked_values(model: DurationModel, fn_name: str, tasks: pl.DataFrame, *args: Any) -> np.ndarray:
+    """`model.<fn_name>(tasks, *args)` (mean, point, cdf or quantile), wrapped like a sample:
+    an exception or a NaN, negative or infinite value becomes a PluginError naming the plugin."""
+    fn = getattr(model, fn_name)
+    out = np.asarray(_call(model, "duration_model", fn, tasks, *args), dtype=np.float64)
+    shape = args[0].shape if args else (tasks.height,)
+    if out.shape != tuple(shape):
+        raise _fail(model, "duration_model", f"{fn_name} returned shape {out.shape}, expected {tuple(shape)}")
+    block = out.reshape(-1, tasks.height) if out.size else out.reshape(0, tasks.height)
+    return _check_efforts(model, "duration_model", block, block.shape, tasks).reshape(out.shape)
+
+
 def checked_success(model: SuccessModel, tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
     """`model.sample(tasks, n, rng)` as a C-contiguous uint8 (n, k) array of 0/1."""
     out = _call(model, "success_model", model.sample, tasks, n, rng)

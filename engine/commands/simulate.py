@@ -22,7 +22,11 @@ FORMATS = ("table", "json", "csv", "parquet")
 @click.option("--level", type=click.Choice(["projects", "tasks", "people"]), default="projects", show_default=True,
               help="Which table csv/parquet output carries.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
-def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, out):
+@click.option("--fail-if", "fail_if", multiple=True, metavar="EXPR",
+              help="Exit 3 if EXPR holds, e.g. 'fraud.p_on_time<0.5' (repeatable; see docs/cli.md).")
+@click.option("--record", is_flag=True, help="Record this forecast as a snapshot in the workspace (a .db plan).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, out, fail_if, record, quiet):
     """Forecast a plan: when each project lands, and how likely it succeeds.
 
     \b
@@ -30,16 +34,31 @@ def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, 
       teamcast simulate plan.toml
       teamcast simulate plan.toml --trials 50000 --seed 7 --format json --out forecast.json
       teamcast simulate team.db --format csv --level tasks
+      teamcast simulate team.db --record --quiet --fail-if "fraud.p_on_time<0.5"   # a CI gate
     """
+    from teamcast.engine.errors import UsageError
+    from teamcast.engine.gates import check_gates, evaluate_gates, parse_gate
     from teamcast.engine.io import load_plan
     from teamcast.engine.simulate import simulate as run
 
+    gates = [parse_gate(expr) for expr in fail_if]
+    if record and not plan_file.endswith(".db"):
+        raise UsageError("--record needs a workspace (.db); import the plan first with `teamcast import`")
     plan = load_plan(plan_file)
-    forecast = run(plan, trials=trials, seed=seed, priority=priority, modifiers=modifiers, threads=threads)
+    forecast = run(plan, trials=trials, seed=seed, priority=priority, modifiers=modifiers, threads=threads,
+                   progress=_progress(quiet))
+    result = forecast.to_json()
+    evaluate_gates(gates, result)  # unknown ids are usage errors before anything is written
+    if record:
+        from teamcast.engine.snapshots import record as record_snapshot
+
+        snapshot = record_snapshot(plan_file, forecast)
+        if not quiet:
+            click.echo(f"recorded forecast snapshot {snapshot} in {plan_file}", err=True)
     if fmt == "table":
         data = render_forecast(forecast).encode()
     elif fmt == "json":
-        data = (json.dumps(forecast.to_json(), indent=2) + "\n").encode()
+        data = (json.dumps(result, indent=2) + "\n").encode()
     else:
         table = getattr(forecast, level)
         buf = io.BytesIO()
@@ -51,6 +70,18 @@ def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, 
             table.write_parquet(buf)
         data = buf.getvalue()
     _emit(data, out)
+    check_gates(gates, result)
+
+
+def _progress(quiet: bool):
+    """Progress on stderr, only for a person at a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\rsimulating: {done:,}/{total:,} trials", err=True, nl=done == total)
+
+    return show
 
 
 def _emit(data: bytes, out: str | None) -> None:
