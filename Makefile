@@ -19,6 +19,7 @@ demo: install
 	$(BIN)/teamcast demo
 
 test: ext
+	@scripts/ensure-test-tools
 	$(BIN)/pytest -q
 
 bench: ext

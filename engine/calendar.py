@@ -31,7 +31,10 @@ class Calendar:
     def date_to_day(self, date: dt.date) -> float:
         """The day at which `date` begins: its working-day index, or the next working day's for a
         weekend or holiday; negative before day 0."""
-        count = np.busday_count(np.datetime64(self.day0, "D"), np.datetime64(date, "D"), busdaycal=self._calendar)
+        # Roll a weekend or holiday forward first: busday_count counts (end, begin] when end < begin,
+        # so an unrolled Saturday before day 0 would land one working day too early.
+        rolled = np.busday_offset(np.datetime64(date, "D"), 0, roll="forward", busdaycal=self._calendar)
+        count = np.busday_count(np.datetime64(self.day0, "D"), rolled, busdaycal=self._calendar)
         return float(count)
 
     def day_to_date(self, days: float) -> dt.date:

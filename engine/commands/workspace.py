@@ -69,12 +69,30 @@ def init(path: Path) -> None:
 @click.option(
     "--into", "workspace", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The workspace (.db)."
 )
-def import_(file: Path, workspace: Path) -> None:
+@click.option("--format", "fmt", type=click.Choice(["jira", "github"]), default=None,
+              help="For a tracker's CSV export: which tracker wrote it (default jira).")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
+              help="For a tracker CSV: read FIELD from COLUMN instead of the default (repeatable; docs/retro.md).")
+def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ...]) -> None:
     """Replace the plan in workspace WS with FILE (plan .toml or PSPLIB .sm); creates WS if needed.
 
     FILE is checked completely before the workspace is touched: an invalid plan leaves it as it was.
+    A tracker's CSV export (.csv, --format jira|github) instead records the outcomes it lists
+    (finished work with its actuals) in the existing workspace.
+
+    \b
+    Examples:
+      teamcast import plan.toml --into team.db
+      teamcast import j301_1.sm --into rcpsp.db
+      teamcast import export.csv --into team.db --format jira --map actual_days="Time Spent (d)"
     """
     from teamcast.engine.workspace import Workspace, check_plan
+
+    if file.suffix.lower() == ".csv":
+        from teamcast.engine.outcomes import import_tracker_csv, parse_mapping
+
+        click.echo(str(import_tracker_csv(workspace, file, fmt or "jira", parse_mapping(mapping))), err=True)
+        return
 
     plan = read_importable(file)
     for warning in check_plan(plan, source=str(file)):

@@ -71,3 +71,14 @@ def test_working_days():
 def test_non_finite_days_are_refused(days):
     with pytest.raises(ValueError, match="not a finite number of days"):
         Calendar(MON).day_to_date(days)
+
+
+def test_a_weekend_before_day_zero_counts_as_the_next_working_day():
+    import datetime as dt
+
+    from teamcast.engine.calendar import Calendar
+
+    cal = Calendar(dt.date(2027, 1, 4))
+    assert cal.date_to_day(dt.date(2026, 12, 19)) == cal.date_to_day(dt.date(2026, 12, 21)) == -10.0
+    assert cal.date_to_day(dt.date(2026, 12, 18)) == -11.0
+    assert cal.date_to_day(dt.date(2027, 1, 9)) == cal.date_to_day(dt.date(2027, 1, 11)) == 5.0

@@ -428,8 +428,8 @@ def test_import_uses_a_registered_importer(tmp_path, monkeypatch):
     from teamcast.engine.commands import workspace as workspace_commands
 
     monkeypatch.setattr(workspace_commands, "IMPORTERS", dict(workspace_commands.IMPORTERS))
-    workspace_commands.register_importer(".CSV", lambda path: worker.large_plan(2, path.stem))
-    source = tmp_path / "jira-export.csv"
+    workspace_commands.register_importer(".XLSX", lambda path: worker.large_plan(2, path.stem))
+    source = tmp_path / "jira-export.xlsx"
     source.write_text("key,summary")
     target = tmp_path / "w.db"
     result = CliRunner().invoke(cli(), ["import", str(source), "--into", str(target)])
