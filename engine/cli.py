@@ -11,7 +11,7 @@ import teamcast
 from teamcast.engine.errors import TeamcastError
 
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
-COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "sweep", "plugins", "org"]
+COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "sweep", "retro", "plugins", "org", "tui"]
 
 
 class TeamcastGroup(click.Group):
@@ -37,7 +37,12 @@ def main(ctx: click.Context, verbose: bool):
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from teamcast.tui import run_app
+
+            run_app(None)  # ./teamcast.db, or an offer to open the demo or start a workspace
+        else:
+            click.echo(ctx.get_help())
 
 
 def _register() -> None:

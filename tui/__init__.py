@@ -1,1 +1,19 @@
-"""teamcast.tui: the Textual terminal app."""
+"""teamcast's terminal app (Textual): the Org, Roster, Portfolio and Retro screens over one workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from teamcast.tui.app import TeamcastApp
+
+DEFAULT_WORKSPACE = Path("teamcast.db")
+
+
+def run_app(path: Path | None = None) -> None:
+    """Open the app on the workspace at `path`; with none, on ./teamcast.db, or offer the demo or a new workspace."""
+    if path is None and DEFAULT_WORKSPACE.exists():
+        path = DEFAULT_WORKSPACE
+    TeamcastApp(path).run()
+
+
+__all__ = ["TeamcastApp", "run_app"]

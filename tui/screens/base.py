@@ -1,0 +1,47 @@
+"""What every area screen shares: header, footer, the forecast status line, and redrawing on DataChanged."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from teamcast.tui.messages import DataChanged
+from teamcast.tui.widgets import ForecastStatus
+
+
+class AreaScreen(Screen):
+    """A screen that shows the app's plan and forecast; subclasses compose `body` and implement `show`."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield from self.body()
+        yield ForecastStatus()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def setup(self) -> None:
+        """Once, before the first `show`: e.g. a table's columns."""
+
+    def show(self) -> None:
+        """Fill the widgets from `self.app.plan` and `self.app.forecast`."""
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.setup()
+
+    def on_screen_resume(self) -> None:
+        self.show()
+
+    def on_data_changed(self, _: DataChanged) -> None:
+        self.show()
+
+
+def fmt_days(days: float | None) -> str:
+    return "–" if days is None or days != days else f"{days:.0f}"
+
+
+def fmt_p(p: float | None) -> str:
+    return "–" if p is None or p != p else f"{p:.0%}"
