@@ -61,6 +61,29 @@ class LocalExecutor:
             results[scenario.index] = _lost(scenario, f"gave up after {RETRIES + 1} attempts")
         return [results[s.index] for s in scenarios]
 
+    def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
+        """fn(*args) for each args tuple, results in order; a call whose worker dies is retried."""
+        if self.jobs == 1:
+            return [fn(*args) for args in calls]
+        results: dict[int, object] = {}
+        pending = list(range(len(calls)))
+        for _ in range(RETRIES + 1):
+            if not pending:
+                break
+            lost = []
+            context = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=min(self.jobs, len(pending)), mp_context=context) as pool:
+                futures = {pool.submit(fn, *calls[i]): i for i in pending}
+                for future in cf.as_completed(futures):
+                    try:
+                        results[futures[future]] = future.result()
+                    except cf.process.BrokenProcessPool:
+                        lost.append(futures[future])
+            pending = sorted(lost)
+        if pending:
+            raise TeamcastError(f"{len(pending)} part(s) of the run were lost with their workers {RETRIES + 1} times", title="executor")
+        return [results[i] for i in range(len(calls))]
+
     def _pool_round(self, plan, scenarios, trials, seed, results, progress, total) -> list:
         """Run scenarios in a fresh pool; return those whose worker died (to retry)."""
         lost = []
@@ -126,6 +149,18 @@ class DaskExecutor:
             if progress:
                 progress(len(results), len(scenarios))
         return [results[s.index] for s in scenarios]
+
+
+def _dask_map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
+    """fn(*args) for each args tuple on the cluster, retried by Dask when a worker is lost."""
+    futures = [self.client.submit(fn, *args, retries=RETRIES, pure=False) for args in calls]
+    try:
+        return self.client.gather(futures)
+    except Exception as exc:
+        raise TeamcastError(f"a part of the run failed on the cluster: {type(exc).__name__}: {exc}"[:300], title="executor") from None
+
+
+DaskExecutor.map_calls = _dask_map_calls
 
 
 def make_executor(spec: str, jobs: int = 1):

@@ -31,7 +31,7 @@ from teamcast.ext.kernel import (
 
 BLOCK = 1024  # trials per random stream
 KEEP = 10_000  # trials kept whole for task percentiles and sensitivity
-SENSITIVITY_TRIALS = 4_096
+SENSITIVITY_TRIALS = 2_048
 CHUNK_CELLS = 2_000_000  # trials x tasks per chunk: ~16 MB per float64 array
 DEFAULT_PRIORITY = "value"
 PERCENTILES = (50, 80, 95)
@@ -143,6 +143,7 @@ class Sampler:
         self.success_model = registry.success_model("bernoulli")
         self.modifiers = [(registry.sample_modifier(name), options) for name, options in map(parse_modifier, modifiers)]
         self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
+        self._doing_plan: list[tuple] | None = None
         self.hires = _hire_frame(compiled)
         self.hire_model = registry.duration_model("pert")
         self.unit_hire = compiled.unit_hire
@@ -171,6 +172,23 @@ class Sampler:
             effort = checked_modify(mod, ctx, effort, rng)
         return effort, success, arrival
 
+    def _prepare_remaining(self) -> list[tuple]:
+        """Per model, the work in progress it samples: (columns in `doing`, model, rows, F(spent))."""
+        from teamcast.plugins.manager import checked_values
+
+        prepared = []
+        spent = self.c.elapsed[self.doing]
+        for model, idx, sub in self.groups:
+            cols = np.flatnonzero(np.isin(self.doing, idx))
+            if not len(cols):
+                continue
+            rows = sub[np.searchsorted(idx, self.doing[cols])]
+            f_spent = None
+            if model.cdf is not None and model.quantile is not None:
+                f_spent = checked_values(model, "cdf", rows, spent[cols][None, :])[0]
+            prepared.append((cols, model, rows, f_spent))
+        return prepared
+
     def _remaining(self, drawn: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Remaining effort of work in progress, given the effort already spent.
 
@@ -181,24 +199,23 @@ class Sampler:
         """
         from teamcast.plugins.manager import checked_values
 
-        out = np.empty_like(drawn)
+        if self._doing_plan is None:
+            self._doing_plan = self._prepare_remaining()
         u = rng.random(drawn.shape)
         spent = self.c.elapsed[self.doing]
-        low = self.c.tasks["est_low"].to_numpy()[self.doing]
-        for j, t in enumerate(self.doing):
-            model, idx, sub = next(g for g in self.groups if t in g[1])
-            row = sub[int(np.searchsorted(idx, t)) : int(np.searchsorted(idx, t)) + 1]
-            fallback = np.maximum(drawn[:, j] - np.nan_to_num(low[j]), 0.0)
-            if model.cdf is None or model.quantile is None:
-                out[:, j] = np.where(drawn[:, j] > spent[j], drawn[:, j] - spent[j], fallback)
+        low = np.nan_to_num(self.c.tasks["est_low"].to_numpy()[self.doing])
+        out = np.maximum(drawn - low, 0.0)  # the fallback, overwritten where conditioning applies
+        for cols, model, rows, f_spent in self._doing_plan:
+            if f_spent is None:
+                d = drawn[:, cols]
+                out[:, cols] = np.where(d > spent[cols], d - spent[cols], out[:, cols])
                 continue
-            f_spent = float(checked_values(model, "cdf", row, np.array([[spent[j]]]))[0, 0])
-            if f_spent >= 1.0 - 1e-12:
-                out[:, j] = fallback
+            live = f_spent < 1.0 - 1e-12
+            if not live.any():
                 continue
-            q = f_spent + (1.0 - f_spent) * u[:, j]
-            d = checked_values(model, "quantile", row, q[:, None])[:, 0]
-            out[:, j] = np.maximum(d - spent[j], 0.0)
+            q = f_spent + (1.0 - f_spent) * u[:, cols]
+            d = checked_values(model, "quantile", rows, q)
+            out[:, cols] = np.where(live, np.maximum(d - spent[cols], 0.0), out[:, cols])
         return out
 
 
@@ -355,8 +372,15 @@ def simulate(
     progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
     registry=None,
+    executor: str | None = None,
+    jobs: int = 1,
 ) -> Forecast:
-    """Run `trials` Monte Carlo trials of a validated plan and summarise them."""
+    """Run `trials` Monte Carlo trials of a validated plan and summarise them.
+
+    With `executor` ("local" with `jobs` processes, or "dask://HOST:PORT"), the blocks of
+    trials are split into parts that run elsewhere; the parts' aggregates merge exactly, so
+    the forecast is identical to a run in this process.
+    """
     from teamcast.plugins.manager import get_registry
 
     if trials < 1:
@@ -364,71 +388,142 @@ def simulate(
     if seed < 0:
         raise SimulationError(f"seed must be a non-negative integer, got {seed}")
     registry = registry or get_registry()
-    compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
-    priority = priority or DEFAULT_PRIORITY
-    updates = reevaluate(compiled, registry)
-    compiled = _apply_reevaluation(compiled, updates)
-    inp = prioritise(compiled, registry, priority)
-    sampler = Sampler(compiled, registry, modifiers)
-    if chunk_trials is None:
-        chunk_trials = CHUNK_CELLS // max(len(compiled.task_ids), 1)
-    chunk_blocks = max(1, chunk_trials // BLOCK)
-    agg = _Aggregates(compiled, trials)
-
+    run = _Run(plan if isinstance(plan, Compiled) else compile_plan(plan), registry, trials, seed, priority, modifiers)
     n_blocks = -(-trials // BLOCK)
-    for first_block in range(0, n_blocks, chunk_blocks):
-        if cancel is not None and cancel():
-            raise CancelledError("the forecast was cancelled")
-        blocks = range(first_block, min(first_block + chunk_blocks, n_blocks))
-        parts = [sampler.block(seed, b, min(BLOCK, trials - b * BLOCK)) for b in blocks]
-        effort, success, arrival = (
-            parts[0] if len(parts) == 1 else tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
-        )
-        out = run_chunk(inp, effort, success, arrival, threads=threads)
-        agg.add(first_block * BLOCK, out, arrival)
-        if progress is not None:
-            progress(min((blocks[-1] + 1) * BLOCK, trials), trials)
-    forecast = agg.result(seed=seed, priority=priority, modifiers=tuple(modifiers))
-    forecast.reevaluated = updates
+    if executor is None:
+        agg = run.blocks(range(n_blocks), threads=threads, chunk_trials=chunk_trials, progress=progress, cancel=cancel)
+    else:
+        from teamcast.engine.executors import make_executor
+
+        plan_frames = run.compiled.plan
+        parts = _split(n_blocks, max(jobs, 1) * 2)
+        with make_executor(executor, jobs) as ex:
+            partials = ex.map_calls(
+                _run_part, [(plan_frames, trials, seed, priority, tuple(modifiers), threads, part) for part in parts], progress
+            )
+        agg = _Aggregates.merge(run.compiled, trials, partials)
+    forecast = agg.result(seed=seed, priority=run.priority, modifiers=tuple(modifiers))
+    forecast.reevaluated = run.updates
     return forecast
 
 
-class _Aggregates:
-    """Streaming sums over chunks, in trial order (so independent of the chunk size)."""
+def _split(n_blocks: int, parts: int) -> list[range]:
+    size = max(1, -(-n_blocks // parts))
+    return [range(b, min(b + size, n_blocks)) for b in range(0, n_blocks, size)]
 
-    def __init__(self, compiled: Compiled, trials: int):
+
+def _run_part(plan, trials, seed, priority, modifiers, threads, blocks) -> _Aggregates:
+    """One part of a split run, on a worker: the aggregates of `blocks`, without the plan."""
+    from teamcast.plugins.manager import get_registry
+
+    run = _Run(compile_plan(plan), get_registry(), trials, seed, priority, modifiers)
+    agg = run.blocks(blocks, threads=threads)
+    agg.c = None  # the caller has the plan; do not ship it back
+    return agg
+
+
+class _Run:
+    """Everything fixed for a run: the compiled plan after re-evaluation, priorities, the sampler."""
+
+    def __init__(self, compiled: Compiled, registry, trials: int, seed: int, priority, modifiers):
+        self.priority = priority or DEFAULT_PRIORITY
+        self.updates = reevaluate(compiled, registry)
+        self.compiled = _apply_reevaluation(compiled, self.updates)
+        self.inp = prioritise(self.compiled, registry, self.priority)
+        self.sampler = Sampler(self.compiled, registry, modifiers)
+        self.trials = trials
+        self.seed = seed
+
+    def blocks(self, blocks: range, *, threads: int = 1, chunk_trials: int | None = None, progress=None, cancel=None):
+        """Aggregates over `blocks` (a range of block numbers), run chunk by chunk."""
+        if chunk_trials is None:
+            chunk_trials = CHUNK_CELLS // max(len(self.compiled.task_ids), 1)
+        chunk_blocks = max(1, chunk_trials // BLOCK)
+        trials = self.trials
+        agg = _Aggregates(self.compiled, trials, blocks)
+        for first_block in range(blocks.start, blocks.stop, chunk_blocks):
+            if cancel is not None and cancel():
+                raise CancelledError("the forecast was cancelled")
+            chunk = range(first_block, min(first_block + chunk_blocks, blocks.stop))
+            parts = [self.sampler.block(self.seed, b, min(BLOCK, trials - b * BLOCK)) for b in chunk]
+            effort, success, arrival = (
+                parts[0] if len(parts) == 1 else tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+            )
+            out = run_chunk(self.inp, effort, success, arrival, threads=threads)
+            agg.add(first_block, out, arrival)
+            if progress is not None:
+                progress(min(chunk.stop * BLOCK, trials), trials)
+        return agg
+
+
+class _Aggregates:
+    """What a run keeps of its trials, for a range of blocks, in trial order.
+
+    Integer counts add exactly; float sums are kept per block and added in block order at the
+    end, and per-trial arrays are stored at their trial's position, so the result does not
+    depend on the chunk size, the thread count or how the blocks were split between workers.
+    """
+
+    def __init__(self, compiled: Compiled | None, trials: int, blocks: range | None = None):
         self.c = compiled
         self.trials = trials
+        blocks = blocks if blocks is not None else range(-(-trials // BLOCK))
+        self.first = blocks.start * BLOCK  # first trial of this part
+        self.count = min(blocks.stop * BLOCK, trials) - self.first
         n_tasks, n_projects, n_units = len(compiled.task_ids), len(compiled.project_ids), len(compiled.unit_ids)
-        self.keep = min(trials, KEEP)
+        self.keep = max(0, min(trials, KEEP) - self.first)
+        self.keep = min(self.keep, self.count)
         self.ran = np.zeros(n_tasks, dtype=np.int64)
         self.succeeded = np.zeros(n_tasks, dtype=np.int64)
         self.critical = np.zeros(n_tasks, dtype=np.int64)
-        self.busy = np.zeros(n_units)
-        self.available = np.zeros(n_units)
-        self.proj_finish = np.full((trials, n_projects), np.nan)
-        self.proj_success = np.zeros((trials, n_projects), dtype=bool)
+        self.busy = np.zeros((len(blocks), n_units))  # per block
+        self.available = np.zeros((len(blocks), n_units))
+        self.proj_finish = np.full((self.count, n_projects), np.nan)
+        self.proj_success = np.zeros((self.count, n_projects), dtype=bool)
         self.kept_finish = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
         self.kept_duration = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
         self.kept_success = np.zeros((self.keep, n_tasks), dtype=bool)
 
-    def add(self, first: int, out, arrival: np.ndarray) -> None:
+    def add(self, first_block: int, out, arrival: np.ndarray) -> None:
         n = out.state.shape[0]
+        at = first_block * BLOCK - self.first  # row of this chunk's first trial in this part
         self.ran += (out.state != STATE_NOT_RUN).sum(axis=0)
         self.succeeded += (out.state == STATE_SUCCEEDED).sum(axis=0)
         self.critical += out.critical.sum(axis=0, dtype=np.int64)
         makespan = np.nanmax(np.where(np.isnan(out.finish), -np.inf, out.finish), axis=1, initial=0.0)
         makespan = np.maximum(makespan, 0.0)
-        self.busy += out.busy.sum(axis=0)
-        self.available += np.maximum(makespan[:, None] - arrival, 0.0).sum(axis=0)
-        finish = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
-        self.proj_finish[first : first + n] = finish
-        self.proj_success[first : first + n] = out.proj_success.astype(bool)
-        if first < self.keep:
-            k = min(n, self.keep - first)
-            self.kept_finish[first : first + k] = out.finish[:k]
-            self.kept_duration[first : first + k] = out.finish[:k] - out.start[:k]
-            self.kept_success[first : first + k] = out.state[:k] == STATE_SUCCEEDED
+        available = np.maximum(makespan[:, None] - arrival, 0.0)
+        for k, row in enumerate(range(0, n, BLOCK)):
+            b = at // BLOCK + k
+            self.busy[b] = out.busy[row : row + BLOCK].sum(axis=0)
+            self.available[b] = available[row : row + BLOCK].sum(axis=0)
+        self.proj_finish[at : at + n] = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
+        self.proj_success[at : at + n] = out.proj_success.astype(bool)
+        if at < self.keep:
+            k = min(n, self.keep - at)
+            self.kept_finish[at : at + k] = out.finish[:k]
+            self.kept_duration[at : at + k] = out.finish[:k] - out.start[:k]
+            self.kept_success[at : at + k] = out.state[:k] == STATE_SUCCEEDED
+
+    @classmethod
+    def merge(cls, compiled: Compiled, trials: int, parts: Sequence[_Aggregates]) -> _Aggregates:
+        """One whole-run aggregate from parts covering consecutive block ranges."""
+        parts = sorted(parts, key=lambda p: p.first)
+        whole = cls(compiled, trials)
+        for part in parts:
+            whole.ran += part.ran
+            whole.succeeded += part.succeeded
+            whole.critical += part.critical
+            b = part.first // BLOCK
+            whole.busy[b : b + len(part.busy)] = part.busy
+            whole.available[b : b + len(part.available)] = part.available
+            whole.proj_finish[part.first : part.first + part.count] = part.proj_finish
+            whole.proj_success[part.first : part.first + part.count] = part.proj_success
+            if part.keep:
+                whole.kept_finish[part.first : part.first + part.keep] = part.kept_finish
+                whole.kept_duration[part.first : part.first + part.keep] = part.kept_duration
+                whole.kept_success[part.first : part.first + part.keep] = part.kept_success
+        return whole
 
     def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...]) -> Forecast:
         c = self.c
@@ -469,13 +564,8 @@ class _Aggregates:
         )
 
         # Tasks (percentiles and sensitivity from the first KEEP trials).
-        finish = np.where(self.kept_success, self.kept_finish, np.nan).astype(np.float64)
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                task_q = np.nanpercentile(finish, PERCENTILES, axis=0) if finish.size else None
+        finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
+        task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
         sensitivity = _sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
         inp = c.inp
         task_rows = []
@@ -499,18 +589,19 @@ class _Aggregates:
         )
 
         # People (and hires): busy time over the time they were there, per trial, pooled.
+        busy, available_time = self.busy.sum(axis=0), self.available.sum(axis=0)
         unit_ids = c.unit_ids
         person_ids = set(plan.people["id"].to_list()) | set(plan.hires["id"].to_list())
         people_rows = []
         for u, uid in enumerate(unit_ids):
             if uid not in person_ids:
                 continue
-            available = self.available[u]
+            available = available_time[u]
             people_rows.append(
                 {
                     "id": uid,
-                    "utilization": self.busy[u] / available if available > 0 else 0.0,
-                    "busy_days": self.busy[u] / trials,
+                    "utilization": busy[u] / available if available > 0 else 0.0,
+                    "busy_days": busy[u] / trials,
                 }
             )
         people = pl.DataFrame(people_rows, schema=_PEOPLE_RESULT_SCHEMA, orient="row") if people_rows else pl.DataFrame(
@@ -568,6 +659,27 @@ def _date(calendar, days: float):
     if days is None or np.isnan(days):
         return None
     return calendar.finish_date(float(days))
+
+
+def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """np.nanpercentile(values, percentiles, axis=0) (linear interpolation), vectorised over columns.
+
+    One sort of the whole block (NaN sorts last) instead of a Python-level loop per column.
+    """
+    ordered = np.sort(values, axis=0)
+    count = (~np.isnan(values)).sum(axis=0)
+    out = np.full((len(percentiles), values.shape[1]), np.nan)
+    cols = np.flatnonzero(count > 0)
+    if not len(cols):
+        return out
+    for i, q in enumerate(percentiles):
+        pos = (count[cols] - 1) * (q / 100.0)
+        lo = np.floor(pos).astype(np.intp)
+        hi = np.minimum(lo + 1, count[cols] - 1)
+        frac = pos - lo
+        a, b = ordered[lo, cols].astype(np.float64), ordered[hi, cols].astype(np.float64)
+        out[i, cols] = a + (b - a) * frac
+    return out
 
 
 def _sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project: np.ndarray) -> np.ndarray:

@@ -26,7 +26,9 @@ FORMATS = ("table", "json", "csv", "parquet")
               help="Exit 3 if EXPR holds, e.g. 'fraud.p_on_time<0.5' (repeatable; see docs/cli.md).")
 @click.option("--record", is_flag=True, help="Record this forecast as a snapshot in the workspace (a .db plan).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, out, fail_if, record, quiet):
+@click.option("--executor", default=None, help="Split the trials over local processes (local) or a Dask cluster (dask://HOST:PORT).")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes for --executor local.")
+def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, out, fail_if, record, quiet, executor, jobs):
     """Forecast a plan: when each project lands, and how likely it succeeds.
 
     \b
@@ -46,7 +48,7 @@ def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, 
         raise UsageError("--record needs a workspace (.db); import the plan first with `teamcast import`")
     plan = load_plan(plan_file)
     forecast = run(plan, trials=trials, seed=seed, priority=priority, modifiers=modifiers, threads=threads,
-                   progress=_progress(quiet))
+                   progress=_progress(quiet), executor=executor, jobs=jobs)
     result = forecast.to_json()
     evaluate_gates(gates, result)  # unknown ids are usage errors before anything is written
     if record:

@@ -145,3 +145,29 @@ def test_deterministic_schedule_names_who_does_what():
     assert rows["a"]["who"] == ["ana"] and rows["b"]["who"] == ["bo"]
     assert (rows["c"]["start"], rows["c"]["finish"]) == (4.0, 6.0)
     assert rows["c"]["finish_date"] == dt.date(2027, 1, 11)
+
+
+def test_column_percentiles_match_numpy():
+    from teamcast.engine.simulate import column_percentiles
+
+    rng = np.random.default_rng(0)
+    values = rng.random((501, 7))
+    values[rng.random((501, 7)) < 0.3] = np.nan
+    values[:, 3] = np.nan
+    expected = np.full((3, 7), np.nan)
+    for j in range(7):
+        if not np.isnan(values[:, j]).all():
+            expected[:, j] = np.nanpercentile(values[:, j], [50, 80, 95])
+    np.testing.assert_allclose(column_percentiles(values, [50, 80, 95]), expected, rtol=1e-12)
+
+
+def test_a_run_split_across_workers_merges_to_the_same_forecast():
+    plan = _demo_like_plan()
+    trials = 5 * BLOCK + 100
+    here = simulate(plan, trials=trials, seed=8).to_json()
+    split = simulate(plan, trials=trials, seed=8, executor="local", jobs=2).to_json()
+    assert json.dumps(here) == json.dumps(split)
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        on_dask = simulate(plan, trials=trials, seed=8, executor=cluster.scheduler_address, jobs=2).to_json()
+    assert json.dumps(here) == json.dumps(on_dask)
