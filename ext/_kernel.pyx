@@ -1,5 +1,939 @@
-# cython: language_level=3
-"""Placeholder until the scheduling kernel lands."""
+"""The scheduling kernel: event-driven dispatch of many sampled trials of one plan.
+
+Implements docs/simulation.md exactly (the pure-Python oracle in tests/ext/oracle.py is the
+reference). Arrays in, arrays out: the wrapper in teamcast.ext.kernel validates shapes and
+allocates the outputs; this module assumes valid input. Each trial is independent, so trials
+are spread over OpenMP threads and the results do not depend on the thread count.
+"""
+
+from cython.parallel cimport prange, threadid
+from libc.math cimport INFINITY, NAN
+from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy, memmove
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    #define TC_OPENMP 1
+    #define tc_max_threads() omp_get_max_threads()
+    #else
+    #define TC_OPENMP 0
+    #define tc_max_threads() 1
+    #endif
+    """
+    const int TC_OPENMP
+    int tc_max_threads() nogil
+
+# Internal task states; the public `state` output maps them to 0..3 at the end of a trial.
+cdef enum:
+    WAITING = 0
+    RUNNING = 1
+    SUCCEEDED = 2
+    FAILED = 3
+    ABANDONED = 4
+    SKIPPED = 5
+
+cdef enum:
+    CHAL_OPEN = 0
+    CHAL_WON = 1
+    CHAL_LOST = 2
+
+cdef enum:
+    SEQUENTIAL = 1
+
+# Added to a waiting task's count of unmet conditions so that it never reaches zero.
+cdef enum:
+    NEVER_READY = 1 << 30
+
+
+ctypedef struct Plan:
+    # The plan's arrays (see "Kernel input") plus what is derived from them once per call.
+    int32_t n_tasks
+    int32_t n_chal
+    int32_t n_units
+    int32_t n_pools
+    int32_t n_proj
+    const int64_t* pred_ptr
+    const int32_t* pred_idx
+    const int64_t* succ_ptr
+    const int32_t* succ_idx
+    const int32_t* task_project
+    const int32_t* task_challenge
+    const int32_t* task_approach_pos
+    const int64_t* chal_ptr
+    const int32_t* chal_tasks
+    const uint8_t* chal_strategy
+    const int32_t* chal_project
+    const int64_t* dem_ptr
+    const int32_t* dem_pool
+    const int32_t* dem_count
+    const int32_t* task_unit
+    const int64_t* pool_ptr
+    const int32_t* pool_units
+    const int32_t* unit_pool
+    const double* unit_capacity
+    const double* unit_ramp_days
+    const double* unit_ramp_prod
+    const uint8_t* task_fixed
+    const double* fixed_start
+    const double* fixed_finish
+    const int32_t* prio_order
+    int32_t* rank          # position of each task in prio_order
+    int32_t* npred0        # unsatisfied conditions of each task before anything happens
+    int64_t* hold_ptr      # where each task's taken units are stored in Scratch.held
+    # Ready tasks are kept in one list per pool for tasks that need units of that pool only,
+    # then a list for any other task needing units, then one for tasks needing none.
+    int32_t n_lists
+    int32_t* task_list     # the list each task joins when it becomes ready
+    int64_t* list_ptr      # where each list lives in Scratch.ready
+    # The state every trial starts from, before fixed tasks are resolved (copied per trial).
+    int32_t* tstate0
+    int32_t* inready0
+    int32_t* ready0
+    int32_t* list_n0
+    int32_t* fixed_tasks   # done/failed tasks, then `doing` tasks, each in index order
+    int32_t n_fixed
+    int32_t n_doing
+    bint any_ramp
+
+
+ctypedef struct Scratch:
+    # One thread's working state for one trial, allocated once per call.
+    # Flags are int32: byte stores may alias any field, which would force reloads everywhere.
+    int32_t* tstate
+    int32_t* npred
+    int32_t* inready
+    int32_t* cause
+    double* ctime          # T + C: when a task completed / a challenge was won (0 for fixed)
+    int32_t* ready         # waiting tasks whose conditions hold: per list, sorted by rank
+    int32_t* list_n
+    int32_t* list_r        # read and write cursors of a dispatch pass
+    int32_t* list_w
+    int32_t n_ready
+    int32_t* running
+    int32_t n_running
+    int32_t* comp
+    int32_t* stack
+    int32_t top
+    int32_t* held
+    int32_t* cstate
+    int32_t* cnout         # approaches of each challenge that failed or were skipped
+    int32_t* cwinner
+    int32_t* ufree
+    int32_t* pool_free
+    int32_t n_free
+    double* last_rel_time
+    int32_t* last_rel_task
+    int32_t* arr_units
+    double* arr_times
+    double* ends
+    int32_t* best          # per project: task with the latest finish
+    # Rows of the current trial.
+    const double* effort
+    const uint8_t* success
+    const double* arrival
+    double* start
+    double* finish
+    double* busy
+
+
+cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
+    cdef:
+        Scratch* s = <Scratch*> calloc(1, sizeof(Scratch))
+        size_t t = p.n_tasks + 1
+        size_t nodes = p.n_tasks + p.n_chal + 1
+        size_t c = p.n_chal + 1
+        size_t u = p.n_units + 1
+        size_t k = p.n_pools + 1
+        size_t pr = p.n_proj + 1
+    if s == NULL:
+        return NULL
+    s.tstate = <int32_t*> malloc(t * sizeof(int32_t))
+    s.npred = <int32_t*> malloc(t * sizeof(int32_t))
+    s.inready = <int32_t*> malloc(t * sizeof(int32_t))
+    s.cause = <int32_t*> malloc(t * sizeof(int32_t))
+    s.ctime = <double*> malloc(nodes * sizeof(double))
+    s.ready = <int32_t*> malloc(t * sizeof(int32_t))
+    s.list_n = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
+    s.list_r = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
+    s.list_w = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
+    s.running = <int32_t*> malloc(t * sizeof(int32_t))
+    s.comp = <int32_t*> malloc(t * sizeof(int32_t))
+    s.stack = <int32_t*> malloc(t * sizeof(int32_t))
+    s.held = <int32_t*> malloc((p.hold_ptr[p.n_tasks] + 1) * sizeof(int32_t))
+    s.cstate = <int32_t*> malloc(c * sizeof(int32_t))
+    s.cnout = <int32_t*> malloc(c * sizeof(int32_t))
+    s.cwinner = <int32_t*> malloc(c * sizeof(int32_t))
+    s.ufree = <int32_t*> malloc(u * sizeof(int32_t))
+    s.pool_free = <int32_t*> malloc(k * sizeof(int32_t))
+    s.last_rel_time = <double*> malloc(u * sizeof(double))
+    s.last_rel_task = <int32_t*> malloc(u * sizeof(int32_t))
+    s.arr_units = <int32_t*> malloc(u * sizeof(int32_t))
+    s.arr_times = <double*> malloc(u * sizeof(double))
+    s.ends = <double*> malloc(u * sizeof(double))
+    s.best = <int32_t*> malloc(pr * sizeof(int32_t))
+    return s
+
+
+cdef bint scratch_ok(const Scratch* s) noexcept nogil:
+    return (
+        s.tstate != NULL and s.npred != NULL and s.inready != NULL and s.cause != NULL
+        and s.ctime != NULL and s.ready != NULL and s.list_n != NULL
+        and s.list_r != NULL and s.list_w != NULL and s.running != NULL and s.comp != NULL
+        and s.stack != NULL and s.held != NULL and s.cstate != NULL and s.cnout != NULL
+        and s.cwinner != NULL and s.ufree != NULL and s.pool_free != NULL
+        and s.last_rel_time != NULL and s.last_rel_task != NULL and s.arr_units != NULL
+        and s.arr_times != NULL and s.ends != NULL and s.best != NULL
+    )
+
+
+cdef void scratch_free(Scratch* s) noexcept nogil:
+    if s == NULL:
+        return
+    free(s.tstate); free(s.npred); free(s.inready); free(s.cause); free(s.ctime)
+    free(s.ready); free(s.list_n); free(s.list_r); free(s.list_w); free(s.running); free(s.comp); free(s.stack); free(s.held)
+    free(s.cstate); free(s.cnout); free(s.cwinner); free(s.ufree); free(s.pool_free)
+    free(s.last_rel_time); free(s.last_rel_task); free(s.arr_units); free(s.arr_times)
+    free(s.ends); free(s.best)
+    free(s)
+
+
+# ---------------------------------------------------------------- ready list and units
+
+cdef inline void ready_insert(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
+    cdef:
+        int32_t l = p.task_list[i]
+        int32_t* lst = s.ready + p.list_ptr[l]
+        int32_t j = s.list_n[l]
+        int32_t r = p.rank[i]
+    while j > 0 and p.rank[lst[j - 1]] > r:
+        lst[j] = lst[j - 1]
+        j -= 1
+    lst[j] = i
+    s.list_n[l] += 1
+    s.n_ready += 1
+    s.inready[i] = 1
+
+
+cdef void ready_remove(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
+    cdef:
+        int32_t l = p.task_list[i]
+        int32_t* lst = s.ready + p.list_ptr[l]
+        int32_t j = 0
+    while lst[j] != i:
+        j += 1
+    memmove(lst + j, lst + j + 1, (s.list_n[l] - j - 1) * sizeof(int32_t))
+    s.list_n[l] -= 1
+    s.n_ready -= 1
+    s.inready[i] = 0
+
+
+cdef inline void unit_take(const Plan* p, Scratch* s, int32_t u) noexcept nogil:
+    s.ufree[u] = 0
+    s.pool_free[p.unit_pool[u]] -= 1
+    s.n_free -= 1
+
+
+cdef inline void unit_give(const Plan* p, Scratch* s, int32_t u) noexcept nogil:
+    s.ufree[u] = 1
+    s.pool_free[p.unit_pool[u]] += 1
+    s.n_free += 1
+
+
+cdef bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
+    """Step 4: take the assignee, then each demand's lowest free units; all or nothing."""
+    cdef:
+        int32_t named = p.task_unit[i]
+        int32_t* held = s.held + p.hold_ptr[i]
+        int32_t n = 0, need, u, k
+        int64_t d, j
+    # A cheap necessary condition first: most attempts fail here without touching anything.
+    if named >= 0 and not s.ufree[named]:
+        return False
+    for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
+        if s.pool_free[p.dem_pool[d]] < p.dem_count[d]:
+            return False
+    if named >= 0:
+        unit_take(p, s, named)
+        held[n] = named
+        n += 1
+    for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
+        k = p.dem_pool[d]
+        need = p.dem_count[d]
+        j = p.pool_ptr[k]
+        while need > 0 and j < p.pool_ptr[k + 1]:
+            u = p.pool_units[j]
+            if s.ufree[u]:
+                unit_take(p, s, u)
+                held[n] = u
+                n += 1
+                need -= 1
+            j += 1
+        if need > 0:
+            while n > 0:
+                n -= 1
+                unit_give(p, s, held[n])
+            return False
+    return True
+
+
+cdef void release_units(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+    cdef:
+        int64_t j
+        int32_t u
+        double held_for = s.finish[i] - s.start[i]
+    for j in range(p.hold_ptr[i], p.hold_ptr[i + 1]):
+        u = s.held[j]
+        unit_give(p, s, u)
+        s.busy[u] += held_for
+        s.last_rel_time[u] = t
+        s.last_rel_task[u] = i
+
+
+# ---------------------------------------------------------------- duration (step 5)
+
+cdef double finish_time(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+    """The operations of docs/simulation.md step 5, in the same order."""
+    cdef:
+        double effort = s.effort[i]
+        const int32_t* units = s.held + p.hold_ptr[i]
+        int32_t n = <int32_t> (p.hold_ptr[i + 1] - p.hold_ptr[i])
+        int32_t n_ends = 0, j, m, u
+        double b, cur, remaining, rate, r
+    if effort <= 0:
+        return t
+    if n == 0:
+        return t + effort
+    if not p.any_ramp:
+        # No unit ramps up, so there is no ramp end to walk: the single last segment below.
+        rate = INFINITY
+        for j in range(n):
+            r = p.unit_capacity[units[j]] * 1.0
+            if r < rate:
+                rate = r
+        return t + effort / rate
+    for j in range(n):
+        u = units[j]
+        b = s.arrival[u] + p.unit_ramp_days[u]
+        if b > t:
+            m = n_ends
+            while m > 0 and s.ends[m - 1] > b:
+                m -= 1
+            if m > 0 and s.ends[m - 1] == b:
+                continue
+            memmove(s.ends + m + 1, s.ends + m, (n_ends - m) * sizeof(double))
+            s.ends[m] = b
+            n_ends += 1
+    cur = t
+    remaining = effort
+    for m in range(n_ends + 1):
+        rate = INFINITY
+        for j in range(n):
+            u = units[j]
+            if cur < s.arrival[u] + p.unit_ramp_days[u]:
+                r = p.unit_capacity[u] * p.unit_ramp_prod[u]
+            else:
+                r = p.unit_capacity[u] * 1.0
+            if r < rate:
+                rate = r
+        if m == n_ends:
+            return cur + remaining / rate
+        b = s.ends[m]
+        if remaining <= rate * (b - cur):
+            return cur + remaining / rate
+        remaining -= rate * (b - cur)
+        cur = b
+    return cur  # not reached: the last segment always returns
+
+
+# ---------------------------------------------------------------- readiness and resolution
+
+cdef inline void satisfy(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
+    if s.tstate[i] != WAITING:
+        return
+    s.npred[i] -= 1
+    if s.npred[i] == 0:
+        ready_insert(p, s, i)
+
+
+cdef inline void skip_push(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
+    # Marked at push time, so each task enters the stack at most once.
+    if s.tstate[i] != WAITING:
+        return
+    s.tstate[i] = SKIPPED
+    if s.inready[i]:
+        ready_remove(p, s, i)
+    s.stack[s.top] = i
+    s.top += 1
+
+
+cdef void approach_out(const Plan* p, Scratch* s, int32_t c, int32_t a) noexcept nogil:
+    """Approach `a` of the open challenge `c` failed or was skipped."""
+    cdef:
+        int64_t first = p.chal_ptr[c]
+        int32_t n_app = <int32_t> (p.chal_ptr[c + 1] - first)
+        int32_t pos = p.task_approach_pos[a]
+        int64_t j
+    s.cnout[c] += 1
+    if p.chal_strategy[c] == SEQUENTIAL and pos + 1 < n_app:
+        satisfy(p, s, p.chal_tasks[first + pos + 1])
+    if s.cnout[c] == n_app:
+        s.cstate[c] = CHAL_LOST
+        for j in range(p.succ_ptr[p.n_tasks + c], p.succ_ptr[p.n_tasks + c + 1]):
+            skip_push(p, s, p.succ_idx[j])
+
+
+cdef void drain_skips(const Plan* p, Scratch* s) noexcept nogil:
+    cdef:
+        int32_t i, c
+        int64_t j
+    while s.top > 0:
+        s.top -= 1
+        i = s.stack[s.top]
+        for j in range(p.succ_ptr[i], p.succ_ptr[i + 1]):
+            skip_push(p, s, p.succ_idx[j])
+        c = p.task_challenge[i]
+        if c >= 0 and s.cstate[c] == CHAL_OPEN:
+            approach_out(p, s, c, i)
+
+
+cdef void remove_running(Scratch* s, int32_t i) noexcept nogil:
+    cdef int32_t j = 0
+    while s.running[j] != i:
+        j += 1
+    s.n_running -= 1
+    s.running[j] = s.running[s.n_running]
+
+
+cdef void abandon(const Plan* p, Scratch* s, int32_t a, double t) noexcept nogil:
+    cdef int64_t j
+    s.tstate[a] = ABANDONED
+    s.finish[a] = t
+    remove_running(s, a)
+    release_units(p, s, a, t)
+    for j in range(p.succ_ptr[a], p.succ_ptr[a + 1]):
+        skip_push(p, s, p.succ_idx[j])
+
+
+cdef void challenge_won(const Plan* p, Scratch* s, int32_t c, int32_t w, double t) noexcept nogil:
+    cdef:
+        int64_t j
+        int32_t a
+    s.cstate[c] = CHAL_WON
+    s.cwinner[c] = w
+    s.ctime[p.n_tasks + c] = s.ctime[w]
+    if p.chal_strategy[c] == SEQUENTIAL:
+        # An earlier approach still waiting (a skipped approach let a later one go first)
+        # can no longer become ready, yet stays waiting: a failure upstream still skips it.
+        for j in range(p.chal_ptr[c], p.chal_ptr[c] + p.task_approach_pos[w]):
+            a = p.chal_tasks[j]
+            if s.tstate[a] == WAITING:
+                if s.inready[a]:
+                    ready_remove(p, s, a)
+                s.npred[a] += NEVER_READY
+        # Later approaches that wait are skipped; one already running (its predecessor was
+        # skipped) runs to its end.
+        for j in range(p.chal_ptr[c] + p.task_approach_pos[w] + 1, p.chal_ptr[c + 1]):
+            skip_push(p, s, p.chal_tasks[j])
+    else:
+        for j in range(p.chal_ptr[c], p.chal_ptr[c + 1]):
+            a = p.chal_tasks[j]
+            if s.tstate[a] == RUNNING and s.finish[a] > t:
+                abandon(p, s, a, t)
+            else:
+                skip_push(p, s, a)
+    for j in range(p.succ_ptr[p.n_tasks + c], p.succ_ptr[p.n_tasks + c + 1]):
+        satisfy(p, s, p.succ_idx[j])
+
+
+cdef void resolve(const Plan* p, Scratch* s, int32_t i, bint ok, double t) noexcept nogil:
+    """Apply the readiness rules after task `i` succeeded or failed at `t`."""
+    cdef:
+        int64_t j
+        int32_t c = p.task_challenge[i]
+    if ok:
+        s.tstate[i] = SUCCEEDED
+        for j in range(p.succ_ptr[i], p.succ_ptr[i + 1]):
+            satisfy(p, s, p.succ_idx[j])
+        if c >= 0 and s.cstate[c] == CHAL_OPEN:
+            challenge_won(p, s, c, i, t)
+    else:
+        s.tstate[i] = FAILED
+        for j in range(p.succ_ptr[i], p.succ_ptr[i + 1]):
+            skip_push(p, s, p.succ_idx[j])
+        if c >= 0 and s.cstate[c] == CHAL_OPEN:
+            approach_out(p, s, c, i)
+    drain_skips(p, s)
+
+
+# ---------------------------------------------------------------- starting tasks
+
+cdef int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+    """The binding chain's link: which completion let task `i` start at `t > 0`."""
+    cdef:
+        int64_t j
+        int32_t node, c, pos, u, best_unit = -1, cause = -1
+    for j in range(p.pred_ptr[i], p.pred_ptr[i + 1]):
+        node = p.pred_idx[j]
+        if s.ctime[node] == t:
+            return node if node < p.n_tasks else s.cwinner[node - p.n_tasks]
+    c = p.task_challenge[i]
+    pos = p.task_approach_pos[i]
+    if c >= 0 and pos > 0 and p.chal_strategy[c] == SEQUENTIAL:
+        node = p.chal_tasks[p.chal_ptr[c] + pos - 1]
+        if s.tstate[node] == FAILED and s.ctime[node] == t:
+            return node
+    for j in range(p.hold_ptr[i], p.hold_ptr[i + 1]):
+        u = s.held[j]
+        if s.last_rel_time[u] == t and (best_unit < 0 or u < best_unit):
+            best_unit = u
+            cause = s.last_rel_task[u]
+    return cause
+
+
+cdef bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+    if p.hold_ptr[i + 1] > p.hold_ptr[i] and not take_units(p, s, i):
+        return False
+    s.tstate[i] = RUNNING
+    s.start[i] = t
+    s.finish[i] = finish_time(p, s, i, t)
+    s.cause[i] = find_cause(p, s, i, t) if t > 0 else -1
+    s.running[s.n_running] = i
+    s.n_running += 1
+    return True
+
+
+cdef void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
+    """Try the tasks of pool `k`'s list ranked before `max_rank`, in rank order."""
+    cdef:
+        int32_t* lst = s.ready + p.list_ptr[k]
+        int32_t n = s.list_n[k], r = s.list_r[k], w = s.list_w[k], i
+    # Units are only taken during a pass, so an exhausted pool stays exhausted.
+    while r < n and s.pool_free[k] > 0:
+        i = lst[r]
+        if p.rank[i] >= max_rank:
+            break
+        r += 1
+        if p.dem_count[p.dem_ptr[i]] <= s.pool_free[k] and try_start(p, s, i, t):
+            s.inready[i] = 0
+        else:
+            lst[w] = i
+            w += 1
+    s.list_r[k] = r
+    s.list_w[k] = w
+
+
+cdef void compact(const Plan* p, Scratch* s, int32_t k) noexcept nogil:
+    """Close the gap `advance` left in pool `k`'s list."""
+    cdef:
+        int32_t* lst = s.ready + p.list_ptr[k]
+        int32_t n = s.list_n[k], r = s.list_r[k], w = s.list_w[k]
+    if r > w:
+        memmove(lst + w, lst + r, (n - r) * sizeof(int32_t))
+        s.list_n[k] = n - (r - w)
+        s.n_ready -= r - w
+
+
+cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
+    """One pass in priority order over the ready tasks; started tasks leave the lists.
+
+    Tasks that need units of one pool only interact with tasks touching that pool, so each
+    pool's list is walked only as far as the next task of the general list that touches it:
+    the starts are exactly those of a single walk over all ready tasks in `prio_order`.
+    """
+    cdef:
+        int32_t k, i, j, n, w
+        int32_t general = p.n_pools, nothing = p.n_pools + 1
+        int32_t* lst
+        int64_t d
+    lst = s.ready + p.list_ptr[nothing]
+    for j in range(s.list_n[nothing]):
+        try_start(p, s, lst[j], t)
+        s.inready[lst[j]] = 0
+    s.n_ready -= s.list_n[nothing]
+    s.list_n[nothing] = 0
+    if s.n_free == 0:
+        return
+    n = s.list_n[general]
+    if n == 0:
+        # The usual case: pools are independent, walk only those that have a free unit.
+        for k in range(p.n_pools):
+            if s.pool_free[k] > 0 and s.list_n[k] > 0:
+                s.list_r[k] = 0
+                s.list_w[k] = 0
+                advance(p, s, k, p.n_tasks, t)
+                compact(p, s, k)
+        return
+    for k in range(p.n_pools):
+        s.list_r[k] = 0
+        s.list_w[k] = 0
+    lst = s.ready + p.list_ptr[general]
+    w = 0
+    for j in range(n):
+        i = lst[j]
+        if s.n_free > 0:
+            for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
+                advance(p, s, p.dem_pool[d], p.rank[i], t)
+            if p.task_unit[i] >= 0:
+                advance(p, s, p.unit_pool[p.task_unit[i]], p.rank[i], t)
+            if try_start(p, s, i, t):
+                s.inready[i] = 0
+                continue
+        lst[w] = i
+        w += 1
+    s.n_ready -= n - w
+    s.list_n[general] = w
+    for k in range(p.n_pools):
+        if s.pool_free[k] > 0 and s.list_n[k] > s.list_r[k]:
+            advance(p, s, k, p.n_tasks, t)
+        compact(p, s, k)
+
+
+# ---------------------------------------------------------------- one trial
+
+cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
+    cdef:
+        int32_t i, u, j, n_arr = 0
+        double a
+    memcpy(s.tstate, p.tstate0, p.n_tasks * sizeof(int32_t))
+    memcpy(s.npred, p.npred0, p.n_tasks * sizeof(int32_t))
+    memcpy(s.inready, p.inready0, p.n_tasks * sizeof(int32_t))
+    memcpy(s.ready, p.ready0, p.n_tasks * sizeof(int32_t))
+    memcpy(s.list_n, p.list_n0, p.n_lists * sizeof(int32_t))
+    s.n_ready = 0
+    for i in range(p.n_lists):
+        s.n_ready += p.list_n0[i]
+    # ctime and cause need no reset: they are read only for tasks that completed or
+    # started in this trial.
+    for i in range(p.n_chal):
+        s.cstate[i] = CHAL_OPEN
+        s.cnout[i] = 0
+    for i in range(p.n_pools):
+        s.pool_free[i] = 0
+    s.n_free = 0
+    s.n_running = 0
+    s.top = 0
+    for u in range(p.n_units):
+        s.last_rel_time[u] = NAN
+        s.ufree[u] = 0
+        a = s.arrival[u]
+        if a <= 0:
+            unit_give(p, s, u)
+        elif a < INFINITY:
+            # Arrival events, sorted by time (insertion: units are few).
+            j = n_arr
+            while j > 0 and s.arr_times[j - 1] > a:
+                s.arr_times[j] = s.arr_times[j - 1]
+                s.arr_units[j] = s.arr_units[j - 1]
+                j -= 1
+            s.arr_times[j] = a
+            s.arr_units[j] = u
+            n_arr += 1
+    s.arr_units[p.n_units] = n_arr  # count kept past the last slot
+
+
+cdef void fix_and_start(const Plan* p, Scratch* s) noexcept nogil:
+    """Steps 1 and 2: done/failed tasks at their actuals, then work in progress at t = 0."""
+    cdef:
+        int32_t k, i
+    for k in range(p.n_fixed):
+        i = p.fixed_tasks[k]
+        s.start[i] = p.fixed_start[i]
+        s.finish[i] = p.fixed_finish[i]
+        s.ctime[i] = 0.0
+        s.cause[i] = -1
+    for k in range(p.n_fixed):
+        i = p.fixed_tasks[k]
+        resolve(p, s, i, p.task_fixed[i] == 2, 0.0)
+    for k in range(p.n_fixed, p.n_fixed + p.n_doing):
+        i = p.fixed_tasks[k]
+        if s.tstate[i] == WAITING and try_start(p, s, i, 0.0) and s.inready[i]:
+            ready_remove(p, s, i)
+
+
+cdef void complete_at(const Plan* p, Scratch* s, double t) noexcept nogil:
+    """Event step 3.1: every completion at `t`, in increasing task index."""
+    cdef:
+        int32_t j = 0, nc = 0, i, m
+    while j < s.n_running:
+        i = s.running[j]
+        if s.finish[i] == t:
+            m = nc
+            while m > 0 and s.comp[m - 1] > i:
+                s.comp[m] = s.comp[m - 1]
+                m -= 1
+            s.comp[m] = i
+            nc += 1
+            s.n_running -= 1
+            s.running[j] = s.running[s.n_running]
+        else:
+            j += 1
+    for j in range(nc):
+        i = s.comp[j]
+        release_units(p, s, i, t)
+        s.ctime[i] = t
+        resolve(p, s, i, s.success[i] != 0, t)
+
+
+cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
+    cdef:
+        double t = 0.0, nxt
+        int32_t j, n_arr = s.arr_units[p.n_units], next_arr = 0
+    while True:
+        complete_at(p, s, t)
+        while next_arr < n_arr and s.arr_times[next_arr] <= t:
+            unit_give(p, s, s.arr_units[next_arr])
+            next_arr += 1
+        if s.n_ready > 0:
+            dispatch(p, s, t)
+        if s.n_running == 0 and next_arr >= n_arr:
+            return
+        nxt = s.arr_times[next_arr] if next_arr < n_arr else INFINITY
+        for j in range(s.n_running):
+            if s.finish[s.running[j]] < nxt:
+                nxt = s.finish[s.running[j]]
+        t = nxt
+
+
+cdef void summarise(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical,
+                    double* proj_finish, uint8_t* proj_success) noexcept nogil:
+    """Public states, project finish and success, and the binding chain of each project."""
+    cdef:
+        int32_t i, q, ts
+        double f
+    for q in range(p.n_proj):
+        proj_finish[q] = NAN
+        proj_success[q] = 1
+        s.best[q] = -1
+    for i in range(p.n_tasks):
+        ts = s.tstate[i]
+        q = p.task_project[i]
+        if ts == SUCCEEDED:
+            state[i] = 1
+        elif ts == FAILED:
+            state[i] = 2
+        elif ts == ABANDONED:
+            state[i] = 3
+        else:
+            state[i] = 0
+        critical[i] = 0
+        if ts != SUCCEEDED and p.task_challenge[i] < 0:
+            proj_success[q] = 0
+        if state[i] != 0:
+            f = s.finish[i]
+            if s.best[q] < 0 or f > proj_finish[q]:
+                proj_finish[q] = f
+                s.best[q] = i
+    for i in range(p.n_chal):
+        if s.cstate[i] != CHAL_WON:
+            proj_success[p.chal_project[i]] = 0
+    for q in range(p.n_proj):
+        i = s.best[q]
+        while i >= 0:
+            if p.task_project[i] == q:
+                critical[i] = 1
+            i = s.cause[i]
+
+
+cdef void run_trial(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical,
+                    double* proj_finish, uint8_t* proj_success) noexcept nogil:
+    reset(p, s)
+    fix_and_start(p, s)
+    event_loop(p, s)
+    summarise(p, s, state, critical, proj_finish, proj_success)
+
+
+# ---------------------------------------------------------------- Python entry points
 
 def openmp_enabled():
-    return False
+    """Whether this build runs trials on several threads."""
+    return bool(TC_OPENMP)
+
+
+def max_threads():
+    """The most threads a chunk can use (1 without OpenMP)."""
+    return int(tc_max_threads())
+
+
+cdef int derive(Plan* p) except -1:
+    """Per-call tables: ranks, initial condition counts, where taken units are kept."""
+    cdef:
+        int32_t i, c, pos
+        int64_t d, total = 0
+    p.rank = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.npred0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.hold_ptr = <int64_t*> malloc((p.n_tasks + 1) * sizeof(int64_t))
+    p.n_lists = p.n_pools + 2
+    p.task_list = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.list_ptr = <int64_t*> calloc(p.n_lists + 1, sizeof(int64_t))
+    p.tstate0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.inready0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.ready0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.list_n0 = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
+    p.fixed_tasks = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    if (p.rank == NULL or p.npred0 == NULL or p.hold_ptr == NULL or p.task_list == NULL
+            or p.list_ptr == NULL or p.tstate0 == NULL or p.inready0 == NULL
+            or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL):
+        raise MemoryError()
+    for i in range(p.n_tasks):
+        p.rank[p.prio_order[i]] = i
+    for i in range(p.n_tasks):
+        p.npred0[i] = <int32_t> (p.pred_ptr[i + 1] - p.pred_ptr[i])
+        c = p.task_challenge[i]
+        pos = p.task_approach_pos[i]
+        if c >= 0 and pos > 0 and p.chal_strategy[c] == SEQUENTIAL:
+            p.npred0[i] += 1
+        p.hold_ptr[i] = total
+        if p.task_unit[i] >= 0:
+            total += 1
+        for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
+            total += p.dem_count[d]
+        if total == p.hold_ptr[i]:
+            p.task_list[i] = p.n_pools + 1
+        elif p.task_unit[i] < 0 and p.dem_ptr[i + 1] - p.dem_ptr[i] == 1:
+            p.task_list[i] = p.dem_pool[p.dem_ptr[i]]
+        else:
+            p.task_list[i] = p.n_pools
+        p.list_ptr[p.task_list[i] + 1] += 1
+    p.hold_ptr[p.n_tasks] = total
+    for i in range(p.n_lists):
+        p.list_ptr[i + 1] += p.list_ptr[i]
+    p.n_fixed = 0
+    p.n_doing = 0
+    for i in range(p.n_tasks):
+        p.tstate0[i] = WAITING
+        p.inready0[i] = 0
+        if p.task_fixed[i] >= 2:
+            p.tstate0[i] = SUCCEEDED if p.task_fixed[i] == 2 else FAILED
+            p.fixed_tasks[p.n_fixed] = i
+            p.n_fixed += 1
+    for i in range(p.n_tasks):
+        if p.task_fixed[i] == 1:
+            p.fixed_tasks[p.n_fixed + p.n_doing] = i
+            p.n_doing += 1
+    for i in range(p.n_lists):
+        p.list_n0[i] = 0
+    for pos in range(p.n_tasks):
+        i = p.prio_order[pos]
+        if p.tstate0[i] == WAITING and p.npred0[i] == 0:
+            c = p.task_list[i]
+            p.ready0[p.list_ptr[c] + p.list_n0[c]] = i
+            p.list_n0[c] += 1
+            p.inready0[i] = 1
+    p.any_ramp = False
+    for i in range(p.n_units):
+        if p.unit_ramp_days[i] > 0:
+            p.any_ramp = True
+    return 0
+
+
+cdef void release_plan(Plan* p) noexcept:
+    free(p.rank)
+    free(p.npred0)
+    free(p.hold_ptr)
+    free(p.task_list)
+    free(p.list_ptr)
+    free(p.tstate0)
+    free(p.inready0)
+    free(p.ready0)
+    free(p.list_n0)
+    free(p.fixed_tasks)
+
+
+def schedule(
+    const int64_t[::1] pred_ptr, const int32_t[::1] pred_idx,
+    const int64_t[::1] succ_ptr, const int32_t[::1] succ_idx,
+    const int32_t[::1] task_project, const int32_t[::1] task_challenge,
+    const int32_t[::1] task_approach_pos,
+    const int64_t[::1] chal_ptr, const int32_t[::1] chal_tasks,
+    const uint8_t[::1] chal_strategy, const int32_t[::1] chal_project,
+    const int64_t[::1] dem_ptr, const int32_t[::1] dem_pool, const int32_t[::1] dem_count,
+    const int32_t[::1] task_unit,
+    const int64_t[::1] pool_ptr, const int32_t[::1] pool_units, const int32_t[::1] unit_pool,
+    const double[::1] unit_capacity, const double[::1] unit_ramp_days,
+    const double[::1] unit_ramp_prod,
+    const uint8_t[::1] task_fixed, const double[::1] fixed_start, const double[::1] fixed_finish,
+    const int32_t[::1] prio_order,
+    const double[:, ::1] effort, const uint8_t[:, ::1] success, const double[:, ::1] arrival,
+    double[:, ::1] start, double[:, ::1] finish, uint8_t[:, ::1] state,
+    uint8_t[:, ::1] critical, double[:, ::1] proj_finish, uint8_t[:, ::1] proj_success,
+    double[:, ::1] busy,
+    int n_threads=1,
+):
+    """Schedule `effort.shape[0]` trials into the output arrays (see teamcast.ext.kernel)."""
+    cdef:
+        Plan p
+        Scratch** scratch = NULL
+        Scratch* s
+        Py_ssize_t n = effort.shape[0], trial
+        Py_ssize_t T = effort.shape[1], U = arrival.shape[1], P = proj_finish.shape[1]
+        int threads = max(1, min(n_threads, tc_max_threads())), th
+    p.n_tasks = <int32_t> T
+    p.n_chal = <int32_t> chal_strategy.shape[0]
+    p.n_units = <int32_t> U
+    p.n_pools = <int32_t> (pool_ptr.shape[0] - 1)
+    p.n_proj = <int32_t> P
+    p.pred_ptr = &pred_ptr[0]
+    p.pred_idx = &pred_idx[0]
+    p.succ_ptr = &succ_ptr[0]
+    p.succ_idx = &succ_idx[0]
+    p.task_project = &task_project[0]
+    p.task_challenge = &task_challenge[0]
+    p.task_approach_pos = &task_approach_pos[0]
+    p.chal_ptr = &chal_ptr[0]
+    p.chal_tasks = &chal_tasks[0]
+    p.chal_strategy = &chal_strategy[0]
+    p.chal_project = &chal_project[0]
+    p.dem_ptr = &dem_ptr[0]
+    p.dem_pool = &dem_pool[0]
+    p.dem_count = &dem_count[0]
+    p.task_unit = &task_unit[0]
+    p.pool_ptr = &pool_ptr[0]
+    p.pool_units = &pool_units[0]
+    p.unit_pool = &unit_pool[0]
+    p.unit_capacity = &unit_capacity[0]
+    p.unit_ramp_days = &unit_ramp_days[0]
+    p.unit_ramp_prod = &unit_ramp_prod[0]
+    p.task_fixed = &task_fixed[0]
+    p.fixed_start = &fixed_start[0]
+    p.fixed_finish = &fixed_finish[0]
+    p.prio_order = &prio_order[0]
+    p.rank = NULL
+    p.npred0 = NULL
+    p.hold_ptr = NULL
+    p.task_list = NULL
+    p.list_ptr = NULL
+    p.tstate0 = NULL
+    p.inready0 = NULL
+    p.ready0 = NULL
+    p.list_n0 = NULL
+    p.fixed_tasks = NULL
+    if n == 0:
+        return
+    try:
+        derive(&p)
+        scratch = <Scratch**> calloc(threads, sizeof(Scratch*))
+        if scratch == NULL:
+            raise MemoryError()
+        for th in range(threads):
+            scratch[th] = scratch_new(&p)
+            if scratch[th] == NULL or not scratch_ok(scratch[th]):
+                raise MemoryError()
+        for trial in prange(n, nogil=True, schedule="static", num_threads=threads):
+            s = scratch[threadid()]
+            s.effort = &effort[trial, 0]
+            s.success = &success[trial, 0]
+            s.arrival = &arrival[trial, 0]
+            s.start = &start[trial, 0]
+            s.finish = &finish[trial, 0]
+            s.busy = &busy[trial, 0]
+            run_trial(&p, s, &state[trial, 0], &critical[trial, 0],
+                      &proj_finish[trial, 0], &proj_success[trial, 0])
+    finally:
+        if scratch != NULL:
+            for th in range(threads):
+                scratch_free(scratch[th])
+            free(scratch)
+        release_plan(&p)

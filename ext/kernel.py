@@ -1,4 +1,8 @@
-"""Typed wrapper around the Cython scheduling kernel: the array contract of docs/simulation.md."""
+"""Typed wrapper around the Cython scheduling kernel: the array contract of docs/simulation.md.
+
+`run_chunk` is the Python boundary: it checks shapes, dtypes and index ranges, allocates the
+outputs and hands plain contiguous arrays to `teamcast.ext._kernel.schedule`.
+"""
 
 from __future__ import annotations
 
@@ -123,3 +127,132 @@ class KernelOutput:
     proj_finish: np.ndarray
     proj_success: np.ndarray
     busy: np.ndarray
+
+
+def openmp_available() -> bool:
+    """Whether the compiled kernel can spread a chunk's trials over several threads."""
+    from teamcast.ext import _kernel
+
+    return bool(_kernel.openmp_enabled())
+
+
+def max_threads() -> int:
+    """The most threads `run_chunk` will use (1 when built without OpenMP)."""
+    from teamcast.ext import _kernel
+
+    return int(_kernel.max_threads())
+
+
+def run_chunk(
+    inp: KernelInput,
+    effort: np.ndarray,
+    success: np.ndarray,
+    arrival: np.ndarray,
+    *,
+    threads: int = 1,
+) -> KernelOutput:
+    """Schedule one chunk of trials: row `k` of each sample array is trial `k`.
+
+    `effort` is (n, T) float64, `success` (n, T) 0/1, `arrival` (n, U) float64. Results do
+    not depend on `threads`. Raises ValueError when an array does not fit the plan.
+    """
+    from teamcast.ext import _kernel
+
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    _check_plan(inp)
+    n_tasks, n_units = inp.n_tasks, inp.n_units
+    effort = _sample_array("effort", effort, np.float64, n_tasks, "tasks")
+    n = effort.shape[0]
+    success = _sample_array("success", success, np.uint8, n_tasks, "tasks", n)
+    arrival = _sample_array("arrival", arrival, np.float64, n_units, "units", n)
+    out = KernelOutput(
+        start=np.full((n, n_tasks), np.nan),
+        finish=np.full((n, n_tasks), np.nan),
+        state=np.zeros((n, n_tasks), np.uint8),
+        critical=np.zeros((n, n_tasks), np.uint8),
+        proj_finish=np.full((n, inp.n_projects), np.nan),
+        proj_success=np.zeros((n, inp.n_projects), np.uint8),
+        busy=np.zeros((n, n_units), np.float64),
+    )
+    _kernel.schedule(
+        **{name: getattr(inp, name) for name in _DTYPES},
+        effort=effort,
+        success=success,
+        arrival=arrival,
+        start=out.start,
+        finish=out.finish,
+        state=out.state,
+        critical=out.critical,
+        proj_finish=out.proj_finish,
+        proj_success=out.proj_success,
+        busy=out.busy,
+        n_threads=threads,
+    )
+    return out
+
+
+def _sample_array(name, arr, dtype, width, what, n=None) -> np.ndarray:
+    arr = np.asarray(arr)
+    if arr.dtype == np.bool_ and dtype == np.uint8:
+        arr = arr.view(np.uint8)
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.ndim != 2 or arr.shape[1] != width or (n is not None and arr.shape[0] != n):
+        rows = "n" if n is None else str(n)
+        raise ValueError(f"{name} must have shape ({rows}, {width}) (trials × {what}), got {arr.shape}")
+    return arr
+
+
+def _check_plan(inp: KernelInput) -> None:
+    """Reject inputs that would make the kernel read out of bounds; semantics are the compiler's."""
+    t, c, u, k, p = inp.n_tasks, inp.n_challenges, inp.n_units, inp.n_pools, inp.n_projects
+    _check_csr("pred", inp.pred_ptr, inp.pred_idx, t, 0, t + c)
+    _check_csr("succ", inp.succ_ptr, inp.succ_idx, t + c, 0, t)
+    _check_csr("chal", inp.chal_ptr, inp.chal_tasks, c, 0, t)
+    _check_csr("dem", inp.dem_ptr, inp.dem_pool, t, 0, k)
+    _check_csr("pool", inp.pool_ptr, inp.pool_units, k, 0, u)
+    per_task = {
+        "task_project": (0, p),
+        "task_challenge": (-1, c),
+        "task_approach_pos": (-1, t),
+        "task_unit": (-1, u),
+        "task_fixed": (0, 4),
+        "fixed_start": None,
+        "fixed_finish": None,
+        "prio_order": (0, t),
+    }
+    for name, bounds in per_task.items():
+        _check_values(name, getattr(inp, name), t, bounds)
+    for name, bounds in {"chal_strategy": (0, 2), "chal_project": (0, p)}.items():
+        _check_values(name, getattr(inp, name), c, bounds)
+    for name, bounds in {
+        "unit_pool": (0, k),
+        "unit_capacity": None,
+        "unit_ramp_days": None,
+        "unit_ramp_prod": None,
+    }.items():
+        _check_values(name, getattr(inp, name), u, bounds)
+    if inp.dem_count.shape != inp.dem_pool.shape or (inp.dem_count < 0).any():
+        raise ValueError("dem_count must match dem_pool and hold counts >= 0")
+    if not np.array_equal(np.sort(inp.prio_order), np.arange(t)):
+        raise ValueError("prio_order must list every task exactly once")
+    approach = np.flatnonzero(inp.task_challenge >= 0)
+    pos = inp.task_approach_pos[approach]
+    first = inp.chal_ptr[inp.task_challenge[approach]]
+    size = inp.chal_ptr[inp.task_challenge[approach] + 1] - first
+    if (pos < 0).any() or (pos >= size).any() or (inp.chal_tasks[first + pos] != approach).any():
+        raise ValueError("task_challenge/task_approach_pos must point at the task in chal_tasks")
+
+
+def _check_csr(name, ptr, idx, rows, lo, hi) -> None:
+    if ptr.shape != (rows + 1,) or ptr[0] != 0 or ptr[-1] != idx.shape[0] or (np.diff(ptr) < 0).any():
+        raise ValueError(f"{name}_ptr must have {rows + 1} non-decreasing offsets from 0 to {idx.shape[0]}")
+    if idx.size and (idx.min() < lo or idx.max() >= hi):
+        raise ValueError(f"{name} indices must lie in [{lo}, {hi})")
+
+
+def _check_values(name, arr, length, bounds) -> None:
+    if arr.shape != (length,):
+        raise ValueError(f"{name} must have shape ({length},), got {arr.shape}")
+    if bounds is not None and arr.size and (arr.min() < bounds[0] or arr.max() >= bounds[1]):
+        raise ValueError(f"{name} values must lie in [{bounds[0]}, {bounds[1]})")
