@@ -16,7 +16,7 @@ ext: install
 	$(BIN)/python setup.py --quiet build_ext --inplace
 
 demo: install
-	$(BIN)/teamcast demo
+	$(BIN)/teamcast demo --workspace demo.db
 
 test: ext
 	@scripts/ensure-test-tools

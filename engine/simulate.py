@@ -374,12 +374,14 @@ def simulate(
     registry=None,
     executor: str | None = None,
     jobs: int = 1,
+    sensitivity: bool = True,
 ) -> Forecast:
     """Run `trials` Monte Carlo trials of a validated plan and summarise them.
 
     With `executor` ("local" with `jobs` processes, or "dask://HOST:PORT"), the blocks of
     trials are split into parts that run elsewhere; the parts' aggregates merge exactly, so
-    the forecast is identical to a run in this process.
+    the forecast is identical to a run in this process. `sensitivity=False` skips the
+    duration-finish rank correlations (reported as NaN), which sweeps do not use.
     """
     from teamcast.plugins.manager import get_registry
 
@@ -402,7 +404,7 @@ def simulate(
                 _run_part, [(plan_frames, trials, seed, priority, tuple(modifiers), threads, part) for part in parts], progress
             )
         agg = _Aggregates.merge(run.compiled, trials, partials)
-    forecast = agg.result(seed=seed, priority=run.priority, modifiers=tuple(modifiers))
+    forecast = agg.result(seed=seed, priority=run.priority, modifiers=tuple(modifiers), sensitivity=sensitivity)
     forecast.reevaluated = run.updates
     return forecast
 
@@ -525,7 +527,7 @@ class _Aggregates:
                 whole.kept_success[part.first : part.first + part.keep] = part.kept_success
         return whole
 
-    def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...]) -> Forecast:
+    def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...], sensitivity: bool = True) -> Forecast:
         c = self.c
         cal = c.calendar
         trials = self.trials
@@ -566,7 +568,10 @@ class _Aggregates:
         # Tasks (percentiles and sensitivity from the first KEEP trials).
         finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
         task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
-        sensitivity = _sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
+        if sensitivity:
+            sensitivity = _sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
+        else:
+            sensitivity = np.full(len(c.task_ids), np.nan)
         inp = c.inp
         task_rows = []
         for t, tid in enumerate(c.task_ids):

@@ -256,7 +256,9 @@ def run_scenario(plan: Plan, scenario: Scenario, trials: int, seed: int) -> list
     base = {"scenario": scenario.index, "label": scenario.label, **{k: v for k, v in scenario.settings}}
     try:
         varied, options = apply_scenario(plan, scenario)
-        forecast = simulate(varied, trials=trials, seed=seed, priority=options.priority, modifiers=options.modifiers)
+        forecast = simulate(
+            varied, trials=trials, seed=seed, priority=options.priority, modifiers=options.modifiers, sensitivity=False
+        )
     except TeamcastError as exc:
         return [{**base, "project": None, "error": " / ".join(exc.lines())[:500]}]
     utilization = float(forecast.people["utilization"].mean()) if forecast.people.height else None

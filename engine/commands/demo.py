@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -9,16 +10,27 @@ import click
 
 
 @click.command()
-@click.option("--headless", is_flag=True, help="Print a summary instead of opening the terminal app.")
+@click.option("--headless", is_flag=True, help="Print a summary and a forecast instead of opening the terminal app.")
+@click.option("--trials", default=10_000, show_default=True, type=click.IntRange(min=1), help="Trials of the printed forecast.")
 @click.option(
     "--workspace",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Keep the demo in this workspace file: created with the demo if missing, reopened as it is otherwise.",
 )
-def demo(headless: bool, workspace: Path | None):
-    """The bundled demo organisation, Northwind Analytics: explore it before writing your own plan."""
+def demo(headless: bool, trials: int, workspace: Path | None):
+    """The bundled demo organisation, Northwind Analytics: explore it before writing your own plan.
+
+    \b
+    Examples:
+      teamcast demo                          # the terminal app on a throw-away copy
+      teamcast demo --workspace demo.db      # keep your edits between runs
+      teamcast demo --headless               # print the summary and a forecast
+    """
     if workspace is not None:
         _prepare_workspace(workspace)
+    if not headless and not _interactive():
+        click.echo("note: not a terminal; printing the demo instead of opening the app", err=True)
+        headless = True
     if not headless:
         try:
             from teamcast.tui import run_app
@@ -27,7 +39,11 @@ def demo(headless: bool, workspace: Path | None):
         else:
             _run_tui(run_app, workspace)
             return
-    _print_summary(workspace)
+    _print_summary(workspace, trials)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _prepare_workspace(path: Path) -> None:
@@ -54,8 +70,10 @@ def _run_tui(run_app, workspace: Path | None) -> None:
         run_app(path)
 
 
-def _print_summary(workspace: Path | None) -> None:
+def _print_summary(workspace: Path | None, trials: int) -> None:
+    from teamcast.engine.commands.simulate import render_forecast
     from teamcast.engine.demo import demo_plan, summary_lines
+    from teamcast.engine.simulate import simulate
 
     if workspace is None:
         plan = demo_plan()
@@ -66,6 +84,8 @@ def _print_summary(workspace: Path | None) -> None:
             plan = ws.load()
     for line in summary_lines(plan):
         click.echo(line)
+    click.echo("")
+    click.echo(render_forecast(simulate(plan, trials=trials, seed=0)), nl=False)
 
 
 commands = [demo]

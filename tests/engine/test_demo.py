@@ -133,9 +133,11 @@ def test_summary_names_the_org_and_every_project(plan):
 def test_headless_command_prints_the_summary(plan):
     from teamcast.engine.commands.demo import demo
 
-    result = CliRunner().invoke(demo, ["--headless"])
+    result = CliRunner().invoke(demo, ["--headless", "--trials", "500"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == summary_lines(plan)
+    printed = result.stdout.splitlines()
+    assert printed[: len(summary_lines(plan))] == summary_lines(plan)
+    assert any(line.startswith("Fraud model v2") for line in printed)  # the forecast follows
 
 
 def test_without_the_tui_the_command_falls_back_to_the_summary(plan, monkeypatch):
@@ -143,21 +145,32 @@ def test_without_the_tui_the_command_falls_back_to_the_summary(plan, monkeypatch
 
     from teamcast.engine.commands.demo import demo
 
+    from teamcast.engine.commands import demo as demo_module
+
+    monkeypatch.setattr(demo_module, "_interactive", lambda: True)
     monkeypatch.setitem(sys.modules, "teamcast.tui", None)  # makes `from teamcast.tui import ...` fail
-    result = CliRunner().invoke(demo, [])
+    result = CliRunner().invoke(demo, ["--trials", "500"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == summary_lines(plan)
+    assert result.stdout.splitlines()[: len(summary_lines(plan))] == summary_lines(plan)
     assert result.stderr.startswith("note: the terminal app is not available")
+
+
+def test_outside_a_terminal_the_command_prints_instead_of_opening_the_app(plan):
+    from teamcast.engine.commands.demo import demo
+
+    result = CliRunner().invoke(demo, ["--trials", "500"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "note: not a terminal; printing the demo instead of opening the app\n"
 
 
 def test_workspace_is_created_once_and_then_reopened(plan, tmp_path):
     from teamcast.engine.commands.demo import demo
 
     path = tmp_path / "demo.db"
-    first = CliRunner().invoke(demo, ["--headless", "--workspace", str(path)])
+    first = CliRunner().invoke(demo, ["--headless", "--trials", "500", "--workspace", str(path)])
     assert first.exit_code == 0, first.output
     assert first.stderr == f"created {path} with the demo organisation\n"
-    assert first.stdout.splitlines() == summary_lines(plan)
-    again = CliRunner().invoke(demo, ["--headless", "--workspace", str(path)])
+    assert first.stdout.splitlines()[: len(summary_lines(plan))] == summary_lines(plan)
+    again = CliRunner().invoke(demo, ["--headless", "--trials", "500", "--workspace", str(path)])
     assert again.stderr == ""
-    assert again.stdout.splitlines() == summary_lines(plan)
+    assert again.stdout == first.stdout
