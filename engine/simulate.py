@@ -745,6 +745,7 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     out = run_chunk(inp, effort, success, arrival, threads=1)
     who = assign_units(inp, out.start[0], out.finish[0], out.state[0], arrival[0])
     cal = compiled.calendar
+    done_by = compiled.tasks["done_by"].to_list()
     rows = []
     for t, tid in enumerate(compiled.task_ids):
         if out.state[0, t] == STATE_NOT_RUN:
@@ -758,7 +759,8 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
                 "finish": finish,
                 "start_date": cal.day_to_date(start),
                 "finish_date": cal.finish_date(finish),
-                "who": [compiled.unit_ids[u] for u in who[t]],
+                # Done and failed work held no one in the simulation; say who did it.
+                "who": [compiled.unit_ids[u] for u in who[t]] or ([by] if (by := done_by[t]) else []),
             }
         )
     schema = pl.Schema(

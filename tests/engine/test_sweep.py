@@ -144,3 +144,57 @@ def test_the_cli_ranks_hiring_plans_and_writes_json(tmp_path):
     assert {r["hire.data_engineer"] for r in doc["rows"]} == {"20"}
     bad = subprocess.run([str(TEAMCAST), "sweep", str(plan_file), "--vary", "nonsense"], capture_output=True, text=True)
     assert bad.returncode == 2 and "expected KEY=V1,V2" in bad.stderr and "Traceback" not in bad.stderr
+
+
+CRASHING_PLUGIN = '''
+import os
+from pathlib import Path
+
+from teamcast import hookimpl
+from teamcast.plugins.records import SampleModifier
+
+MARKER = Path(os.environ["TEAMCAST_TEST_CRASH_MARKER"])
+
+
+def apply(ctx, effort, rng):
+    # Kills the worker process: always, or only the first time when the marker says so.
+    if os.environ.get("TEAMCAST_TEST_CRASH_ALWAYS") or not MARKER.exists():
+        MARKER.touch()
+        os._exit(1)
+    return effort
+
+
+@hookimpl
+def register_sample_modifiers(register):
+    register(SampleModifier("crash", apply=apply))
+'''
+
+
+@pytest.fixture
+def crashing_plugin(tmp_path, monkeypatch):
+    """A real distribution (dist-info on sys.path) whose modifier kills the process running it."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "tc_crash.py").write_text(CRASHING_PLUGIN)
+    info = root / "tc_crash-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tc-crash\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[teamcast]\ncrash = tc_crash\n")
+    monkeypatch.syspath_prepend(str(root))  # spawned workers inherit sys.path
+    monkeypatch.setenv("TEAMCAST_TEST_CRASH_MARKER", str(tmp_path / "crashed-once"))
+    return tmp_path / "crashed-once"
+
+
+def test_a_worker_lost_mid_sweep_is_retried(plan, crashing_plugin):
+    table = sweep(plan, [parse_vary("modifier=none,crash")], trials=256, jobs=2)
+    assert crashing_plugin.exists()  # a worker did die
+    assert table["error"].is_null().all()
+    assert sorted(table["modifier"].unique().to_list()) == ["crash", "none"]
+
+
+def test_a_worker_lost_every_time_is_reported_not_missing(plan, crashing_plugin, monkeypatch):
+    monkeypatch.setenv("TEAMCAST_TEST_CRASH_ALWAYS", "1")
+    table = sweep(plan, [parse_vary("modifier=none,crash")], trials=256, jobs=2)
+    lost = table.filter(table["modifier"] == "crash")
+    assert lost.height == 1 and lost["error"][0].startswith("worker lost")
+    assert table.filter(table["modifier"] == "none")["error"].is_null().all()
