@@ -92,16 +92,19 @@ def apply(ctx: SampleContext, effort: np.ndarray, rng: np.random.Generator) -> n
     todo = (tasks["status"] != "done").to_numpy() & (tasks["status"] != "failed").to_numpy()
     likely = tasks["est_likely"].to_numpy()
     histories = evidence(ctx)
-    out = effort.copy()
-    # One draw per task column from its own history: group columns sharing a history.
+    # One draw per task column from its own history: group columns sharing a history. The
+    # block is the driver's to hand over, so it is changed in place.
     groups: dict[int, list[int]] = {}
     for t in np.flatnonzero(todo & (tasks["status"] != "doing").to_numpy()):
         groups.setdefault(id(histories[t]), []).append(int(t))
     for cols in groups.values():
         v = histories[cols[0]]
-        draw = v[rng.integers(0, len(v), size=(effort.shape[0], len(cols)))]
-        out[:, cols] = likely[cols] / draw
-    return out
+        pick = rng.random((effort.shape[0], len(cols)))
+        pick *= len(v)
+        draw = v.take(pick.astype(np.intp))
+        np.divide(likely[cols], draw, out=draw)
+        effort[:, cols] = draw
+    return effort
 
 
 MODIFIER = SampleModifier(

@@ -45,13 +45,15 @@ def apply(ctx: SampleContext, effort: np.ndarray, rng: np.random.Generator) -> n
     scale = float(ctx.options.get("scale", SCALE))
     n = effort.shape[0]
     stalls = rng.random((n, len(cols))) < p[cols]
-    # Lomax by inversion: scale * ((1 - u)^(-1/alpha) - 1).
-    length = np.power(1.0 - rng.random((n, len(cols))), -1.0 / alpha)
+    # Lomax by inversion: scale * ((1 - u)^(-1/alpha) - 1); 1 - u keeps the base in (0, 1].
+    length = rng.random((n, len(cols)))
+    np.subtract(1.0, length, out=length)
+    np.power(length, -1.0 / alpha, out=length)
     length -= 1.0
     length *= scale * ctx.tasks["est_likely"].to_numpy()[cols]
-    out = effort.copy()
-    out[:, cols] += np.where(stalls, length, 0.0)
-    return out
+    length *= stalls
+    effort[:, cols] += length  # the block is the driver's to hand over: changed in place
+    return effort
 
 
 MODIFIER = SampleModifier(
