@@ -8,7 +8,7 @@ are spread over OpenMP threads and the results do not depend on the thread count
 
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, NAN
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memmove
 
@@ -25,6 +25,7 @@ cdef extern from *:
     """
     const int TC_OPENMP
     int tc_max_threads() nogil
+    int tc_ctz "__builtin_ctzll" (uint64_t x) nogil
 
 # Internal task states; the public `state` output maps them to 0..3 at the end of a trial.
 cdef enum:
@@ -86,12 +87,11 @@ ctypedef struct Plan:
     # Ready tasks are kept in one list per pool for tasks that need units of that pool only,
     # then a list for any other task needing units, then one for tasks needing none.
     int32_t n_lists
+    int32_t n_words        # 64-bit words of one list's bitset over ranks
     int32_t* task_list     # the list each task joins when it becomes ready
-    int64_t* list_ptr      # where each list lives in Scratch.ready
     # The state every trial starts from, before fixed tasks are resolved (copied per trial).
     int32_t* tstate0
-    int32_t* inready0
-    int32_t* ready0
+    uint64_t* ready0
     int32_t* list_n0
     int32_t* fixed_tasks   # done/failed tasks, then `doing` tasks, each in index order
     int32_t n_fixed
@@ -104,13 +104,15 @@ ctypedef struct Scratch:
     # Flags are int32: byte stores may alias any field, which would force reloads everywhere.
     int32_t* tstate
     int32_t* npred
-    int32_t* inready
     int32_t* cause
     double* ctime          # T + C: when a task completed / a challenge was won (0 for fixed)
-    int32_t* ready         # waiting tasks whose conditions hold: per list, sorted by rank
-    int32_t* list_n
-    int32_t* list_r        # read and write cursors of a dispatch pass
-    int32_t* list_w
+    # Waiting tasks whose conditions hold, per list as a bitset over ranks (bit r of list l:
+    # the task prio_order[r]). Inserting and removing are one bit each, and a pass walks a
+    # list in priority order with a bit scan, where a sorted array needed shifting on both.
+    uint64_t* ready
+    int32_t* list_n        # tasks in each list
+    int32_t* list_lo       # each list's words below this one are all zero
+    int32_t* list_r        # cursor of a dispatch pass: the next rank to try
     int32_t n_ready
     int32_t* running
     int32_t n_running
@@ -152,13 +154,12 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
         return NULL
     s.tstate = <int32_t*> malloc(t * sizeof(int32_t))
     s.npred = <int32_t*> malloc(t * sizeof(int32_t))
-    s.inready = <int32_t*> malloc(t * sizeof(int32_t))
     s.cause = <int32_t*> malloc(t * sizeof(int32_t))
     s.ctime = <double*> malloc(nodes * sizeof(double))
-    s.ready = <int32_t*> malloc(t * sizeof(int32_t))
+    s.ready = <uint64_t*> malloc((p.n_lists * p.n_words + 1) * sizeof(uint64_t))
     s.list_n = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
+    s.list_lo = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
     s.list_r = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.list_w = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
     s.running = <int32_t*> malloc(t * sizeof(int32_t))
     s.comp = <int32_t*> malloc(t * sizeof(int32_t))
     s.stack = <int32_t*> malloc(t * sizeof(int32_t))
@@ -179,9 +180,9 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
 
 cdef bint scratch_ok(const Scratch* s) noexcept nogil:
     return (
-        s.tstate != NULL and s.npred != NULL and s.inready != NULL and s.cause != NULL
+        s.tstate != NULL and s.npred != NULL and s.cause != NULL
         and s.ctime != NULL and s.ready != NULL and s.list_n != NULL
-        and s.list_r != NULL and s.list_w != NULL and s.running != NULL and s.comp != NULL
+        and s.list_lo != NULL and s.list_r != NULL and s.running != NULL and s.comp != NULL
         and s.stack != NULL and s.held != NULL and s.cstate != NULL and s.cnout != NULL
         and s.cwinner != NULL and s.ufree != NULL and s.pool_free != NULL
         and s.last_rel_time != NULL and s.last_rel_task != NULL and s.arr_units != NULL
@@ -192,8 +193,8 @@ cdef bint scratch_ok(const Scratch* s) noexcept nogil:
 cdef void scratch_free(Scratch* s) noexcept nogil:
     if s == NULL:
         return
-    free(s.tstate); free(s.npred); free(s.inready); free(s.cause); free(s.ctime)
-    free(s.ready); free(s.list_n); free(s.list_r); free(s.list_w); free(s.running); free(s.comp); free(s.stack); free(s.held)
+    free(s.tstate); free(s.npred); free(s.cause); free(s.ctime)
+    free(s.ready); free(s.list_n); free(s.list_lo); free(s.list_r); free(s.running); free(s.comp); free(s.stack); free(s.held)
     free(s.cstate); free(s.cnout); free(s.cwinner); free(s.ufree); free(s.pool_free)
     free(s.last_rel_time); free(s.last_rel_task); free(s.arr_units); free(s.arr_times)
     free(s.ends); free(s.best)
@@ -202,32 +203,57 @@ cdef void scratch_free(Scratch* s) noexcept nogil:
 
 # ---------------------------------------------------------------- ready list and units
 
+cdef inline bint is_ready(const Plan* p, const Scratch* s, int32_t i) noexcept nogil:
+    cdef int32_t r = p.rank[i]
+    return (s.ready[<int64_t> p.task_list[i] * p.n_words + (r >> 6)] >> (r & 63)) & 1
+
+
 cdef inline void ready_insert(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
     cdef:
-        int32_t l = p.task_list[i]
-        int32_t* lst = s.ready + p.list_ptr[l]
-        int32_t j = s.list_n[l]
-        int32_t r = p.rank[i]
-    while j > 0 and p.rank[lst[j - 1]] > r:
-        lst[j] = lst[j - 1]
-        j -= 1
-    lst[j] = i
+        int32_t l = p.task_list[i], r = p.rank[i], w = r >> 6
+    s.ready[<int64_t> l * p.n_words + w] |= (<uint64_t> 1) << (r & 63)
+    if w < s.list_lo[l]:
+        s.list_lo[l] = w
     s.list_n[l] += 1
     s.n_ready += 1
-    s.inready[i] = 1
 
 
-cdef void ready_remove(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
-    cdef:
-        int32_t l = p.task_list[i]
-        int32_t* lst = s.ready + p.list_ptr[l]
-        int32_t j = 0
-    while lst[j] != i:
-        j += 1
-    memmove(lst + j, lst + j + 1, (s.list_n[l] - j - 1) * sizeof(int32_t))
+cdef inline void ready_clear(const Plan* p, Scratch* s, int32_t l, int32_t r) noexcept nogil:
+    """Remove the task of rank `r` from list `l`."""
+    s.ready[<int64_t> l * p.n_words + (r >> 6)] &= ~((<uint64_t> 1) << (r & 63))
     s.list_n[l] -= 1
     s.n_ready -= 1
-    s.inready[i] = 0
+
+
+cdef inline void ready_remove(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
+    ready_clear(p, s, p.task_list[i], p.rank[i])
+
+
+cdef inline int32_t next_ready(const Plan* p, Scratch* s, int32_t l, int32_t r) noexcept nogil:
+    """The lowest rank >= `r` in list `l`, or n_tasks when there is none."""
+    cdef:
+        const uint64_t* bits = s.ready + <int64_t> l * p.n_words
+        int32_t w = s.list_lo[l]
+        uint64_t x
+    if r <= (w << 6):
+        # A scan from the list's lowest live word: the empty words it passes stay empty
+        # until an insert below them, so list_lo moves up and later scans skip them.
+        while w < p.n_words and bits[w] == 0:
+            w += 1
+        s.list_lo[l] = w
+        if w == p.n_words:
+            return p.n_tasks
+        return (w << 6) + tc_ctz(bits[w])
+    w = r >> 6
+    if w >= p.n_words:
+        return p.n_tasks
+    x = bits[w] & ((~(<uint64_t> 0)) << (r & 63))
+    while x == 0:
+        w += 1
+        if w == p.n_words:
+            return p.n_tasks
+        x = bits[w]
+    return (w << 6) + tc_ctz(x)
 
 
 cdef inline void unit_take(const Plan* p, Scratch* s, int32_t u) noexcept nogil:
@@ -242,7 +268,7 @@ cdef inline void unit_give(const Plan* p, Scratch* s, int32_t u) noexcept nogil:
     s.n_free += 1
 
 
-cdef bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
+cdef inline bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
     """Step 4: take the assignee, then each demand's lowest free units; all or nothing."""
     cdef:
         int32_t named = p.task_unit[i]
@@ -279,7 +305,7 @@ cdef bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
     return True
 
 
-cdef void release_units(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+cdef inline void release_units(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     cdef:
         int64_t j
         int32_t u
@@ -294,7 +320,7 @@ cdef void release_units(const Plan* p, Scratch* s, int32_t i, double t) noexcept
 
 # ---------------------------------------------------------------- duration (step 5)
 
-cdef double finish_time(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     """The operations of docs/simulation.md step 5, in the same order."""
     cdef:
         double effort = s.effort[i]
@@ -363,7 +389,7 @@ cdef inline void skip_push(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
     if s.tstate[i] != WAITING:
         return
     s.tstate[i] = SKIPPED
-    if s.inready[i]:
+    if is_ready(p, s, i):
         ready_remove(p, s, i)
     s.stack[s.top] = i
     s.top += 1
@@ -430,7 +456,7 @@ cdef void challenge_won(const Plan* p, Scratch* s, int32_t c, int32_t w, double 
         for j in range(p.chal_ptr[c], p.chal_ptr[c] + p.task_approach_pos[w]):
             a = p.chal_tasks[j]
             if s.tstate[a] == WAITING:
-                if s.inready[a]:
+                if is_ready(p, s, a):
                     ready_remove(p, s, a)
                 s.npred[a] += NEVER_READY
         # Later approaches that wait are skipped; one already running (its predecessor was
@@ -448,7 +474,7 @@ cdef void challenge_won(const Plan* p, Scratch* s, int32_t c, int32_t w, double 
         satisfy(p, s, p.succ_idx[j])
 
 
-cdef void resolve(const Plan* p, Scratch* s, int32_t i, bint ok, double t) noexcept nogil:
+cdef inline void resolve(const Plan* p, Scratch* s, int32_t i, bint ok, double t) noexcept nogil:
     """Apply the readiness rules after task `i` succeeded or failed at `t`."""
     cdef:
         int64_t j
@@ -470,7 +496,7 @@ cdef void resolve(const Plan* p, Scratch* s, int32_t i, bint ok, double t) noexc
 
 # ---------------------------------------------------------------- starting tasks
 
-cdef int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+cdef inline int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     """The binding chain's link: which completion let task `i` start at `t > 0`."""
     cdef:
         int64_t j
@@ -493,7 +519,9 @@ cdef int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) noexcept
     return cause
 
 
-cdef bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+# The per-task steps (taking units, duration, cause, release, resolution) are `inline`:
+# each runs once per task-trial, and a call's register saves cost about as much as their bodies.
+cdef inline bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     if p.hold_ptr[i + 1] > p.hold_ptr[i] and not take_units(p, s, i):
         return False
     s.tstate[i] = RUNNING
@@ -505,35 +533,19 @@ cdef bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexcept nog
     return True
 
 
-cdef void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
-    """Try the tasks of pool `k`'s list ranked before `max_rank`, in rank order."""
-    cdef:
-        int32_t* lst = s.ready + p.list_ptr[k]
-        int32_t n = s.list_n[k], r = s.list_r[k], w = s.list_w[k], i
+cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
+    """Try the tasks of pool `k`'s list from its cursor up to (not including) `max_rank`."""
+    cdef int32_t r = s.list_r[k], i
     # Units are only taken during a pass, so an exhausted pool stays exhausted.
-    while r < n and s.pool_free[k] > 0:
-        i = lst[r]
-        if p.rank[i] >= max_rank:
+    while s.pool_free[k] > 0:
+        r = next_ready(p, s, k, r)
+        if r >= max_rank:
             break
-        r += 1
+        i = p.prio_order[r]
         if p.dem_count[p.dem_ptr[i]] <= s.pool_free[k] and try_start(p, s, i, t):
-            s.inready[i] = 0
-        else:
-            lst[w] = i
-            w += 1
+            ready_clear(p, s, k, r)
+        r += 1
     s.list_r[k] = r
-    s.list_w[k] = w
-
-
-cdef void compact(const Plan* p, Scratch* s, int32_t k) noexcept nogil:
-    """Close the gap `advance` left in pool `k`'s list."""
-    cdef:
-        int32_t* lst = s.ready + p.list_ptr[k]
-        int32_t n = s.list_n[k], r = s.list_r[k], w = s.list_w[k]
-    if r > w:
-        memmove(lst + w, lst + r, (n - r) * sizeof(int32_t))
-        s.list_n[k] = n - (r - w)
-        s.n_ready -= r - w
 
 
 cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
@@ -544,51 +556,44 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
     the starts are exactly those of a single walk over all ready tasks in `prio_order`.
     """
     cdef:
-        int32_t k, i, j, n, w
+        int32_t k, i, r
         int32_t general = p.n_pools, nothing = p.n_pools + 1
-        int32_t* lst
+        int32_t n_pools = p.n_pools, n_tasks = p.n_tasks
+        const int32_t* pool_free = s.pool_free
+        const int32_t* list_n = s.list_n
         int64_t d
-    lst = s.ready + p.list_ptr[nothing]
-    for j in range(s.list_n[nothing]):
-        try_start(p, s, lst[j], t)
-        s.inready[lst[j]] = 0
-    s.n_ready -= s.list_n[nothing]
-    s.list_n[nothing] = 0
+    if s.list_n[nothing] > 0:
+        r = next_ready(p, s, nothing, 0)
+        while r < p.n_tasks:
+            try_start(p, s, p.prio_order[r], t)
+            ready_clear(p, s, nothing, r)
+            r = next_ready(p, s, nothing, r + 1)
     if s.n_free == 0:
         return
-    n = s.list_n[general]
-    if n == 0:
+    if s.list_n[general] == 0:
         # The usual case: pools are independent, walk only those that have a free unit.
-        for k in range(p.n_pools):
-            if s.pool_free[k] > 0 and s.list_n[k] > 0:
+        # Locals, because every int32 store in `advance` might otherwise alias the count fields.
+        for k in range(n_pools):
+            if pool_free[k] > 0 and list_n[k] > 0:
                 s.list_r[k] = 0
-                s.list_w[k] = 0
-                advance(p, s, k, p.n_tasks, t)
-                compact(p, s, k)
+                advance(p, s, k, n_tasks, t)
         return
     for k in range(p.n_pools):
         s.list_r[k] = 0
-        s.list_w[k] = 0
-    lst = s.ready + p.list_ptr[general]
-    w = 0
-    for j in range(n):
-        i = lst[j]
-        if s.n_free > 0:
-            for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
-                advance(p, s, p.dem_pool[d], p.rank[i], t)
-            if p.task_unit[i] >= 0:
-                advance(p, s, p.unit_pool[p.task_unit[i]], p.rank[i], t)
-            if try_start(p, s, i, t):
-                s.inready[i] = 0
-                continue
-        lst[w] = i
-        w += 1
-    s.n_ready -= n - w
-    s.list_n[general] = w
+    r = next_ready(p, s, general, 0)
+    # Once every unit is taken nothing further can start, in this list or the others.
+    while r < p.n_tasks and s.n_free > 0:
+        i = p.prio_order[r]
+        for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
+            advance(p, s, p.dem_pool[d], r, t)
+        if p.task_unit[i] >= 0:
+            advance(p, s, p.unit_pool[p.task_unit[i]], r, t)
+        if try_start(p, s, i, t):
+            ready_clear(p, s, general, r)
+        r = next_ready(p, s, general, r + 1)
     for k in range(p.n_pools):
-        if s.pool_free[k] > 0 and s.list_n[k] > s.list_r[k]:
+        if s.pool_free[k] > 0 and s.list_n[k] > 0:
             advance(p, s, k, p.n_tasks, t)
-        compact(p, s, k)
 
 
 # ---------------------------------------------------------------- one trial
@@ -599,12 +604,12 @@ cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
         double a
     memcpy(s.tstate, p.tstate0, p.n_tasks * sizeof(int32_t))
     memcpy(s.npred, p.npred0, p.n_tasks * sizeof(int32_t))
-    memcpy(s.inready, p.inready0, p.n_tasks * sizeof(int32_t))
-    memcpy(s.ready, p.ready0, p.n_tasks * sizeof(int32_t))
+    memcpy(s.ready, p.ready0, p.n_lists * p.n_words * sizeof(uint64_t))
     memcpy(s.list_n, p.list_n0, p.n_lists * sizeof(int32_t))
     s.n_ready = 0
     for i in range(p.n_lists):
         s.n_ready += p.list_n0[i]
+        s.list_lo[i] = 0
     # ctime and cause need no reset: they are read only for tasks that completed or
     # started in this trial.
     for i in range(p.n_chal):
@@ -649,27 +654,32 @@ cdef void fix_and_start(const Plan* p, Scratch* s) noexcept nogil:
         resolve(p, s, i, p.task_fixed[i] == 2, 0.0)
     for k in range(p.n_fixed, p.n_fixed + p.n_doing):
         i = p.fixed_tasks[k]
-        if s.tstate[i] == WAITING and try_start(p, s, i, 0.0) and s.inready[i]:
+        if s.tstate[i] == WAITING and try_start(p, s, i, 0.0) and is_ready(p, s, i):
             ready_remove(p, s, i)
 
 
-cdef void complete_at(const Plan* p, Scratch* s, double t) noexcept nogil:
-    """Event step 3.1: every completion at `t`, in increasing task index."""
+cdef void complete(const Plan* p, Scratch* s, int32_t nc, double t) noexcept nogil:
+    """Event step 3.1: every completion at `t`, in increasing task index.
+
+    `comp[0..nc)` holds the positions in `running` of the tasks that finish at `t`, in
+    increasing position, as the search for the next event time found them.
+    """
     cdef:
-        int32_t j = 0, nc = 0, i, m
-    while j < s.n_running:
-        i = s.running[j]
-        if s.finish[i] == t:
-            m = nc
-            while m > 0 and s.comp[m - 1] > i:
-                s.comp[m] = s.comp[m - 1]
-                m -= 1
-            s.comp[m] = i
-            nc += 1
-            s.n_running -= 1
-            s.running[j] = s.running[s.n_running]
-        else:
-            j += 1
+        int32_t j, m, i, pos
+    # Taken out of `running` from the highest position down: the task each swap moves
+    # down from the end is then never one still to be taken out.
+    for j in range(nc - 1, -1, -1):
+        pos = s.comp[j]
+        s.comp[j] = s.running[pos]
+        s.n_running -= 1
+        s.running[pos] = s.running[s.n_running]
+    for j in range(1, nc):
+        i = s.comp[j]
+        m = j
+        while m > 0 and s.comp[m - 1] > i:
+            s.comp[m] = s.comp[m - 1]
+            m -= 1
+        s.comp[m] = i
     for j in range(nc):
         i = s.comp[j]
         release_units(p, s, i, t)
@@ -679,10 +689,15 @@ cdef void complete_at(const Plan* p, Scratch* s, double t) noexcept nogil:
 
 cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
     cdef:
-        double t = 0.0, nxt
-        int32_t j, n_arr = s.arr_units[p.n_units], next_arr = 0
+        double t = 0.0, f
+        int32_t j, nc = 0, n_arr = s.arr_units[p.n_units], next_arr = 0, n_running
+    for j in range(s.n_running):
+        if s.finish[s.running[j]] == t:
+            s.comp[nc] = j
+            nc += 1
     while True:
-        complete_at(p, s, t)
+        if nc > 0:
+            complete(p, s, nc, t)
         while next_arr < n_arr and s.arr_times[next_arr] <= t:
             unit_give(p, s, s.arr_units[next_arr])
             next_arr += 1
@@ -690,11 +705,18 @@ cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
             dispatch(p, s, t)
         if s.n_running == 0 and next_arr >= n_arr:
             return
-        nxt = s.arr_times[next_arr] if next_arr < n_arr else INFINITY
-        for j in range(s.n_running):
-            if s.finish[s.running[j]] < nxt:
-                nxt = s.finish[s.running[j]]
-        t = nxt
+        # The next event time, and in the same scan the running tasks that finish then.
+        t = s.arr_times[next_arr] if next_arr < n_arr else INFINITY
+        nc = 0
+        n_running = s.n_running  # a local: the stores to comp could alias the field
+        for j in range(n_running):
+            f = s.finish[s.running[j]]
+            if f <= t:
+                if f < t:
+                    t = f
+                    nc = 0
+                s.comp[nc] = j
+                nc += 1
 
 
 cdef void summarise(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical,
@@ -766,16 +788,14 @@ cdef int derive(Plan* p) except -1:
     p.npred0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
     p.hold_ptr = <int64_t*> malloc((p.n_tasks + 1) * sizeof(int64_t))
     p.n_lists = p.n_pools + 2
+    p.n_words = (p.n_tasks + 63) >> 6
     p.task_list = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
-    p.list_ptr = <int64_t*> calloc(p.n_lists + 1, sizeof(int64_t))
     p.tstate0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
-    p.inready0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
-    p.ready0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.ready0 = <uint64_t*> calloc(p.n_lists * p.n_words + 1, sizeof(uint64_t))
     p.list_n0 = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
     p.fixed_tasks = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
     if (p.rank == NULL or p.npred0 == NULL or p.hold_ptr == NULL or p.task_list == NULL
-            or p.list_ptr == NULL or p.tstate0 == NULL or p.inready0 == NULL
-            or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL):
+            or p.tstate0 == NULL or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL):
         raise MemoryError()
     for i in range(p.n_tasks):
         p.rank[p.prio_order[i]] = i
@@ -796,15 +816,11 @@ cdef int derive(Plan* p) except -1:
             p.task_list[i] = p.dem_pool[p.dem_ptr[i]]
         else:
             p.task_list[i] = p.n_pools
-        p.list_ptr[p.task_list[i] + 1] += 1
     p.hold_ptr[p.n_tasks] = total
-    for i in range(p.n_lists):
-        p.list_ptr[i + 1] += p.list_ptr[i]
     p.n_fixed = 0
     p.n_doing = 0
     for i in range(p.n_tasks):
         p.tstate0[i] = WAITING
-        p.inready0[i] = 0
         if p.task_fixed[i] >= 2:
             p.tstate0[i] = SUCCEEDED if p.task_fixed[i] == 2 else FAILED
             p.fixed_tasks[p.n_fixed] = i
@@ -819,9 +835,8 @@ cdef int derive(Plan* p) except -1:
         i = p.prio_order[pos]
         if p.tstate0[i] == WAITING and p.npred0[i] == 0:
             c = p.task_list[i]
-            p.ready0[p.list_ptr[c] + p.list_n0[c]] = i
+            p.ready0[<int64_t> c * p.n_words + (pos >> 6)] |= (<uint64_t> 1) << (pos & 63)
             p.list_n0[c] += 1
-            p.inready0[i] = 1
     p.any_ramp = False
     for i in range(p.n_units):
         if p.unit_ramp_days[i] > 0:
@@ -834,9 +849,7 @@ cdef void release_plan(Plan* p) noexcept:
     free(p.npred0)
     free(p.hold_ptr)
     free(p.task_list)
-    free(p.list_ptr)
     free(p.tstate0)
-    free(p.inready0)
     free(p.ready0)
     free(p.list_n0)
     free(p.fixed_tasks)
@@ -904,9 +917,7 @@ def schedule(
     p.npred0 = NULL
     p.hold_ptr = NULL
     p.task_list = NULL
-    p.list_ptr = NULL
     p.tstate0 = NULL
-    p.inready0 = NULL
     p.ready0 = NULL
     p.list_n0 = NULL
     p.fixed_tasks = NULL
