@@ -52,12 +52,23 @@ def _register() -> None:
             main.add_command(command)
 
 
+def _third_party_plugins() -> bool:
+    """Whether any distribution besides teamcast registers plugins (teamcast's own add no commands)."""
+    import importlib.metadata
+
+    return any(
+        ep.dist is None or ep.dist.name.lower() != "teamcast"
+        for ep in importlib.metadata.entry_points(group="teamcast")
+    )
+
+
 _register()
 # Third-party plugins may add commands (hook register_commands); a broken one is reported by
-# `teamcast plugins`, never a crash at start-up.
-from teamcast.plugins.manager import register_commands  # noqa: E402
+# `teamcast plugins`, never a crash at start-up. Without any, start-up skips loading plugins.
+if _third_party_plugins():
+    from teamcast.plugins.manager import register_commands
 
-register_commands(main)
+    register_commands(main)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,7 +11,10 @@ from pathlib import Path
 import click
 
 from teamcast.engine.errors import PlanError, Problem
-from teamcast.engine.model import Plan
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
+    from teamcast.engine.model import Plan
 
 
 def _inspect_plan_file(path: Path) -> tuple[Plan | None, list[Problem]]:

@@ -12,10 +12,13 @@ from pathlib import Path
 import click
 
 from teamcast.engine.errors import UsageError
-from teamcast.engine.model import Plan
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
+    from teamcast.engine.model import Plan
 
 # Suffix (lower case, with the dot) -> a function reading that file into a Plan; raises PlanError.
-Importer = Callable[[Path], Plan]
+Importer = Callable[[Path], "Plan"]
 IMPORTERS: dict[str, Importer] = {}
 
 
