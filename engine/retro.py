@@ -426,7 +426,7 @@ def _duration_lines(d: DurationScores | None) -> list[str]:
     if d is None:
         return ["Durations: no finished task with an estimate and an actual.", ""]
     bars = " ".join(f"{c}" for c in d.pit_histogram)
-    shape = _pit_shape(d.pit_histogram)
+    shape = pit_shape(d.pit_histogram)
     return [
         f"Durations: actual effort against the estimate's distribution, {d.n} tasks",
         f"  inside the P50 interval (25-75%): {_pct(d.coverage50).strip():>4}  (calibrated: 50%)",
@@ -440,7 +440,7 @@ def _duration_lines(d: DurationScores | None) -> list[str]:
     ]
 
 
-def _pit_shape(counts: list[int]) -> str:
+def pit_shape(counts: list[int]) -> str:
     """A plain reading of the PIT histogram (teamcast's rule of thumb on the outer fifths, which
     hold 20 % each when calibrated)."""
     total = sum(counts)

@@ -1,12 +1,15 @@
 """What the terminal app shows, computed without Textual: edits checked field by field, what moved
-between two forecasts, baseline-vs-what-if tables, estimate-vs-actual figures from the history and
-the binned completion-date distribution.
+between two forecasts, baseline-vs-what-if tables, estimate-vs-actual figures from the history,
+the binned completion-date distribution, questionnaire answers as a plan, health-check findings
+grouped by lecture section, and the retro's time windows.
 
 Everything here takes and returns plain frames and dataclasses so that a plain test reaches it.
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +19,7 @@ import polars as pl
 
 from teamcast.engine.errors import NotFoundError
 from teamcast.engine.model import Plan, frame
+from teamcast.engine.org import QUESTIONS, answers_of
 from teamcast.engine.validate import validate_plan
 
 # Form fields of an editable row and the TOML keys the validator names them by.
@@ -211,3 +215,45 @@ def _retro_figures() -> list[pl.Expr]:
 
 def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
+
+
+# --- the org questionnaire and the health checks --------------------------------------------
+
+
+def with_answers(plan: Plan, answers: dict[str, str | None]) -> Plan:
+    """The plan with questionnaire answers set (None clears one), in the questionnaire's order;
+    answers to questions it does not know stay, after the known ones."""
+    merged = answers_of(plan) | answers
+    known = [q.id for q in QUESTIONS]
+    order = known + [q for q in merged if q not in known]
+    rows = [{"question": q, "answer": merged[q]} for q in order if merged.get(q) is not None]
+    return plan.replace(org_answers=frame("org_answers", rows))
+
+
+def findings_by_section(findings: list, sections: dict[str, str]) -> dict[str, list]:
+    """Every section of `sections` (check -> section, in registration order) with its findings;
+    findings of a check no section names go under "other checks"."""
+    grouped: dict[str, list] = {section: [] for section in sections.values()}
+    for finding in findings:
+        grouped.setdefault(sections.get(finding.check, "other checks"), []).append(finding)
+    return grouped
+
+
+# --- the retro's windows --------------------------------------------------------------------
+
+# Label and months back from the plan's start; None keeps all finished work.
+RETRO_WINDOWS: tuple[tuple[str, int | None], ...] = (("all", None), ("last quarter", 3), ("last month", 1))
+
+
+def months_before(date: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier, or that month's last day when it is shorter."""
+    month_index = date.year * 12 + date.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(date.day, calendar.monthrange(year, month + 1)[1])
+    return dt.date(year, month + 1, day)
+
+
+def retro_since(start: dt.date | None, window: str) -> dt.date | None:
+    """The first finish date a retro window keeps, relative to the plan's start (None: everything)."""
+    months = dict(RETRO_WINDOWS)[window]
+    return None if months is None or start is None else months_before(start, months)

@@ -480,6 +480,26 @@ class Workspace:
                 self._write_row(table, row_id, rows[index], expected_version, version)
             return version
 
+    def replace_answers(self, answers: list[dict[str, str]], expected_plan_version: int) -> int:
+        """Replace the org questionnaire's answers (ORG_ANSWERS rows) read at `expected_plan_version`.
+
+        One transaction: ConflictError when another session changed the plan since, PlanError
+        (nothing written) when the answers add an error. Returns the new plan version.
+        """
+        with self._transaction():
+            stored = self._meta("plan_version")
+            if stored != expected_plan_version:
+                raise ConflictError(
+                    f"org.answers: the workspace was changed by another session (version {stored}, "
+                    f"you had {expected_plan_version}); reload and try again"
+                )
+            plan = self._read_plan()
+            _check_change(plan, plan.replace(org_answers=frame("org_answers", answers)))
+            version = self._bump_plan_version()
+            self._conn.execute("DELETE FROM org_answers")
+            self._insert("org_answers", answers, 0, version)
+            return version
+
     def insert_row(self, table: str, row: dict[str, Any]) -> int:
         """Add one row at the end of an id table; returns its version."""
         _check_editable(table)

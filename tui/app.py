@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from teamcast.engine.errors import CancelledError, ConflictError, PlanError, TeamcastError
 from teamcast.engine.model import Plan
 from teamcast.engine.simulate import Forecast, simulate
-from teamcast.engine.views import forecast_changes
+from teamcast.engine.views import forecast_changes, with_answers
 from teamcast.engine.workspace import Workspace
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.scenario import Scenario
@@ -187,8 +187,8 @@ class TeamcastApp(App[None]):
         """The one place where worker results land and worker failures become notifications."""
         worker = event.worker
         if event.state == WorkerState.ERROR:
-            self._report(worker.error, worker.name)
-        elif event.state == WorkerState.CANCELLED:
+            self.report(worker.error, worker.name)
+        elif event.state == WorkerState.CANCELLED and worker.group == "forecast":
             self.progress = Progress()
             self.forecast_note = f"{worker.name} cancelled"
         elif event.state == WorkerState.SUCCESS and worker.name == "forecast":
@@ -198,7 +198,8 @@ class TeamcastApp(App[None]):
             scenario, baseline, whatif = worker.result
             self.push_screen(WhatIfScreen(scenario, baseline, whatif), self._whatif_decided)
 
-    def _report(self, error: BaseException | None, what: str) -> None:
+    def report(self, error: BaseException | None, what: str) -> None:
+        """A failed worker (the app's or a screen's) as a notification; a cancelled one as a note."""
         if isinstance(error, CancelledError):
             self.forecast_note = f"{what} cancelled"
         elif isinstance(error, TeamcastError):
@@ -240,6 +241,28 @@ class TeamcastApp(App[None]):
             return False
         self.reload()
         self.action_forecast()
+        return True
+
+    def save_answers(self, answers: dict[str, str | None]) -> bool:
+        """Write the org questionnaire's answers (None clears one); False (and a message) when refused.
+
+        One transaction, refused when another session changed the workspace since it was loaded.
+        """
+        assert self.workspace is not None
+        rows = with_answers(self.plan, answers).org_answers.to_dicts()
+        try:
+            self.workspace.replace_answers(rows, self.plan_version)
+        except ConflictError:
+            self.reload()
+            self.notify(
+                "another session changed the workspace; your answers were not saved. Showing its latest state.",
+                title="conflict", severity="error", timeout=15,
+            )
+            return False
+        except TeamcastError as exc:
+            self.notify("\n".join(exc.lines()[:6]), title=exc.title, severity="error", timeout=10)
+            return False
+        self.reload()
         return True
 
     def start_whatif(self, scenario: Scenario) -> None:

@@ -95,3 +95,32 @@ def _wrap(items: list[str], width: int) -> list[str]:
             line = ""
         line = f"{line}  {item}" if line else item
     return lines + ([line] if line else [])
+
+
+def score_bars(scores: dict[str, int], width: int = 16) -> list[str]:
+    """One bar per name, longest for the highest score, in the order given."""
+    top = max(scores.values(), default=0)
+    label = max((len(name) for name in scores), default=0)
+    return [
+        f"  {name:<{label}} {'█' * (round(score / top * width) if top else 0):<{width}} {score}"
+        for name, score in scores.items()
+    ]
+
+
+def pit_histogram(counts: list[int], height: int = 4) -> list[str]:
+    """Columns of a histogram over tenths of 0..1, with a 0 and 1 axis: flat when estimates are calibrated."""
+    top = max(counts, default=0)
+    if top == 0:
+        return ["no finished task with an estimate"]
+    levels = [c / top * height for c in counts]
+    rows = []
+    for level in range(height, 0, -1):
+        cells = []
+        for value in levels:
+            fill = value - (level - 1)
+            cells.append("███" if fill >= 1 else BARS[round(max(fill, 0) * (len(BARS) - 1))] * 3)
+        rows.append("  │" + " ".join(cells))
+    rows.append("  └" + "─" * (4 * len(counts) - 1))
+    rows.append("   " + " ".join(f"{c:>3}" for c in counts))
+    rows.append("   0" + "1".rjust(4 * len(counts) - 2))
+    return rows

@@ -17,9 +17,14 @@ from teamcast.engine.views import (
     compare_forecasts,
     estimate_accuracy,
     field_problems,
+    findings_by_section,
     forecast_changes,
     histogram,
+    months_before,
+    retro_since,
+    with_answers,
 )
+from teamcast.plugins.records import Finding
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +106,37 @@ def test_estimate_accuracy():
         {"person": "bo", "tasks": 1, "median_ratio": 1.0, "within_estimate": None, "success_rate": 1.0, "stated_p": 1.0},
         {"person": "all", "tasks": 3, "median_ratio": 1.5, "within_estimate": 0.5, "success_rate": 2 / 3, "stated_p": 2 / 3},
     ]
+
+
+def test_with_answers_sets_clears_and_keeps_the_questionnaire_order(plan):
+    changed = with_answers(plan, {"leadership": "ceo_core", "who_does_ml": None})
+    answers = dict(changed.org_answers.iter_rows())
+    assert answers["leadership"] == "ceo_core"
+    assert "who_does_ml" not in answers
+    assert changed.org_answers["question"].to_list() == [
+        "ml_reports_to", "path_to_production", "model_maintenance", "data_control", "compute", "hiring",
+        "feedback_speed", "leadership",
+    ]
+    unknown = plan.replace(org_answers=frame("org_answers", [{"question": "custom", "answer": "x"}]))
+    assert with_answers(unknown, {"hiring": "researchers"}).org_answers.rows() == [("hiring", "researchers"), ("custom", "x")]
+
+
+def test_findings_by_section_keeps_empty_sections_and_collects_unknown_checks():
+    sections = {"a": "§2", "b": "§3", "c": "§3"}
+    findings = [Finding("c", "x", "one"), Finding("zz", "y", "two"), Finding("a", "z", "three")]
+    grouped = findings_by_section(findings, sections)
+    assert list(grouped) == ["§2", "§3", "other checks"]
+    assert [f.message for f in grouped["§2"]] == ["three"]
+    assert [f.message for f in grouped["§3"]] == ["one"]
+    assert [f.message for f in grouped["other checks"]] == ["two"]
+    assert findings_by_section([], {"a": "§2"}) == {"§2": []}
+
+
+def test_retro_windows_count_back_from_the_plan_start():
+    start = dt.date(2027, 1, 4)
+    assert retro_since(start, "all") is None
+    assert retro_since(start, "last quarter") == dt.date(2026, 10, 4)
+    assert retro_since(start, "last month") == dt.date(2026, 12, 4)
+    assert retro_since(None, "last month") is None
+    assert months_before(dt.date(2027, 5, 31), 3) == dt.date(2027, 2, 28)
+    assert months_before(dt.date(2028, 3, 31), 1) == dt.date(2028, 2, 29)

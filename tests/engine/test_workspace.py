@@ -515,3 +515,18 @@ def test_dates_survive_as_dates(db):
     assert plan.start == dt.date(2027, 1, 4)
     assert plan.holidays == [dt.date(2027, 5, 31)]
     assert frame("plan", plan.plan.to_dicts()).equals(plan.plan)
+
+
+def test_replacing_the_answers_is_one_versioned_change(tmp_path):
+    from teamcast.engine.errors import ConflictError
+
+    path = tmp_path / "w.db"
+    with Workspace.create(path) as ws:
+        ws.import_plan(worker.full_plan())
+        version = ws.plan_version()
+        new = ws.replace_answers([{"question": "ml_done_by", "answer": "product_teams"}], version)
+        assert new == version + 1
+        assert ws.load().org_answers.to_dicts() == [{"question": "ml_done_by", "answer": "product_teams"}]
+        with pytest.raises(ConflictError, match=r"org.answers: the workspace was changed by another session \(version"):
+            ws.replace_answers([], version)
+        assert ws.load().org_answers.height == 1

@@ -128,7 +128,7 @@ async def test_editing_a_person(app, demo_db, settle):
 
 
 async def test_progress_is_shown_and_a_run_can_be_cancelled(demo_db):
-    app = TeamcastApp(demo_db, trials=200_000, seed=0)
+    app = TeamcastApp(demo_db, trials=2_000_000, seed=0)  # long enough to still be running under any load
     seen = []
     async with app.run_test(size=(80, 24)) as pilot:
         app.watch(app, "progress", lambda p: seen.append(p))
@@ -136,17 +136,16 @@ async def test_progress_is_shown_and_a_run_can_be_cancelled(demo_db):
             await pilot.pause(0.02)
             if app.progress.done > 0:
                 break
-        assert app.progress.total == 200_000
-        await pilot.press("p")  # the UI stays responsive meanwhile
-        await pilot.press("c")
+        assert app.progress.total == 2_000_000
+        await pilot.press("c")  # keys are handled while the run goes on
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.forecast is None
         assert app.forecast_note == "forecast cancelled"
         assert app.progress.total == 0
-    partial = [p.done for p in seen if 0 < p.done < 200_000]
+    partial = [p.done for p in seen if 0 < p.done < 2_000_000]
     assert partial, seen  # progress was reported before the run ended, and it ended early
-    assert len(seen) < 200_000 // 1024  # throttled: fewer redraws than chunks
+    assert len(seen) < 2_000_000 // 1024  # throttled: fewer redraws than chunks
 
 
 async def test_whatif_compares_then_saves(app, demo_db, settle):

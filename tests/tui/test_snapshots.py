@@ -10,7 +10,16 @@ from teamcast.engine.demo import demo_plan
 from teamcast.engine.workspace import Workspace
 from teamcast.tui.app import TeamcastApp
 
-SCREENS = {"org": ["o"], "roster": ["r"], "portfolio": ["p"], "retro": ["t"], "project": ["p", "enter"]}
+SCREENS = {
+    "org": ["o"],
+    "answers": ["o", "a"],
+    "roster": ["r"],
+    "bottlenecks": ["r", "b"],
+    "portfolio": ["p"],
+    "retro": ["t"],
+    "retro-person": ["t", "tab", "tab", "enter"],  # the first row: amara
+    "project": ["p", "enter"],
+}
 SIZES = [(80, 24), (120, 40)]
 
 

@@ -1,10 +1,12 @@
-"""What every area screen shares: header, footer, the forecast status line, and redrawing on DataChanged."""
+"""What every area screen shares: header, footer, the forecast status line, redrawing on DataChanged,
+and where the screen's own workers land."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
 
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.widgets import ForecastStatus
@@ -37,6 +39,16 @@ class AreaScreen(Screen):
 
     def on_data_changed(self, _: DataChanged) -> None:
         self.show()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A screen's own workers (their messages do not bubble): results to `worker_done`, failures to the app."""
+        if event.state == WorkerState.ERROR:
+            self.app.report(event.worker.error, event.worker.name)
+        elif event.state == WorkerState.SUCCESS:
+            self.worker_done(event.worker.name, event.worker.result)
+
+    def worker_done(self, name: str, result) -> None:
+        """A worker of this screen finished with `result`."""
 
 
 def fmt_days(days: float | None) -> str:

@@ -1,23 +1,38 @@
-"""Org: teams and reporting lines as a tree, the org profile and, where ready, the archetype assessment."""
+"""Org: teams and reporting lines as a tree, the org profile, the archetype assessment from the
+questionnaire (a answers it), the design review against the lecture's table, and the health checks."""
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
 
+from teamcast.engine.checks import run_checks, section_of
+from teamcast.engine.errors import PlanError
 from teamcast.engine.model import ROLE_TITLE, Plan
+from teamcast.engine.org import PROFILES, QUESTIONS, answers_of, assess, design_review
+from teamcast.engine.views import findings_by_section
+from teamcast.tui import charts
 from teamcast.tui.screens.base import AreaScreen
+
+STATUS_BADGE = {"match": "✓", "mismatch": "✗", "missing": "?", "note": "i"}
 
 
 class OrgScreen(AreaScreen):
     """Who reports to whom, and what kind of ML organisation this is (lecture §2)."""
+
+    BINDINGS = [Binding("a", "answer", "Answer the questionnaire", id="org.answer")]
 
     def body(self) -> ComposeResult:
         with Horizontal(id="org-body"):
             yield Tree("organisation", id="org-tree")
             with VerticalScroll(id="org-profile-box"):
                 yield Static(id="org-profile")
+                yield Static(id="org-assessment", classes="panel")
+                yield Static(id="org-design", classes="panel")
+                yield Static(id="org-checks", classes="panel")
 
     def show(self) -> None:
         plan = self.app.plan
@@ -27,6 +42,24 @@ class OrgScreen(AreaScreen):
         _fill_tree(tree, plan)
         tree.root.expand_all()
         self.query_one("#org-profile", Static).update("\n".join(profile_lines(plan)))
+        try:
+            assessment = assess(plan)
+        except PlanError as exc:
+            self.query_one("#org-assessment", Static).update("\n".join(_invalid_lines(exc)))
+            self.query_one("#org-design", Static).update("")
+        else:
+            self.query_one("#org-assessment", Static).update("\n".join(assessment_lines(assessment)))
+            self.query_one("#org-design", Static).update("\n".join(design_lines(plan, assessment.best)))
+        self.query_one("#org-checks", Static).update("\n".join(check_lines(plan)))
+
+    def action_answer(self) -> None:
+        from teamcast.tui.screens.questionnaire import AnswersForm
+
+        self.app.push_screen(AnswersForm(answers_of(self.app.plan)), self._answered)
+
+    def _answered(self, answers: dict[str, str | None] | None) -> None:
+        if answers is not None and self.app.save_answers(answers):
+            self.notify(f"{sum(a is not None for a in answers.values())} of {len(QUESTIONS)} answered", title="answers saved")
 
 
 def _fill_tree(tree: Tree, plan: Plan) -> None:
@@ -62,7 +95,7 @@ def _fill_tree(tree: Tree, plan: Plan) -> None:
 
 
 def profile_lines(plan: Plan) -> list[str]:
-    lines = [f"[b]{plan.name or 'no plan yet'}[/b]"]
+    lines = [f"[b]{escape(plan.name or 'no plan yet')}[/b]"]
     if plan.org.height:
         org = plan.org.row(0, named=True)
         lines += [
@@ -72,27 +105,46 @@ def profile_lines(plan: Plan) -> list[str]:
             f"Model ownership: {org['model_ownership'] or '–'}",
         ]
     lines.append(f"{plan.teams.height} teams · {plan.people.height} people · {plan.hires.height} open hires")
-    lines += ["", "[b]Archetype assessment[/b] (lecture §2)"] + _assessment(plan)
-    lines += ["", "[b]Health checks[/b]"] + _checks(plan)
     return lines
 
 
-def _assessment(plan: Plan) -> list[str]:
+def assessment_lines(assessment) -> list[str]:
+    """Best match, confidence and runner-up first, then the score bars and the engine's explanation."""
+    lines = ["[b]Archetype assessment[/b] (Lecture 13, §2) · a: answer"]
+    if assessment.best is None:
+        return lines + [escape(line) for line in assessment.explanation()] + ["Press a to answer the questionnaire."]
+    lines += [
+        f"Closest: [b]{PROFILES[assessment.best].title}[/b] ({assessment.best}), "
+        f"confidence {assessment.confidence:.0%} (teamcast's measure)",
+        f"Runner-up: {PROFILES[assessment.runner_up].title} ({assessment.runner_up})",
+        f"Answered {len(assessment.answered)} of {len(QUESTIONS)} · "
+        f"{len(assessment.contradictions)} contradiction{'' if len(assessment.contradictions) == 1 else 's'}",
+    ]
+    lines += charts.score_bars({str(a): s for a, s in assessment.scores.items()})
+    return lines + [escape(line) for line in assessment.explanation()[1:]]
+
+
+def design_lines(plan: Plan, archetype) -> list[str]:
+    if archetype is None:
+        return []
     try:
-        from teamcast.engine.org import assess
+        review = design_review(plan, archetype)
+    except PlanError as exc:
+        return _invalid_lines(exc)
+    lines = [f"[b]Design choices[/b] against the lecture's table for {archetype}"]
+    return lines + [f"{STATUS_BADGE[d.status]} {escape(d.message)}" for d in review]
 
-        return assess(plan).explanation()
-    except Exception as exc:  # optional module of another area: show why it is missing, keep the screen
-        return [f"not available ({type(exc).__name__})"]
+
+def check_lines(plan: Plan) -> list[str]:
+    """Findings counted and listed under the lecture section each check cites."""
+    findings = run_checks(plan)
+    grouped = findings_by_section(findings, section_of())
+    lines = [f"[b]Health checks[/b]: {len(findings)} finding{'' if len(findings) == 1 else 's'}"]
+    for section, found in grouped.items():
+        lines.append(f"{'⚠' if found else '✓'} {len(found)}  {escape(section)}")
+        lines += [f"    {escape(f.location)}: {escape(f.message)}" for f in found]
+    return lines
 
 
-def _checks(plan: Plan) -> list[str]:
-    try:
-        from teamcast.engine.checks import run_checks
-
-        findings = run_checks(plan)
-    except Exception as exc:  # as above: the checks are optional here
-        return [f"not available ({type(exc).__name__})"]
-    if not findings:
-        return ["✓ nothing to flag"]
-    return [f"⚠ {f.check}: {f.message}" for f in findings]
+def _invalid_lines(exc: PlanError) -> list[str]:
+    return ["[b]The answers cannot be scored[/b]"] + [f"⚠ {escape(line)}" for line in exc.lines()]

@@ -15,7 +15,7 @@ from teamcast.tui.scenario import drop_project, edit_row
 from teamcast.tui.screens.base import AreaScreen, fmt_p
 
 
-NAME_WIDTH = 22  # the table fits 80 columns with the year left out of dates (a plan spans months)
+NAME_WIDTH = 20  # room for every column at 80 columns
 
 
 def _short_date(date) -> str:
@@ -40,7 +40,7 @@ class PortfolioScreen(AreaScreen):
             yield Static(id="portfolio-hint")
 
     def setup(self) -> None:
-        self.query_one("#projects", DataTable).add_columns("project", "P50", "P80", "P95", "P(ok)", "P(time)", "due", "E[val]")
+        self.query_one("#projects", DataTable).add_columns("project", "P50", "P80", "P95", "P(ok)", "P(time)", "due", "EV")
 
     def show(self) -> None:
         plan, forecast = self.app.plan, self.app.forecast
