@@ -561,9 +561,7 @@ class _Aggregates:
                     "expected_value": float(c.project_value[p] * p_success),
                 }
             )
-        projects = pl.DataFrame(rows, schema=_PROJECT_RESULT_SCHEMA, orient="row") if rows else pl.DataFrame(
-            schema=_PROJECT_RESULT_SCHEMA
-        )
+        projects = _result_frame(rows, _PROJECT_RESULT_SCHEMA)
 
         # Tasks (percentiles and sensitivity from the first KEEP trials).
         finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
@@ -589,9 +587,7 @@ class _Aggregates:
                     "sensitivity": 0.0 if fixed else float(sensitivity[t]),
                 }
             )
-        tasks = pl.DataFrame(task_rows, schema=_TASK_RESULT_SCHEMA, orient="row") if task_rows else pl.DataFrame(
-            schema=_TASK_RESULT_SCHEMA
-        )
+        tasks = _result_frame(task_rows, _TASK_RESULT_SCHEMA)
 
         # People (and hires): busy time over the time they were there, per trial, pooled.
         busy, available_time = self.busy.sum(axis=0), self.available.sum(axis=0)
@@ -609,9 +605,7 @@ class _Aggregates:
                     "busy_days": busy[u] / trials,
                 }
             )
-        people = pl.DataFrame(people_rows, schema=_PEOPLE_RESULT_SCHEMA, orient="row") if people_rows else pl.DataFrame(
-            schema=_PEOPLE_RESULT_SCHEMA
-        )
+        people = _result_frame(people_rows, _PEOPLE_RESULT_SCHEMA)
         return Forecast(
             plan_name=plan.name,
             trials=trials,
@@ -658,6 +652,10 @@ _TASK_RESULT_SCHEMA = pl.Schema(
     }
 )
 _PEOPLE_RESULT_SCHEMA = pl.Schema({"id": pl.String, "utilization": pl.Float64, "busy_days": pl.Float64})
+
+
+def _result_frame(rows: list[dict], schema: pl.Schema) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
 def _date(calendar, days: float):
