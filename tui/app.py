@@ -151,9 +151,18 @@ class TeamcastApp(App[None]):
 
     # --- workers ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="forecast", name="forecast")
-    def run_forecast(self, plan: Plan, trials: int, seed: int) -> tuple[Forecast, float]:
-        """The forecast of `plan`, in a thread; progress redraws throttled, cancellable between chunks."""
-        return self._simulate(plan, trials, seed, "forecast")
+    def run_forecast(self, plan: Plan, trials: int, seed: int, record: bool = False) -> tuple[Forecast, float]:
+        """The forecast of `plan`, in a thread; progress redraws throttled, cancellable between chunks.
+
+        With `record`, the finished forecast is appended to the workspace's snapshots (through a
+        connection of this thread's own) so retros can compare it with what happens.
+        """
+        forecast, seconds = self._simulate(plan, trials, seed, "forecast")
+        if record and self.workspace is not None:
+            from teamcast.engine.snapshots import record as record_snapshot
+
+            record_snapshot(self.workspace.path, forecast)
+        return forecast, seconds
 
     @work(thread=True, exclusive=True, group="forecast", name="what-if")
     def run_whatif(self, scenario: Scenario) -> tuple[Scenario, Forecast, Forecast]:
@@ -240,7 +249,7 @@ class TeamcastApp(App[None]):
             self.notify("\n".join(exc.lines()[:6]), title=exc.title, severity="error", timeout=10)
             return False
         self.reload()
-        self.action_forecast()
+        self.run_forecast(self.plan, self.trials, self.seed, record=True)  # a save records its forecast
         return True
 
     def save_answers(self, answers: dict[str, str | None]) -> bool:

@@ -39,7 +39,13 @@ def _echo_json(data) -> None:
 @PLAN_FILE
 @FORMAT
 def org(plan_file: str, fmt: str):
-    """The organisation's archetype (Lecture 13, §2) from [org.answers], and its design choices."""
+    """The organisation's archetype (Lecture 13, §2) from [org.answers], and its design choices.
+
+    \b
+    Examples:
+      teamcast org team.db
+      teamcast org plan.toml --format json
+    """
     from teamcast.engine.org import assess, design_review
 
     plan = load_plan(plan_file)
@@ -84,6 +90,11 @@ def check(plan_file: str, fmt: str, strict: bool):
     """The lecture's practices as health checks; findings grouped by lecture section.
 
     Exits 0 even with findings (they are advice, not errors) unless --strict is given.
+
+    \b
+    Examples:
+      teamcast check team.db
+      teamcast check plan.toml --strict --format json   # in CI
     """
     from teamcast.engine.checks import run_checks, section_of
 
@@ -122,7 +133,13 @@ def check(plan_file: str, fmt: str, strict: bool):
 @PLAN_FILE
 @FORMAT
 def hiring(plan_file: str, fmt: str):
-    """Open positions (posting review, expected arrival, funnel) and candidates' scorecards."""
+    """Open positions (posting review, expected arrival, funnel) and candidates' scorecards.
+
+    \b
+    Examples:
+      teamcast hiring team.db
+      teamcast hiring plan.toml --format json
+    """
     from teamcast.engine.hiring import funnel, open_positions, review_candidate
 
     plan = load_plan(plan_file)
@@ -180,7 +197,13 @@ def hiring(plan_file: str, fmt: str):
 @click.option("--trials", type=click.IntRange(min=1), default=2_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: int):
-    """People, coverage of demand by role, growth tiers, and (optionally) bottleneck roles."""
+    """People, coverage of demand by role, growth tiers, and (optionally) bottleneck roles.
+
+    \b
+    Examples:
+      teamcast roster team.db
+      teamcast roster team.db --bottlenecks --trials 2000
+    """
     from teamcast.engine.growth import growth_all
     from teamcast.engine.roster import bottlenecks, coverage
 

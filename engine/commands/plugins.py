@@ -10,7 +10,14 @@ import click
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
 def plugins(as_json: bool) -> None:
-    """List installed plugins, what they register, and load failures."""
+    """List installed plugins, what they register, and load failures.
+
+    \b
+    Examples:
+      teamcast plugins
+      teamcast plugins --json | jq '.failures'
+      TEAMCAST_DISABLE_PLUGINS=my-plugin teamcast plugins
+    """
     from teamcast.plugins.manager import get_registry, plugins_summary
 
     registry = get_registry()

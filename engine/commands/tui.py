@@ -10,7 +10,13 @@ import click
 @click.command()
 @click.argument("workspace", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def tui(workspace: Path | None):
-    """Open the terminal app on WORKSPACE (default ./teamcast.db; without one it offers the demo or a new workspace)."""
+    """Open the terminal app on WORKSPACE (default ./teamcast.db; without one it offers the demo or a new workspace).
+
+    \b
+    Examples:
+      teamcast tui team.db
+      teamcast tui            # ./teamcast.db, or a choice of the demo or a new workspace
+    """
     from teamcast.engine.errors import WorkspaceError
     from teamcast.tui import run_app
 

@@ -56,7 +56,13 @@ def summary(path: Path, plan: Plan, warnings: int) -> str:
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
-    """Check FILE (a .toml plan or a .db workspace) and list every problem with its location."""
+    """Check FILE (a .toml plan or a .db workspace) and list every problem with its location.
+
+    \b
+    Examples:
+      teamcast validate plan.toml
+      teamcast validate team.db && teamcast simulate team.db
+    """
     plan, problems = inspect(file)
     for line in PlanError(problems, source=str(file)).lines():
         click.echo(line, err=True)

@@ -60,7 +60,13 @@ def _summary(plan: Plan) -> str:
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def init(path: Path) -> None:
-    """Create an empty workspace at PATH (a new .db file)."""
+    """Create an empty workspace at PATH (a new .db file).
+
+    \b
+    Examples:
+      teamcast init team.db
+      teamcast import plan.toml --into team.db
+    """
     from teamcast.engine.workspace import Workspace
 
     Workspace.create(path).close()
@@ -116,7 +122,13 @@ def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ..
 @click.argument("workspace", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--to", "target", required=True, help="The plan file to write (.toml), or - for stdout.")
 def export(workspace: Path, target: str) -> None:
-    """Write the plan in workspace WS as a plan file (TOML); the file reads back to the same plan."""
+    """Write the plan in workspace WS as a plan file (TOML); the file reads back to the same plan.
+
+    \b
+    Examples:
+      teamcast export team.db --to plan.toml
+      teamcast export team.db --to - | less
+    """
     from teamcast.engine.planfile import plan_to_toml, write_plan
     from teamcast.engine.workspace import Workspace
 

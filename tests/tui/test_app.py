@@ -77,6 +77,10 @@ async def test_editing_a_task_saves_to_the_workspace_and_forecasts_again(app, de
         assert app.forecast is not before
         messages = [n.message for n in app._notifications]
         assert any("Fraud model v2 P80 moved +" in m for m in messages), messages
+    with Workspace.open(demo_db) as ws:  # the save recorded the forecast that followed it
+        forecasts = ws.load().forecasts
+    assert forecasts["snapshot"].unique().to_list() == [1]
+    assert forecasts.filter(pl.col("level") == "project").height == 4
 
 
 async def test_invalid_values_are_shown_beside_their_field_and_not_saved(app, demo_db, settle):
