@@ -4,7 +4,7 @@ Random streams belong to fixed blocks of BLOCK trials (block b draws from
 SeedSequence(seed, spawn_key=(b,))), never to a chunk or a thread, so a forecast depends on
 the plan, the seed and the trial count only. Memory is bounded by the chunk size: per-trial
 arrays live for one chunk; what outlives it are running sums, the project finish times
-(trials x projects) and the first KEEP trials of task timings (for task percentiles and
+(trials x projects) and the first kept_trials(...) trials of task timings (for task percentiles and
 sensitivity).
 """
 
@@ -30,7 +30,13 @@ from teamcast.ext.kernel import (
 )
 
 BLOCK = 1024  # trials per random stream
-KEEP = 10_000  # trials kept whole for task percentiles and sensitivity
+KEEP = 10_000  # trials kept whole for task percentiles and sensitivity ...
+KEEP_CELLS = 10_000_000  # ... but never more than this many trials x tasks (~90 MB)
+
+
+def kept_trials(trials: int, n_tasks: int) -> int:
+    """How many of the first trials keep their task timings: 10,000, fewer for very large plans."""
+    return min(trials, KEEP, max(BLOCK, KEEP_CELLS // max(n_tasks, 1)))
 SENSITIVITY_TRIALS = 2_048
 CHUNK_CELLS = 2_000_000  # trials x tasks per chunk: ~16 MB per float64 array
 DEFAULT_PRIORITY = "value"
@@ -473,7 +479,7 @@ class _Aggregates:
         self.first = blocks.start * BLOCK  # first trial of this part
         self.count = min(blocks.stop * BLOCK, trials) - self.first
         n_tasks, n_projects, n_units = len(compiled.task_ids), len(compiled.project_ids), len(compiled.unit_ids)
-        self.keep = max(0, min(trials, KEEP) - self.first)
+        self.keep = max(0, kept_trials(trials, n_tasks) - self.first)
         self.keep = min(self.keep, self.count)
         self.ran = np.zeros(n_tasks, dtype=np.int64)
         self.succeeded = np.zeros(n_tasks, dtype=np.int64)
@@ -563,7 +569,7 @@ class _Aggregates:
             )
         projects = _result_frame(rows, _PROJECT_RESULT_SCHEMA)
 
-        # Tasks (percentiles and sensitivity from the first KEEP trials).
+        # Tasks (percentiles and sensitivity from the first kept_trials(...) trials).
         finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
         task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
         if sensitivity:
