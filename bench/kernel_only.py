@@ -4,9 +4,11 @@
     python bench/kernel_only.py --save FILE.npz    # also keep every output, to compare builds
     python bench/kernel_only.py --check FILE.npz   # and assert the outputs are bit-identical
     python bench/kernel_only.py --kernel OLD.so    # time another build of _kernel (before/after)
+    python bench/kernel_only.py --no-resources     # the same network with no pools (precedence only)
+    python bench/kernel_only.py --fail 0.1         # each task fails with this chance (skips, ...)
 
-The plan is `networks.layered_dag(tasks)` (role pools 2/2/1) compiled and prioritised with the
-"value" rule. Efforts come from a fixed-seed Beta-PERT draw on each task's (low, likely, high)
+The plan is `networks.layered_dag(tasks)` (role pools 2/2/1, or none with --no-resources) compiled
+and prioritised with the "value" rule. Efforts come from a fixed-seed Beta-PERT draw on each task's (low, likely, high)
 and are made once, before timing, so only `teamcast.ext._kernel.schedule` is timed: trials run in
 chunks of 8192 (the driver's chunk size), the output arrays are allocated outside the clock.
 The figure is the best of `--repeat` runs, since the machine may be shared.
@@ -28,14 +30,14 @@ SEED = 7
 OUTPUTS = ("start", "finish", "state", "critical", "proj_finish", "proj_success", "busy")
 
 
-def kernel_input(tasks: int):
-    from networks import layered_dag
+def kernel_input(tasks: int, resources: bool = True):
+    from networks import ROLE_POOLS, layered_dag
 
     from teamcast.engine.compile import compile_plan
     from teamcast.engine.simulate import prioritise
     from teamcast.plugins.manager import get_registry
 
-    compiled = compile_plan(layered_dag(tasks))
+    compiled = compile_plan(layered_dag(tasks, role_pools=ROLE_POOLS if resources else None))
     return compiled, prioritise(compiled, get_registry(), "value")
 
 
@@ -110,12 +112,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--save", type=Path, help="write the outputs (of the first thread count) here")
     ap.add_argument("--check", type=Path, help="assert the outputs equal these saved ones, bit for bit")
     ap.add_argument("--kernel", type=Path, help="a _kernel*.so to time instead of the built one")
+    ap.add_argument("--no-resources", action="store_true", help="the network without role pools")
+    ap.add_argument("--fail", type=float, default=0.0, help="chance that a task fails (fixed seed)")
     args = ap.parse_args(argv)
 
     _kernel = load_kernel(args.kernel)
-    compiled, inp = kernel_input(args.tasks)
+    compiled, inp = kernel_input(args.tasks, resources=not args.no_resources)
     effort = pert_efforts(compiled, args.trials)
-    success = np.ones((args.trials, inp.n_tasks), np.uint8)
+    # Its own generator, so the efforts stay those of runs without --fail.
+    fails = np.random.default_rng(SEED + 1).random((args.trials, inp.n_tasks)) < args.fail
+    success = (~fails).astype(np.uint8)
     arrival = np.zeros((args.trials, inp.n_units), np.float64)
     task_trials = args.trials * inp.n_tasks
     print(f"{inp.n_tasks} tasks, {inp.n_units} units, {args.trials:,} trials in chunks of {CHUNK}, "

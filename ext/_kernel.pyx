@@ -27,6 +27,13 @@ cdef extern from *:
     int tc_max_threads() nogil
     int tc_ctz "__builtin_ctzll" (uint64_t x) nogil
 
+cdef extern from *:
+    """
+    /* The public `state` of each internal task state, indexed by it (see the enum below). */
+    static const unsigned char tc_public_state[6] = {0, 0, 1, 2, 3, 0};
+    """
+    const uint8_t tc_public_state[6]
+
 # Internal task states; the public `state` output maps them to 0..3 at the end of a trial.
 cdef enum:
     WAITING = 0
@@ -84,6 +91,8 @@ ctypedef struct Plan:
     int32_t* rank          # position of each task in prio_order
     int32_t* npred0        # unsatisfied conditions of each task before anything happens
     int64_t* hold_ptr      # where each task's taken units are stored in Scratch.held
+    int32_t* unit_slot     # position of each unit in pool_units (its bit in Scratch.free_bits)
+    int32_t n_unit_words   # 64-bit words of the free-unit bitset
     # Ready tasks are kept in one list per pool for tasks that need units of that pool only,
     # then a list for any other task needing units, then one for tasks needing none.
     int32_t n_lists
@@ -97,6 +106,13 @@ ctypedef struct Plan:
     int32_t n_fixed
     int32_t n_doing
     bint any_ramp
+
+
+ctypedef struct Event:
+    # A running task's completion; the heap orders by (finish, task) so that completions at
+    # one time come out in increasing task index, as step 3.1 processes them.
+    double finish
+    int32_t task
 
 
 ctypedef struct Scratch:
@@ -114,18 +130,25 @@ ctypedef struct Scratch:
     int32_t* list_lo       # each list's words below this one are all zero
     int32_t* list_r        # cursor of a dispatch pass: the next rank to try
     int32_t n_ready
-    int32_t* running
-    int32_t n_running
-    int32_t* comp
+    # Completions of running tasks as a binary heap: the next event is at the top, where a
+    # scan of every running task per event cost the most on plans that run many at once.
+    # An abandoned task's entry stays in the heap and is dropped when it reaches the top.
+    Event* heap
+    int32_t n_heap
     int32_t* stack
     int32_t top
     int32_t* held
     int32_t* cstate
     int32_t* cnout         # approaches of each challenge that failed or were skipped
     int32_t* cwinner
-    int32_t* ufree
+    # Free units as a bitset over positions in pool_units, so each pool is a run of bits in
+    # unit order: its lowest free unit is a bit scan rather than a walk over its members.
+    uint64_t* free_bits
     int32_t* pool_free
     int32_t n_free
+    # Pools whose units or ready list changed since their last pass (all when there are more
+    # than 64 pools): a pool with neither can start nothing new, so the pass skips it.
+    uint64_t dirty
     double* last_rel_time
     int32_t* last_rel_task
     int32_t* arr_units
@@ -160,14 +183,13 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
     s.list_n = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
     s.list_lo = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
     s.list_r = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.running = <int32_t*> malloc(t * sizeof(int32_t))
-    s.comp = <int32_t*> malloc(t * sizeof(int32_t))
+    s.heap = <Event*> malloc(t * sizeof(Event))
     s.stack = <int32_t*> malloc(t * sizeof(int32_t))
     s.held = <int32_t*> malloc((p.hold_ptr[p.n_tasks] + 1) * sizeof(int32_t))
     s.cstate = <int32_t*> malloc(c * sizeof(int32_t))
     s.cnout = <int32_t*> malloc(c * sizeof(int32_t))
     s.cwinner = <int32_t*> malloc(c * sizeof(int32_t))
-    s.ufree = <int32_t*> malloc(u * sizeof(int32_t))
+    s.free_bits = <uint64_t*> malloc((p.n_unit_words + 1) * sizeof(uint64_t))
     s.pool_free = <int32_t*> malloc(k * sizeof(int32_t))
     s.last_rel_time = <double*> malloc(u * sizeof(double))
     s.last_rel_task = <int32_t*> malloc(u * sizeof(int32_t))
@@ -182,9 +204,9 @@ cdef bint scratch_ok(const Scratch* s) noexcept nogil:
     return (
         s.tstate != NULL and s.npred != NULL and s.cause != NULL
         and s.ctime != NULL and s.ready != NULL and s.list_n != NULL
-        and s.list_lo != NULL and s.list_r != NULL and s.running != NULL and s.comp != NULL
+        and s.list_lo != NULL and s.list_r != NULL and s.heap != NULL
         and s.stack != NULL and s.held != NULL and s.cstate != NULL and s.cnout != NULL
-        and s.cwinner != NULL and s.ufree != NULL and s.pool_free != NULL
+        and s.cwinner != NULL and s.free_bits != NULL and s.pool_free != NULL
         and s.last_rel_time != NULL and s.last_rel_task != NULL and s.arr_units != NULL
         and s.arr_times != NULL and s.ends != NULL and s.best != NULL
     )
@@ -194,8 +216,8 @@ cdef void scratch_free(Scratch* s) noexcept nogil:
     if s == NULL:
         return
     free(s.tstate); free(s.npred); free(s.cause); free(s.ctime)
-    free(s.ready); free(s.list_n); free(s.list_lo); free(s.list_r); free(s.running); free(s.comp); free(s.stack); free(s.held)
-    free(s.cstate); free(s.cnout); free(s.cwinner); free(s.ufree); free(s.pool_free)
+    free(s.ready); free(s.list_n); free(s.list_lo); free(s.list_r); free(s.heap); free(s.stack); free(s.held)
+    free(s.cstate); free(s.cnout); free(s.cwinner); free(s.free_bits); free(s.pool_free)
     free(s.last_rel_time); free(s.last_rel_task); free(s.arr_units); free(s.arr_times)
     free(s.ends); free(s.best)
     free(s)
@@ -212,6 +234,7 @@ cdef inline void ready_insert(const Plan* p, Scratch* s, int32_t i) noexcept nog
     cdef:
         int32_t l = p.task_list[i], r = p.rank[i], w = r >> 6
     s.ready[<int64_t> l * p.n_words + w] |= (<uint64_t> 1) << (r & 63)
+    s.dirty |= (<uint64_t> 1) << (l & 63)
     if w < s.list_lo[l]:
         s.list_lo[l] = w
     s.list_n[l] += 1
@@ -256,16 +279,41 @@ cdef inline int32_t next_ready(const Plan* p, Scratch* s, int32_t l, int32_t r) 
     return (w << 6) + tc_ctz(x)
 
 
+cdef inline bint unit_free(const Plan* p, const Scratch* s, int32_t u) noexcept nogil:
+    cdef int32_t j = p.unit_slot[u]
+    return (s.free_bits[j >> 6] >> (j & 63)) & 1
+
+
 cdef inline void unit_take(const Plan* p, Scratch* s, int32_t u) noexcept nogil:
-    s.ufree[u] = 0
+    cdef int32_t j = p.unit_slot[u]
+    s.free_bits[j >> 6] &= ~((<uint64_t> 1) << (j & 63))
     s.pool_free[p.unit_pool[u]] -= 1
     s.n_free -= 1
 
 
 cdef inline void unit_give(const Plan* p, Scratch* s, int32_t u) noexcept nogil:
-    s.ufree[u] = 1
-    s.pool_free[p.unit_pool[u]] += 1
+    cdef int32_t j = p.unit_slot[u], k = p.unit_pool[u]
+    s.free_bits[j >> 6] |= (<uint64_t> 1) << (j & 63)
+    s.pool_free[k] += 1
     s.n_free += 1
+    s.dirty |= (<uint64_t> 1) << (k & 63)
+
+
+cdef inline int64_t lowest_free(const Scratch* s, int64_t lo, int64_t hi) noexcept nogil:
+    """The lowest free position in [lo, hi) of pool_units, or -1."""
+    cdef:
+        int64_t w = lo >> 6
+        uint64_t x
+    if lo >= hi:
+        return -1
+    x = s.free_bits[w] & ((~(<uint64_t> 0)) << (lo & 63))
+    while x == 0:
+        w += 1
+        if (w << 6) >= hi:
+            return -1
+        x = s.free_bits[w]
+    lo = (w << 6) + tc_ctz(x)
+    return lo if lo < hi else -1
 
 
 cdef inline bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
@@ -276,7 +324,7 @@ cdef inline bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil
         int32_t n = 0, need, u, k
         int64_t d, j
     # A cheap necessary condition first: most attempts fail here without touching anything.
-    if named >= 0 and not s.ufree[named]:
+    if named >= 0 and not unit_free(p, s, named):
         return False
     for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
         if s.pool_free[p.dem_pool[d]] < p.dem_count[d]:
@@ -289,13 +337,16 @@ cdef inline bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil
         k = p.dem_pool[d]
         need = p.dem_count[d]
         j = p.pool_ptr[k]
-        while need > 0 and j < p.pool_ptr[k + 1]:
+        while need > 0:
+            # Units taken so far are no longer free, so each scan finds the next one.
+            j = lowest_free(s, j, p.pool_ptr[k + 1])
+            if j < 0:
+                break
             u = p.pool_units[j]
-            if s.ufree[u]:
-                unit_take(p, s, u)
-                held[n] = u
-                n += 1
-                need -= 1
+            unit_take(p, s, u)
+            held[n] = u
+            n += 1
+            need -= 1
             j += 1
         if need > 0:
             while n > 0:
@@ -316,6 +367,50 @@ cdef inline void release_units(const Plan* p, Scratch* s, int32_t i, double t) n
         s.busy[u] += held_for
         s.last_rel_time[u] = t
         s.last_rel_task[u] = i
+
+
+# ---------------------------------------------------------------- completion heap
+
+cdef inline bint event_before(Event a, Event b) noexcept nogil:
+    return a.finish < b.finish or (a.finish == b.finish and a.task < b.task)
+
+
+cdef inline void heap_push(Scratch* s, double f, int32_t i) noexcept nogil:
+    cdef:
+        int32_t m = s.n_heap, parent
+        Event e
+    e.finish = f
+    e.task = i
+    s.n_heap += 1
+    while m > 0:
+        parent = (m - 1) >> 1
+        if not event_before(e, s.heap[parent]):
+            break
+        s.heap[m] = s.heap[parent]
+        m = parent
+    s.heap[m] = e
+
+
+cdef inline int32_t heap_pop(Scratch* s) noexcept nogil:
+    """Remove the first completion and return its task."""
+    cdef:
+        int32_t top = s.heap[0].task, n, m = 0, c
+        Event last
+    s.n_heap -= 1
+    n = s.n_heap
+    last = s.heap[n]
+    while True:
+        c = 2 * m + 1
+        if c >= n:
+            break
+        if c + 1 < n and event_before(s.heap[c + 1], s.heap[c]):
+            c += 1
+        if not event_before(s.heap[c], last):
+            break
+        s.heap[m] = s.heap[c]
+        m = c
+    s.heap[m] = last
+    return top
 
 
 # ---------------------------------------------------------------- duration (step 5)
@@ -425,19 +520,10 @@ cdef void drain_skips(const Plan* p, Scratch* s) noexcept nogil:
             approach_out(p, s, c, i)
 
 
-cdef void remove_running(Scratch* s, int32_t i) noexcept nogil:
-    cdef int32_t j = 0
-    while s.running[j] != i:
-        j += 1
-    s.n_running -= 1
-    s.running[j] = s.running[s.n_running]
-
-
 cdef void abandon(const Plan* p, Scratch* s, int32_t a, double t) noexcept nogil:
     cdef int64_t j
     s.tstate[a] = ABANDONED
     s.finish[a] = t
-    remove_running(s, a)
     release_units(p, s, a, t)
     for j in range(p.succ_ptr[a], p.succ_ptr[a + 1]):
         skip_push(p, s, p.succ_idx[j])
@@ -524,25 +610,38 @@ cdef inline int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) n
 cdef inline bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     if p.hold_ptr[i + 1] > p.hold_ptr[i] and not take_units(p, s, i):
         return False
+    launch(p, s, i, t)
+    return True
+
+
+cdef inline void launch(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+    """Start task `i` at `t` with the units already taken."""
     s.tstate[i] = RUNNING
     s.start[i] = t
     s.finish[i] = finish_time(p, s, i, t)
     s.cause[i] = find_cause(p, s, i, t) if t > 0 else -1
-    s.running[s.n_running] = i
-    s.n_running += 1
-    return True
+    heap_push(s, s.finish[i], i)
 
 
 cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
     """Try the tasks of pool `k`'s list from its cursor up to (not including) `max_rank`."""
-    cdef int32_t r = s.list_r[k], i
+    cdef int32_t r = s.list_r[k], i, need, u
     # Units are only taken during a pass, so an exhausted pool stays exhausted.
     while s.pool_free[k] > 0:
         r = next_ready(p, s, k, r)
         if r >= max_rank:
             break
         i = p.prio_order[r]
-        if p.dem_count[p.dem_ptr[i]] <= s.pool_free[k] and try_start(p, s, i, t):
+        need = p.dem_count[p.dem_ptr[i]]
+        if need == 1:
+            # The common task: one unit of this pool and no assignee. The pool has a free
+            # unit, so it starts on the lowest one without the general all-or-nothing walk.
+            u = p.pool_units[lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])]
+            unit_take(p, s, u)
+            s.held[p.hold_ptr[i]] = u
+            launch(p, s, i, t)
+            ready_clear(p, s, k, r)
+        elif need <= s.pool_free[k] and try_start(p, s, i, t):
             ready_clear(p, s, k, r)
         r += 1
     s.list_r[k] = r
@@ -562,6 +661,7 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
         const int32_t* pool_free = s.pool_free
         const int32_t* list_n = s.list_n
         int64_t d
+        uint64_t dirty
     if s.list_n[nothing] > 0:
         r = next_ready(p, s, nothing, 0)
         while r < p.n_tasks:
@@ -571,12 +671,25 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
     if s.n_free == 0:
         return
     if s.list_n[general] == 0:
-        # The usual case: pools are independent, walk only those that have a free unit.
+        # The usual case: pools are independent, walk only those that have a free unit and
+        # changed since their last pass.
         # Locals, because every int32 store in `advance` might otherwise alias the count fields.
-        for k in range(n_pools):
-            if pool_free[k] > 0 and list_n[k] > 0:
-                s.list_r[k] = 0
-                advance(p, s, k, n_tasks, t)
+        if 0 < n_pools <= 64:
+            # One bit scan over the changed pools, where a loop over all pools mispredicts.
+            dirty = s.dirty & ((~(<uint64_t> 0)) >> (64 - n_pools))
+            while dirty != 0:
+                k = tc_ctz(dirty)
+                dirty &= dirty - 1
+                if pool_free[k] > 0 and list_n[k] > 0:
+                    s.list_r[k] = 0
+                    advance(p, s, k, n_tasks, t)
+        else:
+            dirty = s.dirty
+            for k in range(n_pools):
+                if (dirty >> (k & 63)) & 1 and pool_free[k] > 0 and list_n[k] > 0:
+                    s.list_r[k] = 0
+                    advance(p, s, k, n_tasks, t)
+        s.dirty = 0
         return
     for k in range(p.n_pools):
         s.list_r[k] = 0
@@ -594,6 +707,7 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
     for k in range(p.n_pools):
         if s.pool_free[k] > 0 and s.list_n[k] > 0:
             advance(p, s, k, p.n_tasks, t)
+    s.dirty = 0
 
 
 # ---------------------------------------------------------------- one trial
@@ -617,12 +731,14 @@ cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
         s.cnout[i] = 0
     for i in range(p.n_pools):
         s.pool_free[i] = 0
+    for i in range(p.n_unit_words):
+        s.free_bits[i] = 0
     s.n_free = 0
-    s.n_running = 0
+    s.n_heap = 0
+    s.dirty = ~(<uint64_t> 0)
     s.top = 0
     for u in range(p.n_units):
         s.last_rel_time[u] = NAN
-        s.ufree[u] = 0
         a = s.arrival[u]
         if a <= 0:
             unit_give(p, s, u)
@@ -658,65 +774,37 @@ cdef void fix_and_start(const Plan* p, Scratch* s) noexcept nogil:
             ready_remove(p, s, i)
 
 
-cdef void complete(const Plan* p, Scratch* s, int32_t nc, double t) noexcept nogil:
-    """Event step 3.1: every completion at `t`, in increasing task index.
-
-    `comp[0..nc)` holds the positions in `running` of the tasks that finish at `t`, in
-    increasing position, as the search for the next event time found them.
-    """
-    cdef:
-        int32_t j, m, i, pos
-    # Taken out of `running` from the highest position down: the task each swap moves
-    # down from the end is then never one still to be taken out.
-    for j in range(nc - 1, -1, -1):
-        pos = s.comp[j]
-        s.comp[j] = s.running[pos]
-        s.n_running -= 1
-        s.running[pos] = s.running[s.n_running]
-    for j in range(1, nc):
-        i = s.comp[j]
-        m = j
-        while m > 0 and s.comp[m - 1] > i:
-            s.comp[m] = s.comp[m - 1]
-            m -= 1
-        s.comp[m] = i
-    for j in range(nc):
-        i = s.comp[j]
-        release_units(p, s, i, t)
-        s.ctime[i] = t
-        resolve(p, s, i, s.success[i] != 0, t)
+cdef inline void complete(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+    """Event step 3.1 for one task; the heap hands them over in increasing task index."""
+    release_units(p, s, i, t)
+    s.ctime[i] = t
+    resolve(p, s, i, s.success[i] != 0, t)
 
 
 cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
     cdef:
-        double t = 0.0, f
-        int32_t j, nc = 0, n_arr = s.arr_units[p.n_units], next_arr = 0, n_running
-    for j in range(s.n_running):
-        if s.finish[s.running[j]] == t:
-            s.comp[nc] = j
-            nc += 1
+        double t = 0.0
+        int32_t i, n_arr = s.arr_units[p.n_units], next_arr = 0
     while True:
-        if nc > 0:
-            complete(p, s, nc, t)
+        # Completions at t do not change which other tasks finish at t (only later running
+        # approaches are abandoned), so taking them one by one equals taking them all first.
+        while s.n_heap > 0 and s.heap[0].finish == t:
+            i = heap_pop(s)
+            if s.tstate[i] == RUNNING:
+                complete(p, s, i, t)
         while next_arr < n_arr and s.arr_times[next_arr] <= t:
             unit_give(p, s, s.arr_units[next_arr])
             next_arr += 1
         if s.n_ready > 0:
             dispatch(p, s, t)
-        if s.n_running == 0 and next_arr >= n_arr:
+        # Abandoned tasks are no events.
+        while s.n_heap > 0 and s.tstate[s.heap[0].task] != RUNNING:
+            heap_pop(s)
+        if s.n_heap == 0 and next_arr >= n_arr:
             return
-        # The next event time, and in the same scan the running tasks that finish then.
         t = s.arr_times[next_arr] if next_arr < n_arr else INFINITY
-        nc = 0
-        n_running = s.n_running  # a local: the stores to comp could alias the field
-        for j in range(n_running):
-            f = s.finish[s.running[j]]
-            if f <= t:
-                if f < t:
-                    t = f
-                    nc = 0
-                s.comp[nc] = j
-                nc += 1
+        if s.n_heap > 0 and s.heap[0].finish < t:
+            t = s.heap[0].finish
 
 
 cdef void summarise(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical,
@@ -732,14 +820,8 @@ cdef void summarise(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical
     for i in range(p.n_tasks):
         ts = s.tstate[i]
         q = p.task_project[i]
-        if ts == SUCCEEDED:
-            state[i] = 1
-        elif ts == FAILED:
-            state[i] = 2
-        elif ts == ABANDONED:
-            state[i] = 3
-        else:
-            state[i] = 0
+        # A table, not a chain of tests: which state a task ended in is unpredictable.
+        state[i] = tc_public_state[ts]
         critical[i] = 0
         if ts != SUCCEEDED and p.task_challenge[i] < 0:
             proj_success[q] = 0
@@ -794,11 +876,15 @@ cdef int derive(Plan* p) except -1:
     p.ready0 = <uint64_t*> calloc(p.n_lists * p.n_words + 1, sizeof(uint64_t))
     p.list_n0 = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
     p.fixed_tasks = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
-    if (p.rank == NULL or p.npred0 == NULL or p.hold_ptr == NULL or p.task_list == NULL
+    p.unit_slot = <int32_t*> malloc((p.n_units + 1) * sizeof(int32_t))
+    p.n_unit_words = (p.n_units + 63) >> 6
+    if (p.unit_slot == NULL or p.rank == NULL or p.npred0 == NULL or p.hold_ptr == NULL or p.task_list == NULL
             or p.tstate0 == NULL or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL):
         raise MemoryError()
     for i in range(p.n_tasks):
         p.rank[p.prio_order[i]] = i
+    for i in range(p.n_units):
+        p.unit_slot[p.pool_units[i]] = i
     for i in range(p.n_tasks):
         p.npred0[i] = <int32_t> (p.pred_ptr[i + 1] - p.pred_ptr[i])
         c = p.task_challenge[i]
@@ -853,6 +939,7 @@ cdef void release_plan(Plan* p) noexcept:
     free(p.ready0)
     free(p.list_n0)
     free(p.fixed_tasks)
+    free(p.unit_slot)
 
 
 def schedule(
@@ -921,6 +1008,7 @@ def schedule(
     p.ready0 = NULL
     p.list_n0 = NULL
     p.fixed_tasks = NULL
+    p.unit_slot = NULL
     if n == 0:
         return
     try:
