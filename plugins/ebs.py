@@ -21,6 +21,7 @@ are left as they are.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
 import numpy as np
 import polars as pl
@@ -57,8 +58,23 @@ def velocities(history: pl.DataFrame, start: dt.date, window_days: int) -> dict[
     return {p: np.array(v) for p, v in out.items()}
 
 
+_evidence_cache: dict[int, tuple] = {}
+
+
 def evidence(ctx: SampleContext) -> list[np.ndarray]:
-    """The velocity history each task draws from, in task order."""
+    """The velocity history each task draws from, in task order (worked out once per run:
+    every block of a run hands over the same plan and options)."""
+    key = (tuple(sorted(ctx.options.items())), id(ctx.tasks))
+    cached = _evidence_cache.get(id(ctx.plan))
+    if cached is not None and cached[0]() is ctx.plan and cached[1] == key:
+        return cached[2]
+    result = _evidence(ctx)
+    _evidence_cache.clear()  # one run at a time is the common case; keep memory flat
+    _evidence_cache[id(ctx.plan)] = (weakref.ref(ctx.plan), key, result)
+    return result
+
+
+def _evidence(ctx: SampleContext) -> list[np.ndarray]:
     plan = ctx.plan
     window = int(ctx.options.get("window_days", WINDOW_DAYS))
     min_tasks = int(ctx.options.get("min_tasks", MIN_TASKS))
@@ -92,18 +108,26 @@ def apply(ctx: SampleContext, effort: np.ndarray, rng: np.random.Generator) -> n
     todo = (tasks["status"] != "done").to_numpy() & (tasks["status"] != "failed").to_numpy()
     likely = tasks["est_likely"].to_numpy()
     histories = evidence(ctx)
-    # One draw per task column from its own history: group columns sharing a history. The
-    # block is the driver's to hand over, so it is changed in place.
-    groups: dict[int, list[int]] = {}
-    for t in np.flatnonzero(todo & (tasks["status"] != "doing").to_numpy()):
-        groups.setdefault(id(histories[t]), []).append(int(t))
-    for cols in groups.values():
-        v = histories[cols[0]]
-        pick = rng.random((effort.shape[0], len(cols)))
-        pick *= len(v)
-        draw = v.take(pick.astype(np.intp))
-        np.divide(likely[cols], draw, out=draw)
-        effort[:, cols] = draw
+    cols = np.flatnonzero(todo & (tasks["status"] != "doing").to_numpy())
+    if not len(cols):
+        return effort
+    # Every column's history side by side in one table, so that one gather serves the whole
+    # block: column j draws entry floor(u * size_j) of its row.
+    rows: dict[int, int] = {}
+    row_of = np.array([rows.setdefault(id(histories[t]), len(rows)) for t in cols], dtype=np.intp)
+    distinct = {id(histories[t]): histories[t] for t in cols}
+    width = max(len(v) for v in distinct.values())
+    table = np.ones((len(rows), width))
+    for key, r in rows.items():
+        table[r, : len(distinct[key])] = distinct[key]
+    size = np.array([len(distinct[id(histories[t])]) for t in cols], dtype=np.float64)
+    pick = rng.random((effort.shape[0], len(cols)))
+    pick *= size
+    index = pick.astype(np.intp)
+    index += row_of * width
+    draw = table.ravel().take(index)
+    np.divide(likely[cols], draw, out=draw)
+    effort[:, cols] = draw  # the block is the driver's to hand over: changed in place
     return effort
 
 

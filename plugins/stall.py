@@ -44,15 +44,17 @@ def apply(ctx: SampleContext, effort: np.ndarray, rng: np.random.Generator) -> n
     alpha = float(ctx.options.get("alpha", ALPHA))
     scale = float(ctx.options.get("scale", SCALE))
     n = effort.shape[0]
+    sub = effort[:, cols]
     stalls = rng.random((n, len(cols))) < p[cols]
+    # Lengths only for the trials that stall (a third or so): the power is the costly part.
     # Lomax by inversion: scale * ((1 - u)^(-1/alpha) - 1); 1 - u keeps the base in (0, 1].
-    length = rng.random((n, len(cols)))
+    length = rng.random(int(stalls.sum()))
     np.subtract(1.0, length, out=length)
     np.power(length, -1.0 / alpha, out=length)
     length -= 1.0
-    length *= scale * ctx.tasks["est_likely"].to_numpy()[cols]
-    length *= stalls
-    effort[:, cols] += length  # the block is the driver's to hand over: changed in place
+    length *= np.broadcast_to(scale * ctx.tasks["est_likely"].to_numpy()[cols], sub.shape)[stalls]
+    sub[stalls] += length
+    effort[:, cols] = sub  # the block is the driver's to hand over: changed in place
     return effort
 
 
