@@ -114,13 +114,18 @@ def select_history(plan: Plan, *, since: dt.date | None = None, team: str | None
         .with_columns(pl.col("team").fill_null(pl.col("roster_team")))
         .drop("roster_team")
     )
+    return _within(history, "finished", since, team, person)
+
+
+def _within(rows: pl.DataFrame, date_column: str, since, team, person) -> pl.DataFrame:
+    """The rows on or after `since` (by `date_column`), of `team` and of `person`, where given."""
     if since is not None:
-        history = history.filter(pl.col("finished") >= since)
+        rows = rows.filter(pl.col(date_column) >= since)
     if team is not None:
-        history = history.filter(pl.col("team") == team)
+        rows = rows.filter(pl.col("team") == team)
     if person is not None:
-        history = history.filter(pl.col("person") == person)
-    return history
+        rows = rows.filter(pl.col("person") == person)
+    return rows
 
 
 def _selection_text(since, team, person) -> str:
@@ -213,14 +218,7 @@ def group_scores(history: pl.DataFrame, column: str, model) -> list[GroupScores]
 
 def _experiments(plan: Plan, since, team, person) -> pl.DataFrame:
     teams = plan.people.select(pl.col("id").alias("person"), "team")
-    log = plan.experiments.join(teams, on="person", how="left")
-    if since is not None:
-        log = log.filter(pl.col("date") >= since)
-    if team is not None:
-        log = log.filter(pl.col("team") == team)
-    if person is not None:
-        log = log.filter(pl.col("person") == person)
-    return log
+    return _within(plan.experiments.join(teams, on="person", how="left"), "date", since, team, person)
 
 
 def _outcomes(plan: Plan) -> dict[str, str]:
