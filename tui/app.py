@@ -4,6 +4,7 @@ thread worker, and routes edits and what-ifs to the workspace. Screens only comp
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from teamcast.tui.screens.roster import RosterScreen
 DEFAULT_TRIALS = 10_000
 CHUNK_TRIALS = 1024  # cancellation is checked between chunks: about a frame of work each
 PROGRESS_EVERY_S = 0.1  # at most ten progress redraws a second, whatever the chunk rate
+# Two kernel threads where there are cores for them: results do not depend on the thread
+# count, and on a shared SSH host two is a modest share.
+THREADS = min(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,8 @@ class TeamcastApp(App[None]):
         self.call_from_thread(setattr, self, "progress", Progress(0, trials, label))
         try:
             forecast = simulate(
-                plan, trials=trials, seed=seed, chunk_trials=CHUNK_TRIALS, progress=progress, cancel=lambda: worker.is_cancelled
+                plan, trials=trials, seed=seed, chunk_trials=CHUNK_TRIALS, threads=THREADS, progress=progress,
+                cancel=lambda: worker.is_cancelled,
             )
         finally:
             self.call_from_thread(setattr, self, "progress", Progress())
@@ -220,11 +225,14 @@ class TeamcastApp(App[None]):
         previous, self.forecast = self.forecast, forecast
         self.last_forecast_seconds = seconds
         note = f"forecast: {forecast.trials:,} trials, seed {forecast.seed}"
-        self.forecast_note = note
         if previous is not None:
             changes = forecast_changes(previous.projects, forecast.projects)
             text = "\n".join(c.sentence() for c in changes) or "no project moved by a day or more"
             self.notify(text, title="what changed")
+            # The status line keeps the news after the notification fades (and when it is hidden).
+            more = f" (+{len(changes) - 1} more)" if len(changes) > 1 else ""
+            note += f" · {changes[0].sentence()}{more}" if changes else " · nothing moved by a day"
+        self.forecast_note = note
         self._data_changed()
 
     # --- edits and what-ifs -------------------------------------------------------------------
