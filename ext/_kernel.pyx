@@ -2,8 +2,10 @@
 
 Implements docs/simulation.md exactly (the pure-Python oracle in tests/ext/oracle.py is the
 reference). Arrays in, arrays out: the wrapper in teamcast.ext.kernel validates shapes and
-allocates the outputs; this module assumes valid input. Each trial is independent, so trials
-are spread over OpenMP threads and the results do not depend on the thread count.
+allocates the outputs; this module assumes valid input, and outputs as allocated there (NaN
+and zeros): it writes only what a trial sets, nothing for a task that never runs. Each trial
+is independent, so trials are spread over OpenMP threads and the results do not depend on
+the thread count.
 """
 
 from cython.parallel cimport prange, threadid
@@ -29,12 +31,14 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* The public `state` of each internal task state, indexed by it (see the enum below). */
-    static const unsigned char tc_public_state[6] = {0, 0, 1, 2, 3, 0};
+    #include <string.h>
+    static inline uint64_t tc_bits(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+    static inline double tc_double(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
     """
-    const uint8_t tc_public_state[6]
+    uint64_t tc_bits(double x) nogil
+    double tc_double(uint64_t u) nogil
 
-# Internal task states; the public `state` output maps them to 0..3 at the end of a trial.
+# Internal task states; the public `state` output (0..3) is written when a task ends.
 cdef enum:
     WAITING = 0
     RUNNING = 1
@@ -103,6 +107,7 @@ ctypedef struct Plan:
     uint64_t* ready0
     int32_t* list_n0
     int32_t* fixed_tasks   # done/failed tasks, then `doing` tasks, each in index order
+    int32_t* proj_need     # non-approach tasks of each project: all must succeed
     int32_t n_fixed
     int32_t n_doing
     bint any_ramp
@@ -111,7 +116,10 @@ ctypedef struct Plan:
 ctypedef struct Event:
     # A running task's completion; the heap orders by (finish, task) so that completions at
     # one time come out in increasing task index, as step 3.1 processes them.
-    double finish
+    # Finish times are never negative, -0.0 or NaN (they start at t >= +0.0 and only grow),
+    # and the bits of such doubles order as unsigned integers do: the heap compares the
+    # bits, integer tests that need no branch, where a double's equality test needs two.
+    uint64_t key           # the bits of the finish time
     int32_t task
 
 
@@ -154,7 +162,10 @@ ctypedef struct Scratch:
     int32_t* arr_units
     double* arr_times
     double* ends
-    int32_t* best          # per project: task with the latest finish
+    # Per project, kept as tasks end so that no pass over all tasks is needed after a trial:
+    # the task with the latest finish (ties: lowest index) and its non-approach successes.
+    int32_t* best
+    int32_t* proj_ok
     # Rows of the current trial.
     const double* effort
     const uint8_t* success
@@ -162,6 +173,8 @@ ctypedef struct Scratch:
     double* start
     double* finish
     double* busy
+    uint8_t* state
+    double* proj_finish
 
 
 cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
@@ -197,6 +210,7 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
     s.arr_times = <double*> malloc(u * sizeof(double))
     s.ends = <double*> malloc(u * sizeof(double))
     s.best = <int32_t*> malloc(pr * sizeof(int32_t))
+    s.proj_ok = <int32_t*> malloc(pr * sizeof(int32_t))
     return s
 
 
@@ -208,7 +222,7 @@ cdef bint scratch_ok(const Scratch* s) noexcept nogil:
         and s.stack != NULL and s.held != NULL and s.cstate != NULL and s.cnout != NULL
         and s.cwinner != NULL and s.free_bits != NULL and s.pool_free != NULL
         and s.last_rel_time != NULL and s.last_rel_task != NULL and s.arr_units != NULL
-        and s.arr_times != NULL and s.ends != NULL and s.best != NULL
+        and s.arr_times != NULL and s.ends != NULL and s.best != NULL and s.proj_ok != NULL
     )
 
 
@@ -219,7 +233,7 @@ cdef void scratch_free(Scratch* s) noexcept nogil:
     free(s.ready); free(s.list_n); free(s.list_lo); free(s.list_r); free(s.heap); free(s.stack); free(s.held)
     free(s.cstate); free(s.cnout); free(s.cwinner); free(s.free_bits); free(s.pool_free)
     free(s.last_rel_time); free(s.last_rel_task); free(s.arr_units); free(s.arr_times)
-    free(s.ends); free(s.best)
+    free(s.ends); free(s.best); free(s.proj_ok)
     free(s)
 
 
@@ -358,10 +372,14 @@ cdef inline bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil
 
 cdef inline void release_units(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     cdef:
-        int64_t j
+        int64_t j, lo = p.hold_ptr[i], hi = p.hold_ptr[i + 1]
         int32_t u
-        double held_for = s.finish[i] - s.start[i]
-    for j in range(p.hold_ptr[i], p.hold_ptr[i + 1]):
+        double held_for
+    # Most tasks of a plan without pools hold nothing: skip the setup of the loop below.
+    if lo == hi:
+        return
+    held_for = s.finish[i] - s.start[i]
+    for j in range(lo, hi):
         u = s.held[j]
         unit_give(p, s, u)
         s.busy[u] += held_for
@@ -372,14 +390,20 @@ cdef inline void release_units(const Plan* p, Scratch* s, int32_t i, double t) n
 # ---------------------------------------------------------------- completion heap
 
 cdef inline bint event_before(Event a, Event b) noexcept nogil:
-    return a.finish < b.finish or (a.finish == b.finish and a.task < b.task)
+    return a.key < b.key or (a.key == b.key and a.task < b.task)
+
+
+cdef inline bint event_before_flat(Event a, Event b) noexcept nogil:
+    # The same test without branches, for the choice between two siblings, which is a coin
+    # toss to the branch predictor; the other tests mostly go one way and branch cheaper.
+    return (a.key < b.key) | ((a.key == b.key) & (a.task < b.task))
 
 
 cdef inline void heap_push(Scratch* s, double f, int32_t i) noexcept nogil:
     cdef:
         int32_t m = s.n_heap, parent
         Event e
-    e.finish = f
+    e.key = tc_bits(f)
     e.task = i
     s.n_heap += 1
     while m > 0:
@@ -403,7 +427,7 @@ cdef inline int32_t heap_pop(Scratch* s) noexcept nogil:
         c = 2 * m + 1
         if c >= n:
             break
-        if c + 1 < n and event_before(s.heap[c + 1], s.heap[c]):
+        if c + 1 < n and event_before_flat(s.heap[c + 1], s.heap[c]):
             c += 1
         if not event_before(s.heap[c], last):
             break
@@ -524,6 +548,7 @@ cdef void abandon(const Plan* p, Scratch* s, int32_t a, double t) noexcept nogil
     cdef int64_t j
     s.tstate[a] = ABANDONED
     s.finish[a] = t
+    task_ended(p, s, a, 3)
     release_units(p, s, a, t)
     for j in range(p.succ_ptr[a], p.succ_ptr[a + 1]):
         skip_push(p, s, p.succ_idx[j])
@@ -560,6 +585,21 @@ cdef void challenge_won(const Plan* p, Scratch* s, int32_t c, int32_t w, double 
         satisfy(p, s, p.succ_idx[j])
 
 
+cdef inline void task_ended(const Plan* p, Scratch* s, int32_t i, uint8_t public_state) noexcept nogil:
+    """Write the public state of a task that ran (or was fixed) and keep its project's latest finish.
+
+    Each such task ends exactly once, so this replaces a pass over every task after the trial;
+    tasks that never run keep the wrapper's zero state.
+    """
+    cdef:
+        int32_t q = p.task_project[i], b = s.best[q]
+        double f = s.finish[i]
+    s.state[i] = public_state
+    if b < 0 or f > s.proj_finish[q] or (f == s.proj_finish[q] and i < b):
+        s.proj_finish[q] = f
+        s.best[q] = i
+
+
 cdef inline void resolve(const Plan* p, Scratch* s, int32_t i, bint ok, double t) noexcept nogil:
     """Apply the readiness rules after task `i` succeeded or failed at `t`."""
     cdef:
@@ -567,12 +607,16 @@ cdef inline void resolve(const Plan* p, Scratch* s, int32_t i, bint ok, double t
         int32_t c = p.task_challenge[i]
     if ok:
         s.tstate[i] = SUCCEEDED
+        task_ended(p, s, i, 1)
+        if c < 0:
+            s.proj_ok[p.task_project[i]] += 1
         for j in range(p.succ_ptr[i], p.succ_ptr[i + 1]):
             satisfy(p, s, p.succ_idx[j])
         if c >= 0 and s.cstate[c] == CHAL_OPEN:
             challenge_won(p, s, c, i, t)
     else:
         s.tstate[i] = FAILED
+        task_ended(p, s, i, 2)
         for j in range(p.succ_ptr[i], p.succ_ptr[i + 1]):
             skip_push(p, s, p.succ_idx[j])
         if c >= 0 and s.cstate[c] == CHAL_OPEN:
@@ -647,6 +691,28 @@ cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank,
     s.list_r[k] = r
 
 
+cdef inline void start_all_ready(const Plan* p, Scratch* s, int32_t l, double t) noexcept nogil:
+    """Start every task of list `l` (tasks that need no units), in priority order.
+
+    Nothing a start does can insert into a list, so the list is taken a word at a time and
+    emptied, where a bit scan and a bit clear per task cost more than the start itself.
+    """
+    cdef:
+        uint64_t* bits = s.ready + <int64_t> l * p.n_words
+        int32_t w, base
+        uint64_t x
+    for w in range(s.list_lo[l], p.n_words):
+        x = bits[w]
+        bits[w] = 0
+        base = w << 6
+        while x != 0:
+            launch(p, s, p.prio_order[base + tc_ctz(x)], t)
+            x &= x - 1
+    s.n_ready -= s.list_n[l]
+    s.list_n[l] = 0
+    s.list_lo[l] = p.n_words
+
+
 cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
     """One pass in priority order over the ready tasks; started tasks leave the lists.
 
@@ -663,11 +729,7 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
         int64_t d
         uint64_t dirty
     if s.list_n[nothing] > 0:
-        r = next_ready(p, s, nothing, 0)
-        while r < p.n_tasks:
-            try_start(p, s, p.prio_order[r], t)
-            ready_clear(p, s, nothing, r)
-            r = next_ready(p, s, nothing, r + 1)
+        start_all_ready(p, s, nothing, t)
     if s.n_free == 0:
         return
     if s.list_n[general] == 0:
@@ -729,6 +791,10 @@ cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
     for i in range(p.n_chal):
         s.cstate[i] = CHAL_OPEN
         s.cnout[i] = 0
+    for i in range(p.n_proj):
+        s.proj_finish[i] = NAN
+        s.best[i] = -1
+        s.proj_ok[i] = 0
     for i in range(p.n_pools):
         s.pool_free[i] = 0
     for i in range(p.n_unit_words):
@@ -788,7 +854,7 @@ cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
     while True:
         # Completions at t do not change which other tasks finish at t (only later running
         # approaches are abandoned), so taking them one by one equals taking them all first.
-        while s.n_heap > 0 and s.heap[0].finish == t:
+        while s.n_heap > 0 and s.heap[0].key == tc_bits(t):
             i = heap_pop(s)
             if s.tstate[i] == RUNNING:
                 complete(p, s, i, t)
@@ -803,33 +869,17 @@ cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
         if s.n_heap == 0 and next_arr >= n_arr:
             return
         t = s.arr_times[next_arr] if next_arr < n_arr else INFINITY
-        if s.n_heap > 0 and s.heap[0].finish < t:
-            t = s.heap[0].finish
+        if s.n_heap > 0 and tc_double(s.heap[0].key) < t:
+            t = tc_double(s.heap[0].key)
 
 
-cdef void summarise(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical,
-                    double* proj_finish, uint8_t* proj_success) noexcept nogil:
-    """Public states, project finish and success, and the binding chain of each project."""
-    cdef:
-        int32_t i, q, ts
-        double f
+cdef void summarise(const Plan* p, Scratch* s, uint8_t* critical,
+                    uint8_t* proj_success) noexcept nogil:
+    """Project success and the binding chain of each project (states and finishes are kept
+    as tasks end; `critical` starts zeroed by the wrapper)."""
+    cdef int32_t i, q
     for q in range(p.n_proj):
-        proj_finish[q] = NAN
-        proj_success[q] = 1
-        s.best[q] = -1
-    for i in range(p.n_tasks):
-        ts = s.tstate[i]
-        q = p.task_project[i]
-        # A table, not a chain of tests: which state a task ended in is unpredictable.
-        state[i] = tc_public_state[ts]
-        critical[i] = 0
-        if ts != SUCCEEDED and p.task_challenge[i] < 0:
-            proj_success[q] = 0
-        if state[i] != 0:
-            f = s.finish[i]
-            if s.best[q] < 0 or f > proj_finish[q]:
-                proj_finish[q] = f
-                s.best[q] = i
+        proj_success[q] = s.proj_ok[q] == p.proj_need[q]
     for i in range(p.n_chal):
         if s.cstate[i] != CHAL_WON:
             proj_success[p.chal_project[i]] = 0
@@ -841,12 +891,12 @@ cdef void summarise(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical
             i = s.cause[i]
 
 
-cdef void run_trial(const Plan* p, Scratch* s, uint8_t* state, uint8_t* critical,
-                    double* proj_finish, uint8_t* proj_success) noexcept nogil:
+cdef void run_trial(const Plan* p, Scratch* s, uint8_t* critical,
+                    uint8_t* proj_success) noexcept nogil:
     reset(p, s)
     fix_and_start(p, s)
     event_loop(p, s)
-    summarise(p, s, state, critical, proj_finish, proj_success)
+    summarise(p, s, critical, proj_success)
 
 
 # ---------------------------------------------------------------- Python entry points
@@ -876,15 +926,20 @@ cdef int derive(Plan* p) except -1:
     p.ready0 = <uint64_t*> calloc(p.n_lists * p.n_words + 1, sizeof(uint64_t))
     p.list_n0 = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
     p.fixed_tasks = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.proj_need = <int32_t*> calloc(p.n_proj + 1, sizeof(int32_t))
     p.unit_slot = <int32_t*> malloc((p.n_units + 1) * sizeof(int32_t))
     p.n_unit_words = (p.n_units + 63) >> 6
     if (p.unit_slot == NULL or p.rank == NULL or p.npred0 == NULL or p.hold_ptr == NULL or p.task_list == NULL
-            or p.tstate0 == NULL or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL):
+            or p.tstate0 == NULL or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL
+            or p.proj_need == NULL):
         raise MemoryError()
     for i in range(p.n_tasks):
         p.rank[p.prio_order[i]] = i
     for i in range(p.n_units):
         p.unit_slot[p.pool_units[i]] = i
+    for i in range(p.n_tasks):
+        if p.task_challenge[i] < 0:
+            p.proj_need[p.task_project[i]] += 1
     for i in range(p.n_tasks):
         p.npred0[i] = <int32_t> (p.pred_ptr[i + 1] - p.pred_ptr[i])
         c = p.task_challenge[i]
@@ -939,6 +994,7 @@ cdef void release_plan(Plan* p) noexcept:
     free(p.ready0)
     free(p.list_n0)
     free(p.fixed_tasks)
+    free(p.proj_need)
     free(p.unit_slot)
 
 
@@ -1008,6 +1064,7 @@ def schedule(
     p.ready0 = NULL
     p.list_n0 = NULL
     p.fixed_tasks = NULL
+    p.proj_need = NULL
     p.unit_slot = NULL
     if n == 0:
         return
@@ -1028,8 +1085,9 @@ def schedule(
             s.start = &start[trial, 0]
             s.finish = &finish[trial, 0]
             s.busy = &busy[trial, 0]
-            run_trial(&p, s, &state[trial, 0], &critical[trial, 0],
-                      &proj_finish[trial, 0], &proj_success[trial, 0])
+            s.state = &state[trial, 0]
+            s.proj_finish = &proj_finish[trial, 0]
+            run_trial(&p, s, &critical[trial, 0], &proj_success[trial, 0])
     finally:
         if scratch != NULL:
             for th in range(threads):
