@@ -119,9 +119,9 @@ class Row:
         return self.result["tasks"] * self.trials / self.result["seconds"]
 
 
-def run_workload(workload: Workload, threads: int) -> list[Row]:
+def run_workload(workload: Workload, threads: int, trials_override: int | None = None) -> list[Row]:
     rows = []
-    for trials in workload.trials:
+    for trials in (trials_override,) if trials_override else workload.trials:
         for impl in ("teamcast", "numpy"):
             rows.append(Row(workload.name, impl, trials, measure_in_child(workload.name, impl, trials, threads)))
     python = measure_in_child(workload.name, "python", workload.python_trials, threads)
@@ -172,6 +172,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 1,000-task x 1M-trial workload")
     parser.add_argument("--only", choices=[w.name for w in WORKLOADS], help="run one workload")
     parser.add_argument("--threads", type=int, default=1, help="kernel threads for the teamcast runs")
+    parser.add_argument("--trials", type=int, default=None,
+                        help="run each chosen workload at this trial count (steady state: e.g. 100000)")
     parser.add_argument("--measure", nargs=3, metavar=("WORKLOAD", "IMPL", "TRIALS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[Row] = []
     for workload in chosen:
         print(f"running {workload.name}: {workload.what} ...", file=sys.stderr, flush=True)
-        rows.extend(run_workload(workload, args.threads))
+        rows.extend(run_workload(workload, args.threads, args.trials))
     print_table(rows)
     for workload in chosen:
         print_growth([r for r in rows if r.workload == workload.name])
