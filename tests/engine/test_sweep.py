@@ -198,3 +198,21 @@ def test_a_worker_lost_every_time_is_reported_not_missing(plan, crashing_plugin,
     lost = table.filter(table["modifier"] == "crash")
     assert lost.height == 1 and lost["error"][0].startswith("worker lost")
     assert table.filter(table["modifier"] == "none")["error"].is_null().all()
+
+
+def test_a_bad_sweep_file_or_executor_is_a_one_line_error(tmp_path, plan):
+    from teamcast.engine.sweep import read_sweep_file
+
+    broken = tmp_path / "grid.toml"
+    broken.write_text("[vary\npriority = ['value']\n")
+    with pytest.raises(TeamcastError, match=r"grid.toml: .*line 1"):
+        read_sweep_file(broken)
+    empty = tmp_path / "empty.toml"
+    empty.write_text("[vary]\npriority = []\n")
+    with pytest.raises(TeamcastError, match=r"vary.priority: expected a non-empty list of values"):
+        read_sweep_file(empty)
+    good = tmp_path / "good.toml"
+    good.write_text("[vary]\npriority = ['value', 'lft']\n")
+    assert [(a.key, a.values) for a in read_sweep_file(good)] == [("priority", ("value", "lft"))]
+    with pytest.raises(UsageError, match="--executor 'ftp://x': expected local or dask://HOST:PORT"):
+        sweep(plan, [parse_vary("priority=value")], executor="ftp://x")
