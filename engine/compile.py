@@ -98,40 +98,26 @@ def compile_plan(plan: Plan) -> Compiled:
     role_pools = _role_pools(plan)
     pool_ids = [*role_pools, *plan.pools["id"].to_list()]
     pool_index = {pid: k for k, pid in enumerate(pool_ids)}
-    unit_ids: list[str] = []
-    unit_pool: list[int] = []
-    unit_capacity: list[float] = []
-    unit_ramp_days: list[float] = []
-    unit_ramp_prod: list[float] = []
-    unit_hire: list[int] = []
+    # One (id, pool, capacity, ramp days, ramp productivity, hire row) per unit, in unit order.
+    units: list[tuple[str, int, float, float, float, int]] = []
     people = plan.people.to_dicts()
     hires = plan.hires.to_dicts()
     for role in role_pools:
-        for person in people:
-            if person["role"] == role:
-                unit_ids.append(person["id"])
-                unit_pool.append(pool_index[role])
-                unit_capacity.append(person["capacity"] if person["capacity"] is not None else 1.0)
-                unit_ramp_days.append(0.0)
-                unit_ramp_prod.append(1.0)
-                unit_hire.append(-1)
-        for h, hire in enumerate(hires):
-            if hire["role"] == role:
-                unit_ids.append(hire["id"])
-                unit_pool.append(pool_index[role])
-                unit_capacity.append(hire["capacity"] if hire["capacity"] is not None else 1.0)
-                unit_ramp_days.append(hire["ramp_days"] or 0.0)
-                prod = hire["ramp_productivity"]
-                unit_ramp_prod.append(prod if prod is not None else 1.0)
-                unit_hire.append(h)
+        k = pool_index[role]
+        units += [(p["id"], k, _or(p["capacity"], 1.0), 0.0, 1.0, -1) for p in people if p["role"] == role]
+        units += [
+            (h["id"], k, _or(h["capacity"], 1.0), _or(h["ramp_days"], 0.0), _or(h["ramp_productivity"], 1.0), row)
+            for row, h in enumerate(hires)
+            if h["role"] == role
+        ]
     for pool in plan.pools.to_dicts():
-        for k in range(pool["units"]):
-            unit_ids.append(f"{pool['id']}#{k + 1}")
-            unit_pool.append(pool_index[pool["id"]])
-            unit_capacity.append(1.0)
-            unit_ramp_days.append(0.0)
-            unit_ramp_prod.append(1.0)
-            unit_hire.append(-1)
+        units += [(f"{pool['id']}#{n + 1}", pool_index[pool["id"]], 1.0, 0.0, 1.0, -1) for n in range(pool["units"])]
+    unit_ids = [u[0] for u in units]
+    unit_pool = [u[1] for u in units]
+    unit_capacity = [u[2] for u in units]
+    unit_ramp_days = [u[3] for u in units]
+    unit_ramp_prod = [u[4] for u in units]
+    unit_hire = [u[5] for u in units]
     unit_index = {uid: u for u, uid in enumerate(unit_ids)}
     pool_members: list[list[int]] = [[] for _ in pool_ids]
     for u, k in enumerate(unit_pool):
@@ -253,6 +239,10 @@ def compile_plan(plan: Plan) -> Compiled:
         project_deadline=deadline,
         inp=inp,
     )
+
+
+def _or(value, default: float) -> float:
+    return value if value is not None else default
 
 
 def _day(calendar: Calendar, date: dt.date | None, *, default: float) -> float:

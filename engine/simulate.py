@@ -136,8 +136,6 @@ class Sampler:
     """Draws one block of trials: efforts, successes and hire arrivals, through the plugins."""
 
     def __init__(self, compiled: Compiled, registry, modifiers: Sequence[str]):
-        from teamcast.plugins.manager import checked_modify, checked_sample, checked_success  # noqa: F401
-
         self.c = compiled
         self.registry = registry
         tasks = compiled.tasks
