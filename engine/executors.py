@@ -45,33 +45,33 @@ class LocalExecutor:
         return False
 
     def map_scenarios(self, plan, scenarios: Sequence, trials: int, seed: int, progress: Progress = None) -> list[list[dict]]:
-        results: dict[int, list[dict]] = {}
-        if self.jobs == 1:
-            for k, scenario in enumerate(scenarios):
-                results[scenario.index] = _run(plan, scenario, trials, seed)
-                if progress:
-                    progress(k + 1, len(scenarios))
-            return [results[s.index] for s in scenarios]
-        pending = list(scenarios)
-        for attempt in range(RETRIES + 1):
-            if not pending:
-                break
-            pending = self._pool_round(plan, pending, trials, seed, results, progress, len(scenarios))
-        for scenario in pending:
-            results[scenario.index] = _lost(scenario, f"gave up after {RETRIES + 1} attempts")
-        return [results[s.index] for s in scenarios]
+        results, lost = self._map(_run, [(plan, s, trials, seed) for s in scenarios], progress)
+        for i in lost:
+            results[i] = _lost(scenarios[i], f"gave up after {RETRIES + 1} attempts")
+        return [results[i] for i in range(len(scenarios))]
 
     def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
         """fn(*args) for each args tuple, results in order; a call whose worker dies is retried."""
-        if self.jobs == 1:
-            return [fn(*args) for args in calls]
+        results, lost = self._map(fn, calls, progress)
+        if lost:
+            raise TeamcastError(f"{len(lost)} part(s) of the run were lost with their workers {RETRIES + 1} times", title="executor")
+        return [results[i] for i in range(len(calls))]
+
+    def _map(self, fn: Callable, calls: Sequence[tuple], progress: Progress) -> tuple[dict[int, object], list[int]]:
+        """Results by call index, and the calls whose worker died RETRIES + 1 times."""
         results: dict[int, object] = {}
+        if self.jobs == 1:
+            for i, args in enumerate(calls):
+                results[i] = fn(*args)
+                if progress:
+                    progress(i + 1, len(calls))
+            return results, []
         pending = list(range(len(calls)))
         for _ in range(RETRIES + 1):
             if not pending:
                 break
             lost = []
-            context = multiprocessing.get_context("spawn")
+            context = multiprocessing.get_context("spawn")  # polars and threads do not survive fork
             with cf.ProcessPoolExecutor(max_workers=min(self.jobs, len(pending)), mp_context=context) as pool:
                 futures = {pool.submit(fn, *calls[i]): i for i in pending}
                 for future in cf.as_completed(futures):
@@ -79,27 +79,11 @@ class LocalExecutor:
                         results[futures[future]] = future.result()
                     except cf.process.BrokenProcessPool:
                         lost.append(futures[future])
+                        continue
+                    if progress:
+                        progress(len(results), len(calls))
             pending = sorted(lost)
-        if pending:
-            raise TeamcastError(f"{len(pending)} part(s) of the run were lost with their workers {RETRIES + 1} times", title="executor")
-        return [results[i] for i in range(len(calls))]
-
-    def _pool_round(self, plan, scenarios, trials, seed, results, progress, total) -> list:
-        """Run scenarios in a fresh pool; return those whose worker died (to retry)."""
-        lost = []
-        context = multiprocessing.get_context("spawn")  # polars and threads do not survive fork
-        with cf.ProcessPoolExecutor(max_workers=min(self.jobs, len(scenarios)), mp_context=context) as pool:
-            futures = {pool.submit(_run, plan, s, trials, seed): s for s in scenarios}
-            for future in cf.as_completed(futures):
-                scenario = futures[future]
-                try:
-                    results[scenario.index] = future.result()
-                except cf.process.BrokenProcessPool:
-                    lost.append(scenario)
-                    continue
-                if progress:
-                    progress(len(results), total)
-        return sorted(lost, key=lambda s: s.index)
+        return results, pending
 
 
 class DaskExecutor:
@@ -150,17 +134,13 @@ class DaskExecutor:
                 progress(len(results), len(scenarios))
         return [results[s.index] for s in scenarios]
 
-
-def _dask_map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
-    """fn(*args) for each args tuple on the cluster, retried by Dask when a worker is lost."""
-    futures = [self.client.submit(fn, *args, retries=RETRIES, pure=False) for args in calls]
-    try:
-        return self.client.gather(futures)
-    except Exception as exc:
-        raise TeamcastError(f"a part of the run failed on the cluster: {type(exc).__name__}: {exc}"[:300], title="executor") from None
-
-
-DaskExecutor.map_calls = _dask_map_calls
+    def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
+        """fn(*args) for each args tuple on the cluster, retried by Dask when a worker is lost."""
+        futures = [self.client.submit(fn, *args, retries=RETRIES, pure=False) for args in calls]
+        try:
+            return self.client.gather(futures)
+        except Exception as exc:
+            raise TeamcastError(f"a part of the run failed on the cluster: {type(exc).__name__}: {exc}"[:300], title="executor") from None
 
 
 def make_executor(spec: str, jobs: int = 1):

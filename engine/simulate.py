@@ -405,7 +405,9 @@ def simulate(
         parts = _split(n_blocks, max(jobs, 1) * 2)
         with make_executor(executor, jobs) as ex:
             partials = ex.map_calls(
-                _run_part, [(plan_frames, trials, seed, priority, tuple(modifiers), threads, part) for part in parts], progress
+                _run_part,
+                [(plan_frames, trials, seed, priority, tuple(modifiers), threads, part) for part in parts],
+                None if progress is None else lambda done, total: progress(min(done * trials // total, trials), trials),
             )
         agg = _Aggregates.merge(run.compiled, trials, partials)
     forecast = agg.result(seed=seed, priority=run.priority, modifiers=tuple(modifiers), sensitivity=sensitivity)
