@@ -132,18 +132,23 @@ def _iso(d) -> str | None:
 # --- sampling ------------------------------------------------------------------------------
 
 
+def model_groups(compiled: Compiled, registry) -> list[tuple]:
+    """(duration model, task indices, frame of those tasks) per model the plan uses, by name."""
+    models = compiled.tasks["model"].to_list()
+    groups = []
+    for name in sorted(set(models)):
+        idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
+        groups.append((registry.duration_model(name), idx, compiled.tasks[idx]))
+    return groups
+
+
 class Sampler:
     """Draws one block of trials: efforts, successes and hire arrivals, through the plugins."""
 
     def __init__(self, compiled: Compiled, registry, modifiers: Sequence[str]):
         self.c = compiled
         self.registry = registry
-        tasks = compiled.tasks
-        models = tasks["model"].to_list()
-        self.groups = []  # (model, row indices, frame of those rows)
-        for name in sorted(set(models)):
-            idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
-            self.groups.append((registry.duration_model(name), idx, tasks[idx]))
+        self.groups = model_groups(compiled, registry)
         self.success_model = registry.success_model("bernoulli")
         self.modifiers = [(registry.sample_modifier(name), options) for name, options in map(parse_modifier, modifiers)]
         self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
@@ -306,10 +311,8 @@ def expected_durations(compiled: Compiled, registry) -> np.ndarray:
     from teamcast.plugins.manager import checked_values
 
     expected = np.zeros(len(compiled.task_ids))
-    for name in sorted(set(compiled.tasks["model"].to_list())):
-        model = registry.duration_model(name)
-        mask = (compiled.tasks["model"] == name).to_numpy()
-        expected[mask] = checked_values(model, "mean", compiled.tasks.filter(mask))
+    for model, idx, rows in model_groups(compiled, registry):
+        expected[idx] = checked_values(model, "mean", rows)
     inp = compiled.inp
     named = inp.task_unit >= 0
     expected[named] /= inp.unit_capacity[inp.task_unit[named]]
@@ -735,11 +738,8 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
     inp = prioritise(compiled, registry, priority)
     effort = np.zeros((1, len(compiled.task_ids)))
-    for name in sorted(set(compiled.tasks["model"].to_list())):
-        model = registry.duration_model(name)
-        mask = (compiled.tasks["model"] == name).to_numpy()
-        sub = compiled.tasks.filter(mask)
-        effort[0, mask] = checked_values(model, "point", sub) if model.point is not None else sub["est_likely"].to_numpy()
+    for model, idx, rows in model_groups(compiled, registry):
+        effort[0, idx] = checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
     doing = inp.task_fixed == FIXED_DOING
     effort[0, doing] = np.maximum(effort[0, doing] - compiled.elapsed[doing], 0.0)
     success = np.ones_like(effort, dtype=np.uint8)
