@@ -9,13 +9,21 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
-PACKAGE_DIR = {
-    "teamcast": ".",
-    "teamcast.engine": "engine",
-    "teamcast.ext": "ext",
-    "teamcast.plugins": "plugins",
-    "teamcast.tui": "tui",
-}
+PACKAGE_DIR = {"teamcast": ".", "teamcast.engine": "engine", "teamcast.ext": "ext", "teamcast.plugins": "plugins", "teamcast.tui": "tui"}
+# Every package, sub-packages included: a plain `pip install .` installs only what is listed here.
+PACKAGES = [
+    "teamcast",
+    "teamcast.engine",
+    "teamcast.engine.commands",
+    "teamcast.engine.forecast",
+    "teamcast.engine.plan",
+    "teamcast.engine.practice",
+    "teamcast.engine.retro",
+    "teamcast.ext",
+    "teamcast.plugins",
+    "teamcast.tui",
+    "teamcast.tui.screens",
+]
 
 
 class BuildPy(build_py):
@@ -63,9 +71,10 @@ extensions = [
 
 setup(
     package_dir=PACKAGE_DIR,
-    packages=list(PACKAGE_DIR),
+    packages=PACKAGES,
     package_data={
-        "teamcast.engine": ["data/*.toml"],
+        "teamcast": ["py.typed"],
+        "teamcast.engine.plan": ["data/*.toml"],
         "teamcast.ext": ["*.pyx", "*.pyi"],
         "teamcast.tui": ["*.tcss"],
     },

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from teamcast.engine.model import Plan
+from teamcast.engine.plan.model import Plan
 
 # A chunk of trials small enough that (tasks x chunk) float64 blocks stay in the tens of MB.
 NUMPY_CHUNK_CELLS = 4_000_000

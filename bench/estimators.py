@@ -18,9 +18,9 @@ import numpy as np
 import polars as pl
 
 from networks import layered_dag
-from teamcast.engine.compile import compile_plan
-from teamcast.engine.model import frame
-from teamcast.engine.simulate import BLOCK, Sampler
+from teamcast.engine.forecast.compile import compile_plan
+from teamcast.engine.plan.model import frame
+from teamcast.engine.forecast.sampling import BLOCK, Sampler
 from teamcast.plugins.manager import get_registry
 
 

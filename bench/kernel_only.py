@@ -33,8 +33,8 @@ OUTPUTS = ("start", "finish", "state", "critical", "proj_finish", "proj_success"
 def kernel_input(tasks: int, resources: bool = True):
     from networks import ROLE_POOLS, layered_dag
 
-    from teamcast.engine.compile import compile_plan
-    from teamcast.engine.simulate import prioritise
+    from teamcast.engine.forecast.compile import compile_plan
+    from teamcast.engine.forecast.priorities import prioritise
     from teamcast.plugins.manager import get_registry
 
     compiled = compile_plan(layered_dag(tasks, role_pools=ROLE_POOLS if resources else None))

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from teamcast.engine.model import Plan, frame
+from teamcast.engine.plan.model import Plan, frame
 
 START = dt.date(2027, 1, 4)
 SEED = 2027

@@ -44,7 +44,7 @@ def build_plan(name: str):
     from networks import layered_dag
 
     if name == "demo":
-        from teamcast.engine.demo import demo_plan
+        from teamcast.engine.plan.demo import demo_plan
 
         return demo_plan()
     if name == "net200":
@@ -63,7 +63,7 @@ def runner(impl: str, threads: int) -> Callable:
 
     if impl == "teamcast":
         # The driver under test; plug another entry point in here to measure it the same way.
-        from teamcast.engine.simulate import simulate
+        from teamcast.engine.forecast.simulate import simulate
 
         return lambda plan, trials, seed: simulate(plan, trials=trials, seed=seed, threads=threads)
     if impl == "numpy":

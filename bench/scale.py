@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from teamcast.engine.model import Plan, frame
+from teamcast.engine.plan.model import Plan, frame
 
 ROLES = ["ml_engineer", "data_engineer", "ml_researcher", "devops_engineer", "data_scientist", "ml_product_manager"]
 ROLE_SHARE = [0.3, 0.2, 0.15, 0.15, 0.1, 0.1]
@@ -104,9 +104,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print where the time of the large run goes")
     args = parser.parse_args()
 
-    from teamcast.engine.simulate import simulate
-    from teamcast.engine.sweep import parse_vary, sweep
-    from teamcast.engine.validate import validate_plan
+    from teamcast.engine.forecast.simulate import simulate
+    from teamcast.engine.forecast.sweep import parse_vary, sweep
+    from teamcast.engine.plan.validate import validate_plan
 
     t0 = time.perf_counter()
     plan = organisation()

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from teamcast.engine.errors import NotFoundError
-from teamcast.engine.model import Plan, frame
-from teamcast.engine.org import QUESTIONS, answers_of
-from teamcast.engine.validate import validate_plan
+from teamcast.errors import NotFoundError
+from teamcast.engine.plan.model import Plan, frame
+from teamcast.engine.practice.org import QUESTIONS, answers_of
+from teamcast.engine.plan.validate import validate_plan
 
 # Form fields of an editable row and the TOML keys the validator names them by.
 FIELD_KEYS: dict[str, dict[str, str]] = {

@@ -650,7 +650,7 @@ cdef inline int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) n
 
 
 # The per-task steps (taking units, duration, cause, release, resolution) are `inline`:
-# each runs once per task-trial, and a call's register saves cost about as much as their bodies.
+# each runs once per task-trial, and a call's register saves cost about as their bodies.
 cdef inline bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     if p.hold_ptr[i + 1] > p.hold_ptr[i] and not take_units(p, s, i):
         return False
@@ -717,7 +717,7 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
     """One pass in priority order over the ready tasks; started tasks leave the lists.
 
     Tasks that need units of one pool only interact with tasks touching that pool, so each
-    pool's list is walked only as far as the next task of the general list that touches it:
+    pool's list is walked only as the next task of the general list that touches it:
     the starts are exactly those of a single walk over all ready tasks in `prio_order`.
     """
     cdef:

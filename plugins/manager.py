@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pluggy
 
-from teamcast.engine.errors import PluginError
+from teamcast.errors import PluginError
 from teamcast.plugins import hookspecs
 from teamcast.plugins.records import (
     DurationModel,

@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     import polars as pl
 
-    from teamcast.engine.model import Plan
+    from teamcast.engine import Plan
 
 
 @dataclass(frozen=True)

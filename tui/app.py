@@ -17,11 +17,12 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from teamcast.engine.errors import CancelledError, ConflictError, PlanError, TeamcastError
-from teamcast.engine.model import Plan
-from teamcast.engine.simulate import Forecast, simulate
+from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
+from teamcast.engine.plan.model import Plan
+from teamcast.engine.forecast.result import Forecast
+from teamcast.engine.forecast.simulate import simulate
 from teamcast.engine.views import forecast_changes, with_answers
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.workspace import Workspace
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.scenario import Scenario
 from teamcast.tui.screens.dialogs import HelpScreen, StartScreen, WhatIfScreen
@@ -106,7 +107,7 @@ class TeamcastApp(App[None]):
 
     @staticmethod
     def _demo_workspace() -> Path:
-        from teamcast.engine.demo import DEMO_SOURCE, demo_plan
+        from teamcast.engine.plan.demo import DEMO_SOURCE, demo_plan
 
         path = Path(tempfile.mkdtemp(prefix="teamcast-demo-")) / "demo.db"
         with Workspace.create(path) as ws:
@@ -163,7 +164,7 @@ class TeamcastApp(App[None]):
         """
         forecast, seconds = self._simulate(plan, trials, seed, "forecast")
         if record and self.workspace is not None:
-            from teamcast.engine.snapshots import record as record_snapshot
+            from teamcast.engine.forecast.snapshots import record as record_snapshot
 
             record_snapshot(self.workspace.path, forecast)
         return forecast, seconds

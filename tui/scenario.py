@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from teamcast.engine.model import Plan
+from teamcast.engine.plan.model import Plan
 from teamcast.engine.views import apply_change
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def drop_project(plan: Plan, project_id: str, version: int) -> Scenario:
 
 def add_person(plan: Plan, role: str) -> Scenario:
     """One more full-time person of `role`, available from the start (the roster's "hire one more")."""
-    from teamcast.engine.roster import with_extra_person
+    from teamcast.engine.practice.roster import with_extra_person
 
     changed = with_extra_person(plan, role)
     row = changed.people.row(-1, named=True)

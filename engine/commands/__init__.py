@@ -1,5 +1,5 @@
 """CLI commands, one module per area; each module exposes `commands`, a list of click commands.
 
-`teamcast.engine.cli` registers every module listed in COMMAND_MODULES. Modules import
+`teamcast.engine.commands.cli` registers every module listed in COMMAND_MODULES. Modules import
 their heavy dependencies inside the command functions so that `teamcast --help` stays fast.
 """

@@ -50,8 +50,8 @@ def _prepare_workspace(path: Path) -> None:
     """Create `path` holding the demo unless it exists, so that a second run continues the first."""
     if path.exists():
         return
-    from teamcast.engine.demo import DEMO_SOURCE, demo_plan
-    from teamcast.engine.workspace import Workspace
+    from teamcast.engine.plan.demo import DEMO_SOURCE, demo_plan
+    from teamcast.engine.plan.workspace import Workspace
 
     plan = demo_plan()
     with Workspace.create(path) as ws:
@@ -72,13 +72,13 @@ def _run_tui(run_app, workspace: Path | None) -> None:
 
 def _print_summary(workspace: Path | None, trials: int) -> None:
     from teamcast.engine.commands.simulate import render_forecast
-    from teamcast.engine.demo import demo_plan, summary_lines
-    from teamcast.engine.simulate import simulate
+    from teamcast.engine.plan.demo import demo_plan, summary_lines
+    from teamcast.engine.forecast.simulate import simulate
 
     if workspace is None:
         plan = demo_plan()
     else:
-        from teamcast.engine.workspace import Workspace
+        from teamcast.engine.plan.workspace import Workspace
 
         with Workspace.open(workspace) as ws:
             plan = ws.load()

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import click
 
-from teamcast.engine.errors import TeamcastError
+from teamcast.errors import TeamcastError
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
@@ -23,7 +23,7 @@ PLAN_FILE = click.argument("plan_file", type=click.Path(dir_okay=False))
 
 def load_plan(path: str):
     """The plan in a plan file or workspace (a module-level name so tests can replace it)."""
-    from teamcast.engine.io import load_plan as load
+    from teamcast.engine.plan.io import load_plan as load
 
     return load(path)
 
@@ -46,7 +46,7 @@ def org(plan_file: str, fmt: str):
       teamcast org team.db
       teamcast org plan.toml --format json
     """
-    from teamcast.engine.org import assess, design_review
+    from teamcast.engine.practice.org import assess, design_review
 
     plan = load_plan(plan_file)
     assessment = assess(plan)
@@ -96,7 +96,7 @@ def check(plan_file: str, fmt: str, strict: bool):
       teamcast check team.db
       teamcast check plan.toml --strict --format json   # in CI
     """
-    from teamcast.engine.checks import run_checks, section_of
+    from teamcast.engine.practice.checks import run_checks, section_of
 
     plan = load_plan(plan_file)
     sections = section_of()
@@ -140,7 +140,7 @@ def hiring(plan_file: str, fmt: str):
       teamcast hiring team.db
       teamcast hiring plan.toml --format json
     """
-    from teamcast.engine.hiring import funnel, open_positions, review_candidate
+    from teamcast.engine.practice.hiring import funnel, open_positions, review_candidate
 
     plan = load_plan(plan_file)
     positions = open_positions(plan)
@@ -204,8 +204,8 @@ def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: 
       teamcast roster team.db
       teamcast roster team.db --bottlenecks --trials 2000
     """
-    from teamcast.engine.growth import growth_all
-    from teamcast.engine.roster import bottlenecks, coverage
+    from teamcast.engine.practice.growth import growth_all
+    from teamcast.engine.practice.roster import bottlenecks, coverage
 
     plan = load_plan(plan_file)
     cover = coverage(plan)

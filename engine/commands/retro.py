@@ -11,7 +11,7 @@ RETRO_FORMATS = ("table", "json")
 
 
 def _date(value: str | None, what: str):
-    from teamcast.engine.outcomes import parse_date
+    from teamcast.engine.retro.outcomes import parse_date
 
     return parse_date(value, what) if value is not None else None
 
@@ -30,8 +30,8 @@ def retro(workspace, since, team, person, fmt):
       teamcast retro team.db
       teamcast retro team.db --since 2026-10-01 --team risk --format json
     """
-    from teamcast.engine.io import load_plan
-    from teamcast.engine.retro import build_retro, render_retro
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.retro.review import build_retro, render_retro
 
     since_date = _date(since, "--since")
     result = build_retro(load_plan(workspace), since=since_date, team=team, person=person)
@@ -55,8 +55,8 @@ def report(plan_file, kind, out, trials, seed):
       teamcast report team.db --kind leadership --out outlook.html
       teamcast report team.db --kind retro --out retro.md
     """
-    from teamcast.engine.io import load_plan
-    from teamcast.engine.report import write_report
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.retro.report import write_report
 
     write_report(load_plan(plan_file), kind, out, trials=trials, seed=seed)
     click.echo(f"wrote the {kind} report to {out}", err=True)
@@ -75,7 +75,7 @@ def _outcome_command(outcome: str, help_text: str):
     @click.option("--by", "by", default=None, help="The person who did it (a person id).")
     @click.option("--actual", type=float, default=None, help="Working days of effort it took (default: from the start date).")
     def command(task_id, workspace, on, by, actual=None):
-        from teamcast.engine.outcomes import record_outcome
+        from teamcast.engine.retro.outcomes import record_outcome
 
         done = record_outcome(workspace, task_id, outcome, on=_date(on, "--on"), by=by, actual=actual)
         took = f" after {done.actual_days:g} working days" if done.actual_days is not None and outcome != "start" else ""

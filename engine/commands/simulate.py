@@ -38,10 +38,10 @@ def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, 
       teamcast simulate team.db --format csv --level tasks
       teamcast simulate team.db --record --quiet --fail-if "fraud.p_on_time<0.5"   # a CI gate
     """
-    from teamcast.engine.errors import UsageError
-    from teamcast.engine.gates import check_gates, evaluate_gates, parse_gate
-    from teamcast.engine.io import load_plan
-    from teamcast.engine.simulate import simulate as run
+    from teamcast.errors import UsageError
+    from teamcast.engine.forecast.gates import check_gates, evaluate_gates, parse_gate
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.forecast.simulate import simulate as run
 
     gates = [parse_gate(expr) for expr in fail_if]
     if record and not plan_file.endswith(".db"):
@@ -52,7 +52,7 @@ def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, 
     result = forecast.to_json()
     evaluate_gates(gates, result)  # unknown ids are usage errors before anything is written
     if record:
-        from teamcast.engine.snapshots import record as record_snapshot
+        from teamcast.engine.forecast.snapshots import record as record_snapshot
 
         snapshot = record_snapshot(plan_file, forecast)
         if not quiet:
@@ -88,7 +88,7 @@ def _progress(quiet: bool):
 
 def _emit(data: bytes, out: str | None) -> None:
     if out:
-        from teamcast.engine.io import write_atomic
+        from teamcast.engine.plan.io import write_atomic
 
         write_atomic(out, data)
     else:
@@ -152,8 +152,8 @@ def schedule(plan_file, deterministic, priority, fmt, out):
       teamcast schedule plan.toml
       teamcast schedule j301_1.sm --priority lft --format csv --out schedule.csv
     """
-    from teamcast.engine.io import load_plan
-    from teamcast.engine.simulate import deterministic_schedule
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.forecast.schedule import deterministic_schedule
 
     if not deterministic:
         raise click.UsageError("only --deterministic schedules are available; use `teamcast simulate` for distributions")

@@ -36,10 +36,10 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
       teamcast sweep plan.toml --vary people.ml_engineer=2,3,4 --top 3 --by fraud.p80
       teamcast sweep plan.toml --sweep-file grid.toml --executor dask://scheduler:8786 --format parquet --out s.parquet
     """
-    from teamcast.engine.errors import UsageError
-    from teamcast.engine.io import load_plan
-    from teamcast.engine.sweep import parse_vary, rank, read_sweep_file
-    from teamcast.engine.sweep import sweep as run
+    from teamcast.errors import UsageError
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.forecast.sweep import parse_vary, rank, read_sweep_file
+    from teamcast.engine.forecast.sweep import sweep as run
 
     axes = [parse_vary(v) for v in varies]
     if sweep_file:

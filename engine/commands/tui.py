@@ -17,7 +17,7 @@ def tui(workspace: Path | None):
       teamcast tui team.db
       teamcast tui            # ./teamcast.db, or a choice of the demo or a new workspace
     """
-    from teamcast.engine.errors import WorkspaceError
+    from teamcast.errors import WorkspaceError
     from teamcast.tui import run_app
 
     if workspace is not None and not workspace.exists():

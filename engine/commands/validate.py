@@ -10,23 +10,23 @@ from pathlib import Path
 
 import click
 
-from teamcast.engine.errors import PlanError, Problem
+from teamcast.errors import PlanError, Problem
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
-    from teamcast.engine.model import Plan
+    from teamcast.engine.plan.model import Plan
 
 
 def _inspect_plan_file(path: Path) -> tuple[Plan | None, list[Problem]]:
-    from teamcast.engine.planfile import check_plan_text, read_plan_text_file
+    from teamcast.engine.plan.planfile import check_plan_text, read_plan_text_file
 
     return check_plan_text(read_plan_text_file(path))
 
 
 def _inspect_loaded(path: Path) -> tuple[Plan | None, list[Problem]]:
-    """A workspace (.db) or any other format teamcast.engine.io reads: load it, then validate the frames."""
-    from teamcast.engine.io import load_plan
-    from teamcast.engine.validate import validate_plan
+    """A workspace (.db) or any other format teamcast.engine.plan.io reads: load it, then validate the frames."""
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.plan.validate import validate_plan
 
     try:
         plan = load_plan(path)

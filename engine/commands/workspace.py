@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from teamcast.engine.errors import UsageError
+from teamcast.errors import UsageError
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
-    from teamcast.engine.model import Plan
+    from teamcast.engine.plan.model import Plan
 
 # Suffix (lower case, with the dot) -> a function reading that file into a Plan; raises PlanError.
 Importer = Callable[[Path], "Plan"]
@@ -28,13 +28,13 @@ def register_importer(suffix: str, importer: Importer) -> None:
 
 
 def _read_plan_file(path: Path) -> Plan:
-    from teamcast.engine.planfile import read_plan
+    from teamcast.engine.plan.planfile import read_plan
 
     return read_plan(path)
 
 
 def _read_psplib(path: Path) -> Plan:
-    from teamcast.engine.psplib import read_sm
+    from teamcast.engine.plan.psplib import read_sm
 
     return read_sm(path)
 
@@ -67,7 +67,7 @@ def init(path: Path) -> None:
       teamcast init team.db
       teamcast import plan.toml --into team.db
     """
-    from teamcast.engine.workspace import Workspace
+    from teamcast.engine.plan.workspace import Workspace
 
     Workspace.create(path).close()
     click.echo(f"created workspace {path}", err=True)
@@ -95,10 +95,10 @@ def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ..
       teamcast import j301_1.sm --into rcpsp.db
       teamcast import export.csv --into team.db --format jira --map actual_days="Time Spent (d)"
     """
-    from teamcast.engine.workspace import Workspace, check_plan
+    from teamcast.engine.plan.workspace import Workspace, check_plan
 
     if file.suffix.lower() == ".csv":
-        from teamcast.engine.outcomes import import_tracker_csv, parse_mapping
+        from teamcast.engine.retro.outcomes import import_tracker_csv, parse_mapping
 
         click.echo(str(import_tracker_csv(workspace, file, fmt or "jira", parse_mapping(mapping))), err=True)
         return
@@ -129,8 +129,8 @@ def export(workspace: Path, target: str) -> None:
       teamcast export team.db --to plan.toml
       teamcast export team.db --to - | less
     """
-    from teamcast.engine.planfile import plan_to_toml, write_plan
-    from teamcast.engine.workspace import Workspace
+    from teamcast.engine.plan.planfile import plan_to_toml, write_plan
+    from teamcast.engine.plan.workspace import Workspace
 
     with Workspace.open(workspace) as store:
         plan = store.load()

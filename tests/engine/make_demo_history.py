@@ -1,8 +1,8 @@
 """Generator of the demo plan's [[history]] and [[experiments]] tables (kept for reference, not run by tests).
 
-The output was generated once and pasted into engine/data/demo.toml:
+The output was generated once and pasted into engine/plan/data/demo.toml:
 
-    .venv/bin/python tests/engine/make_demo_history.py >> engine/data/demo.toml
+    .venv/bin/python tests/engine/make_demo_history.py >> engine/plan/data/demo.toml
 
 It is deterministic (fixed seed). The biases are deliberate, so that retros and evidence-based
 estimates have something real to find: actual / likely effort is log-normal with a median of

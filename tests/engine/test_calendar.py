@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from teamcast.engine.calendar import Calendar
+from teamcast.engine.plan.calendar import Calendar
 
 MON = dt.date(2027, 1, 4)
 
@@ -76,7 +76,7 @@ def test_non_finite_days_are_refused(days):
 def test_a_weekend_before_day_zero_counts_as_the_next_working_day():
     import datetime as dt
 
-    from teamcast.engine.calendar import Calendar
+    from teamcast.engine.plan.calendar import Calendar
 
     cal = Calendar(dt.date(2027, 1, 4))
     assert cal.date_to_day(dt.date(2026, 12, 19)) == cal.date_to_day(dt.date(2026, 12, 21)) == -10.0

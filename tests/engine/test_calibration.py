@@ -1,4 +1,4 @@
-"""Scores of teamcast.engine.calibration against hand-worked values and independent loop implementations."""
+"""Scores of teamcast.engine.retro.calibration against hand-worked values and independent loop implementations."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from teamcast.engine import calibration as cal
+from teamcast.engine.retro import calibration as cal
 
 
 def test_brier_log_and_in_the_large_by_hand():

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine import checks
-from teamcast.engine.model import Plan, frame
+from teamcast.engine.practice import checks
+from teamcast.engine.plan.model import Plan, frame
 
 PEOPLE = [{"id": "ana", "role": "ml_engineer"}, {"id": "rui", "role": "ml_researcher"}]
 
@@ -167,11 +167,13 @@ def test_a_broken_check_becomes_an_error_finding_and_the_others_still_run():
 
 
 def test_every_builtin_check_names_a_lecture_section_and_the_plugin_registers_them_all():
-    from teamcast.plugins import health
+    from teamcast.plugins.manager import get_registry
 
     registered = []
-    health.register_checks(registered.append)
+    checks.register_checks(registered.append)
     assert registered == checks.BUILTIN_CHECKS
+    # and the entry point `health` loads them like any plugin's
+    assert {c.name for c in registered} <= set(get_registry().checks)
     assert all(c.section.startswith("Lecture 13, §") and c.description for c in registered)
     assert len({c.name for c in registered}) == len(registered)
 
@@ -197,7 +199,7 @@ def test_check_command_groups_by_section_and_exits_0(monkeypatch):
 
 def test_check_command_says_when_no_check_is_registered(monkeypatch):
     from teamcast.engine.commands import org as commands
-    from teamcast.engine.errors import TeamcastError
+    from teamcast.errors import TeamcastError
 
     monkeypatch.setattr(commands, "load_plan", lambda path: healthy())
     monkeypatch.setattr(checks, "_registered_checks", lambda: [])

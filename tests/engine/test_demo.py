@@ -8,15 +8,15 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine.demo import DEMO_PATH, demo_text, summary_lines
-from teamcast.engine.model import Role
+from teamcast.engine.plan.demo import DEMO_PATH, demo_text, summary_lines
+from teamcast.engine.plan.model import Role
 
-planfile = pytest.importorskip("teamcast.engine.planfile")
+from teamcast.engine.plan import planfile  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def plan():
-    from teamcast.engine.demo import demo_plan
+    from teamcast.engine.plan.demo import demo_plan
 
     return demo_plan()
 
@@ -89,7 +89,7 @@ def test_candidates_are_scored_for_the_researcher_opening(plan):
 
 
 def test_health_checks_find_only_what_the_demo_leaves_in_on_purpose(plan):
-    from teamcast.engine import checks
+    from teamcast.engine.practice import checks
 
     found = {(f.check, f.location) for f in checks.run_checks(plan, registry=_BuiltinChecks())}
     assert found == {
@@ -104,13 +104,13 @@ class _BuiltinChecks:
 
     @property
     def checks(self):
-        from teamcast.engine.checks import BUILTIN_CHECKS
+        from teamcast.engine.practice.checks import BUILTIN_CHECKS
 
         return {check.name: check for check in BUILTIN_CHECKS}
 
 
 def test_loading_is_deterministic(plan):
-    from teamcast.engine.demo import demo_plan
+    from teamcast.engine.plan.demo import demo_plan
 
     assert demo_plan().equals(plan)
 

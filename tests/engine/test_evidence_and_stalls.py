@@ -3,13 +3,14 @@
 import datetime as dt
 
 import numpy as np
-import polars as pl
 import pytest
 
-from teamcast.engine.compile import compile_plan
-from teamcast.engine.model import Plan, frame
-from teamcast.engine.simulate import parse_modifier, reevaluate, simulate
-from teamcast.engine.errors import SimulationError
+from teamcast.engine.forecast.compile import compile_plan
+from teamcast.engine.plan.model import Plan, frame
+from teamcast.engine.forecast.progress import reevaluate
+from teamcast.engine.forecast.sampling import parse_modifier
+from teamcast.engine.forecast.simulate import simulate
+from teamcast.errors import SimulationError
 from teamcast.plugins.manager import get_registry
 
 START = dt.date(2027, 1, 4)

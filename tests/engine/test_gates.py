@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from teamcast.engine.errors import UsageError
-from teamcast.engine.gates import Gate, GatesFailed, check_gates, evaluate_gates, parse_gate
+from teamcast.errors import UsageError
+from teamcast.engine.forecast.gates import Gate, GatesFailed, check_gates, evaluate_gates, parse_gate
 
 SHAPE = "expected SUBJECT.METRIC OP NUMBER with OP one of < <= > >= == !=, e.g. fraud.p_on_time<0.5"
 

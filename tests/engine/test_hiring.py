@@ -6,9 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine import hiring
-from teamcast.engine.errors import NotFoundError
-from teamcast.engine.model import Plan, Role, frame
+from teamcast.engine.practice import hiring
+from teamcast.errors import NotFoundError
+from teamcast.engine.plan.model import Plan, Role, frame
 
 # The lecture's own unicorn posting (Lecture 13, §4).
 UNICORN = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from teamcast.engine.psplib import read_optimum_file, read_sm
+from teamcast.engine.plan.psplib import read_optimum_file, read_sm
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,14 +114,11 @@ def test_python_baseline_dispatch_reproduces_the_textbook_figure(baseline_makesp
 
 @pytest.mark.parametrize("priority", ["lft", "value"])
 def test_deterministic_schedule_is_feasible_and_close_to_optimal(instances, optimum, baseline_makespans, priority):
-    simulate = pytest.importorskip(
-        "teamcast.engine.simulate", reason="the simulation driver is not written yet", exc_type=ImportError
-    )
-    if not hasattr(simulate, "deterministic_schedule"):
-        pytest.skip("teamcast.engine.simulate.deterministic_schedule is not written yet")
+    from teamcast.engine import deterministic_schedule
+
     makespans = {}
     for name, plan, raw in instances:
-        schedule = simulate.deterministic_schedule(plan, priority=priority)
+        schedule = deterministic_schedule(plan, priority=priority)
         starts = dict(zip(schedule["task"], schedule["start"], strict=True))
         durations = {t: f - s for t, s, f in zip(schedule["task"], schedule["start"], schedule["finish"], strict=True)}
         who = dict(zip(schedule["task"], schedule["who"].to_list(), strict=True))

@@ -5,9 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine import org
-from teamcast.engine.errors import PlanError
-from teamcast.engine.model import Archetype, Plan, frame
+from teamcast.engine.practice import org
+from teamcast.errors import PlanError
+from teamcast.engine.plan.model import Archetype, Plan, frame
 
 # Hand-made organisations, one per archetype, answered as such an organisation would.
 ORGS = {

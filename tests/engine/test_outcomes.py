@@ -9,20 +9,20 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine.cli import main
+from teamcast.engine.commands.cli import main
 from teamcast.engine.commands.retro import commands
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.errors import NotFoundError, PlanError
-from teamcast.engine.outcomes import (
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.errors import NotFoundError, PlanError
+from teamcast.engine.retro.outcomes import (
     OutcomeError,
     effort_quantiles,
     import_tracker_csv,
     parse_mapping,
     record_outcome,
 )
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.workspace import Workspace
 
-for command in commands:  # until engine/cli.py lists the module
+for command in commands:  # until engine/commands/cli.py lists the module
     if command.name not in main.commands:
         main.add_command(command)
 
@@ -104,7 +104,7 @@ def test_task_cli_in_a_real_subprocess(ws, tmp_path):
     script = tmp_path / "teamcast_cli.py"
     script.write_text(textwrap.dedent("""
         import sys
-        from teamcast.engine.cli import main
+        from teamcast.engine.commands.cli import main
         from teamcast.engine.commands.retro import commands
         for command in commands:
             if command.name not in main.commands:

@@ -10,12 +10,12 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from teamcast.engine import io, planfile
-from teamcast.engine.errors import PlanError, Problem
-from teamcast.engine.planfile import check_plan_text, parse_plan_text, plan_to_toml, read_plan, write_plan
+from teamcast.engine.plan import io, planfile
+from teamcast.errors import PlanError, Problem
+from teamcast.engine.plan.planfile import check_plan_text, parse_plan_text, plan_to_toml, read_plan, write_plan
 
 PLANS = Path(__file__).parent / "plans"
-DEMO = Path(__file__).parents[2] / "engine" / "data" / "demo.toml"
+DEMO = Path(__file__).parents[2] / "engine" / "plan" / "data" / "demo.toml"
 
 MINIMAL = """\
 [plan]

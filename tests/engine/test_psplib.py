@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from teamcast.engine.errors import PlanError
-from teamcast.engine.psplib import parse_sm, read_optimum_file, read_sm
+from teamcast.errors import PlanError
+from teamcast.engine.plan.psplib import parse_sm, read_optimum_file, read_sm
 
 
 def _load_checker():

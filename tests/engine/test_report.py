@@ -8,13 +8,13 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine.cli import main
+from teamcast.engine.commands.cli import main
 from teamcast.engine.commands.retro import commands
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.report import leadership_data, render, retro_data
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.engine.retro.report import leadership_data, render, retro_data
+from teamcast.engine.plan.workspace import Workspace
 
-for command in commands:  # until engine/cli.py lists the module
+for command in commands:  # until engine/commands/cli.py lists the module
     if command.name not in main.commands:
         main.add_command(command)
 

@@ -8,15 +8,15 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine import calibration as cal
-from teamcast.engine.cli import main
+from teamcast.engine.retro import calibration as cal
+from teamcast.engine.commands.cli import main
 from teamcast.engine.commands.retro import commands
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.model import frame
-from teamcast.engine.retro import build_retro, render_retro, select_history
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.engine.plan.model import frame
+from teamcast.engine.retro.review import build_retro, render_retro, select_history
+from teamcast.engine.plan.workspace import Workspace
 
-for command in commands:  # until engine/cli.py lists the module
+for command in commands:  # until engine/commands/cli.py lists the module
     if command.name not in main.commands:
         main.add_command(command)
 

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine import roster
-from teamcast.engine.model import Plan, frame
+from teamcast.engine.practice import roster
+from teamcast.engine.plan.model import Plan, frame
 
 PEOPLE = [
     {"id": "ana", "name": "Ana", "role": "ml_engineer", "capacity": 1.0, "skill_ml": 4, "skill_swe": 4, "skill_comm": 2},
@@ -169,9 +169,8 @@ def test_bottlenecks_with_the_real_simulation(tmp_path):
     """Two 10-day data tasks for one data engineer: a second one halves P80; an ML engineer changes nothing."""
     from teamcast.plugins.manager import get_registry
 
-    if not get_registry().priority_rules:
-        pytest.skip("the built-in plugins are not registered (entry points not installed)")
-    from teamcast.engine.planfile import read_plan
+    assert get_registry().priority_rules, "the built-in plugins are not registered (entry points not installed)"
+    from teamcast.engine.plan.planfile import read_plan
 
     path = tmp_path / "plan.toml"
     path.write_text(BOTTLENECK_TOML)

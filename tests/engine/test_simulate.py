@@ -6,8 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from teamcast.engine.model import Plan, frame
-from teamcast.engine.simulate import BLOCK, deterministic_schedule, simulate
+from teamcast.engine.plan.model import Plan, frame
+from teamcast.engine.forecast.sampling import BLOCK
+from teamcast.engine.forecast.schedule import deterministic_schedule
+from teamcast.engine.forecast.simulate import simulate
 
 START = dt.date(2027, 1, 4)  # a Monday
 
@@ -129,7 +131,7 @@ def test_progress_reports_and_cancellation():
     seen = []
     simulate(plan, trials=3 * BLOCK, chunk_trials=BLOCK, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(BLOCK, 3 * BLOCK), (2 * BLOCK, 3 * BLOCK), (3 * BLOCK, 3 * BLOCK)]
-    from teamcast.engine.errors import CancelledError
+    from teamcast.errors import CancelledError
 
     with pytest.raises(CancelledError):
         simulate(plan, trials=3 * BLOCK, chunk_trials=BLOCK, cancel=lambda: True)
@@ -148,7 +150,7 @@ def test_deterministic_schedule_names_who_does_what():
 
 
 def test_column_percentiles_match_numpy():
-    from teamcast.engine.simulate import column_percentiles
+    from teamcast.engine.forecast.aggregate import column_percentiles
 
     rng = np.random.default_rng(0)
     values = rng.random((501, 7))

@@ -5,11 +5,11 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.model import FORECASTS_SCHEMA
-from teamcast.engine.simulate import simulate
-from teamcast.engine.snapshots import latest_task_forecast, project_trend, record, snapshots
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.engine.plan.model import FORECASTS_SCHEMA
+from teamcast.engine.forecast.simulate import simulate
+from teamcast.engine.forecast.snapshots import latest_task_forecast, project_trend, record, snapshots
+from teamcast.engine.plan.workspace import Workspace
 
 
 @pytest.fixture(scope="module")

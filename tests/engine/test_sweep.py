@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.errors import TeamcastError, UsageError
-from teamcast.engine.sweep import grid, parse_vary, rank, sweep
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.errors import TeamcastError, UsageError
+from teamcast.engine.forecast.sweep import grid, parse_vary, rank, sweep
 
 TEAMCAST = Path(sys.executable).with_name("teamcast")
 
@@ -78,7 +78,7 @@ def test_variations_change_what_they_should(plan):
     table = sweep(plan, [parse_vary("project.fraud=on,off")], trials=1024)
     dropped = table.filter(table["project.fraud"] == "off")
     assert "fraud" not in dropped["project"].to_list()
-    from teamcast.engine.planfile import parse_plan_text
+    from teamcast.engine.plan.planfile import parse_plan_text
 
     small = sweep(parse_plan_text(SMALL), [parse_vary("strategy.goal=parallel,sequential")], trials=2048)
     parallel, sequential = small.sort("strategy.goal")["p95"].to_list()
@@ -129,7 +129,7 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error_quickly(plan):
 
 
 def test_the_cli_ranks_hiring_plans_and_writes_json(tmp_path):
-    from teamcast.engine.demo import demo_text
+    from teamcast.engine.plan.demo import demo_text
 
     plan_file = tmp_path / "demo.toml"
     plan_file.write_text(demo_text())
@@ -201,7 +201,7 @@ def test_a_worker_lost_every_time_is_reported_not_missing(plan, crashing_plugin,
 
 
 def test_a_bad_sweep_file_or_executor_is_a_one_line_error(tmp_path, plan):
-    from teamcast.engine.sweep import read_sweep_file
+    from teamcast.engine.forecast.sweep import read_sweep_file
 
     broken = tmp_path / "grid.toml"
     broken.write_text("[vary\npriority = ['value']\n")

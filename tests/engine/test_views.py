@@ -8,9 +8,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.errors import NotFoundError
-from teamcast.engine.model import frame
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.errors import NotFoundError
+from teamcast.engine.plan.model import frame
 from teamcast.engine.views import (
     Change,
     apply_change,

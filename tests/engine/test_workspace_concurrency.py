@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from teamcast.engine.model import empty_frame
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.model import empty_frame
+from teamcast.engine.plan.workspace import Workspace
 
 WORKER = Path(__file__).with_name("workspace_worker.py")
 _spec = importlib.util.spec_from_file_location("workspace_worker", WORKER)

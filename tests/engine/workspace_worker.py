@@ -18,9 +18,9 @@ from pathlib import Path
 
 import polars as pl
 
-from teamcast.engine.errors import ConflictError
-from teamcast.engine.model import Plan, frame
-from teamcast.engine.workspace import Workspace
+from teamcast.errors import ConflictError
+from teamcast.engine.plan.model import Plan, frame
+from teamcast.engine.plan.workspace import Workspace
 
 
 def full_plan() -> Plan:

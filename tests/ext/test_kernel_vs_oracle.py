@@ -11,9 +11,6 @@ from strategies import Case, Challenge, Task, Unit, describe, kernel_cases, make
 from teamcast.ext import kernel
 from teamcast.ext.kernel import STRATEGY_SEQUENTIAL, KernelOutput
 
-if not hasattr(kernel, "run_chunk"):
-    pytest.skip("teamcast.ext.kernel.run_chunk is not written yet", allow_module_level=True)
-
 FIELDS = ("start", "finish", "state", "critical", "proj_finish", "proj_success", "busy")
 MAX_LISTED = 20
 

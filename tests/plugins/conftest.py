@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from teamcast.engine.model import frame
+from teamcast.engine.plan.model import frame
 from teamcast.plugins import manager
 
 

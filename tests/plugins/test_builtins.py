@@ -6,7 +6,7 @@ import pytest
 
 import teamcast
 
-from teamcast.engine.errors import PluginError
+from teamcast.errors import PluginError
 from teamcast.plugins.manager import get_registry
 
 BUILTIN_DURATION_MODELS = {"pert", "triangular", "lognormal", "fixed"}

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from teamcast import hookimpl
-from teamcast.engine.model import Plan
+from teamcast.engine.plan.model import Plan
 from teamcast.plugins import hookspecs
 from teamcast.plugins.manager import (
     checked_modify,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from teamcast import hookimpl
-from teamcast.engine.errors import PluginError
+from teamcast.errors import PluginError
 from teamcast.plugins.manager import (
     checked_modify,
     checked_sample,

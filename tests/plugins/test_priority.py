@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from teamcast.engine.model import frame
-from teamcast.engine.errors import PluginError
+from teamcast.engine.plan.model import frame
+from teamcast.errors import PluginError
 from teamcast.plugins import priority
 from teamcast.plugins.manager import checked_approach_order, checked_order
 from teamcast.plugins.records import PriorityContext, PriorityRule

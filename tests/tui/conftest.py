@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import sys
 from pathlib import Path
 
 import pytest
 
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.engine.plan.workspace import Workspace
 from teamcast.tui.app import TeamcastApp
 
 ROOT = Path(__file__).resolve().parents[2]

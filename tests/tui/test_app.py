@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from textual.widgets import DataTable, Input, Tree
 
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.workspace import Workspace
 from teamcast.tui.app import TeamcastApp
 from teamcast.tui.screens.dialogs import HelpScreen, WhatIfScreen
 from teamcast.tui.screens.forms import PersonForm, TaskForm

@@ -7,10 +7,10 @@ import datetime as dt
 
 from textual.widgets import DataTable, Select
 
-from teamcast.engine.org import answers_of, assess
-from teamcast.engine.retro import select_history
-from teamcast.engine.roster import bottlenecks
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.practice.org import answers_of, assess
+from teamcast.engine.retro.review import select_history
+from teamcast.engine.practice.roster import bottlenecks
+from teamcast.engine.plan.workspace import Workspace
 from teamcast.tui.screens.dialogs import HelpScreen
 from teamcast.tui.screens.questionnaire import AnswersForm
 

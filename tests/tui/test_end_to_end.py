@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.workspace import Workspace
 
 TEAMCAST = Path(sys.executable).with_name("teamcast")
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

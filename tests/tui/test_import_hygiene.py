@@ -8,7 +8,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["teamcast.engine", "teamcast.engine.cli", "teamcast.engine.views"])
+@pytest.mark.parametrize("module", ["teamcast.engine", "teamcast.engine.commands.cli", "teamcast.engine.views"])
 def test_engine_does_not_import_textual(module):
     code = f"import sys, {module}; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

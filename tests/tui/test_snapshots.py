@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from teamcast.engine.demo import demo_plan
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.engine.plan.workspace import Workspace
 from teamcast.tui.app import TeamcastApp
 
 SCREENS = {

@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from teamcast.engine.calibration import MIN_RESOLVED
-from teamcast.engine.model import Plan
-from teamcast.engine.retro import Retro, pit_shape, build_retro, select_history
+from teamcast.engine.retro.calibration import MIN_RESOLVED
+from teamcast.engine.plan.model import Plan
+from teamcast.engine.retro.review import Retro, pit_shape, build_retro, select_history
 from teamcast.engine.views import RETRO_WINDOWS, estimate_accuracy, retro_since
 from teamcast.tui import charts
 from teamcast.tui.screens.base import AreaScreen, fmt_p

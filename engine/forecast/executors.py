@@ -1,9 +1,10 @@
-"""Where the scenarios of a sweep run: in this process, a local process pool, or a Dask cluster.
+"""Where independent calls run: in this process, a local process pool, or a Dask cluster.
 
-Every executor runs the same function on the same inputs (`teamcast.engine.sweep.run_scenario`),
-and a scenario's numbers depend only on the plan, its settings, the trials and the seed, so
-every executor gives identical results. Results come back in scenario order. A scenario whose
-worker is lost is retried; if it still cannot be run it gets an error row, never a gap.
+Every executor runs the same function on the same inputs, and a sweep scenario's or a split
+run's numbers depend only on its inputs, so every executor gives identical results. Results
+come back in call order. A call whose worker is lost is retried; if it still cannot be run,
+`map_tolerant` says so in its place (a `Lost`), never leaves a gap. The executors know nothing
+of what they run: sweeps and split forecasts pass their own functions.
 """
 
 from __future__ import annotations
@@ -11,23 +12,20 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from teamcast.engine.errors import TeamcastError, UsageError
+from teamcast.errors import TeamcastError, UsageError
 
 Progress = Callable[[int, int], None] | None
 RETRIES = 2
 DASK_CONNECT_TIMEOUT_S = 5
 
 
-def _run(plan, scenario, trials, seed):
-    from teamcast.engine.sweep import run_scenario
+@dataclass(frozen=True)
+class Lost:
+    """What stands in a call's place when its worker was lost on every try."""
 
-    return run_scenario(plan, scenario, trials, seed)
-
-
-def _lost(scenario, why: str) -> list[dict]:
-    return [{"scenario": scenario.index, "label": scenario.label, **dict(scenario.settings), "project": None,
-             "error": f"worker lost: {why}"}]
+    why: str
 
 
 class LocalExecutor:
@@ -44,11 +42,12 @@ class LocalExecutor:
     def __exit__(self, *exc):
         return False
 
-    def map_scenarios(self, plan, scenarios: Sequence, trials: int, seed: int, progress: Progress = None) -> list[list[dict]]:
-        results, lost = self._map(_run, [(plan, s, trials, seed) for s in scenarios], progress)
+    def map_tolerant(self, fn: Callable, shared: object, calls: Sequence[tuple], progress: Progress = None) -> list:
+        """fn(shared, *args) for each args tuple, in order; a `Lost` where the worker died on every try."""
+        results, lost = self._map(fn, [(shared, *args) for args in calls], progress)
         for i in lost:
-            results[i] = _lost(scenarios[i], f"gave up after {RETRIES + 1} attempts")
-        return [results[i] for i in range(len(scenarios))]
+            results[i] = Lost(f"gave up after {RETRIES + 1} attempts")
+        return [results[i] for i in range(len(calls))]
 
     def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
         """fn(*args) for each args tuple, results in order; a call whose worker dies is retried."""
@@ -114,25 +113,25 @@ class DaskExecutor:
             self.client.close()
         return False
 
-    def map_scenarios(self, plan, scenarios: Sequence, trials: int, seed: int, progress: Progress = None) -> list[list[dict]]:
+    def map_tolerant(self, fn: Callable, shared: object, calls: Sequence[tuple], progress: Progress = None) -> list:
+        """fn(shared, *args) for each args tuple on the cluster (`shared` sent once); a `Lost` where it failed."""
         from distributed import as_completed
 
-        plan_future = self.client.scatter(plan, broadcast=True)
+        shared_future = self.client.scatter(shared, broadcast=True)
         futures = [
-            self.client.submit(_run, plan_future, s, trials, seed, retries=RETRIES, pure=False, key=f"teamcast-scenario-{s.index}-{id(self)}")
-            for s in scenarios
+            self.client.submit(fn, shared_future, *args, retries=RETRIES, pure=False, key=f"teamcast-call-{i}-{id(self)}")
+            for i, args in enumerate(calls)
         ]
-        by_key = {f.key: s for f, s in zip(futures, scenarios, strict=True)}
-        results: dict[int, list[dict]] = {}
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: dict[int, object] = {}
         for future in as_completed(futures):
-            scenario = by_key[future.key]
             try:
-                results[scenario.index] = future.result()
+                results[index[future.key]] = future.result()
             except Exception as exc:  # a worker died more than RETRIES times, or the task was lost
-                results[scenario.index] = _lost(scenario, f"{type(exc).__name__}: {exc}"[:200])
+                results[index[future.key]] = Lost(f"{type(exc).__name__}: {exc}"[:200])
             if progress:
-                progress(len(results), len(scenarios))
-        return [results[s.index] for s in scenarios]
+                progress(len(results), len(calls))
+        return [results[i] for i in range(len(calls))]
 
     def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
         """fn(*args) for each args tuple on the cluster, retried by Dask when a worker is lost."""

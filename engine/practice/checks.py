@@ -1,5 +1,5 @@
 """The lecture's practices as health checks on a plan, and the runner that applies every registered
-check (the built-ins of teamcast.plugins.health and any third-party ones).
+check (these built-ins, registered through the entry point `health` like any plugin, and third-party ones).
 
 Each check names the lecture section its practice comes from; the rules that decide when a plan
 falls short of a practice are teamcast's own and are documented in docs/org-and-hiring.md.
@@ -12,10 +12,12 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from teamcast.engine.errors import PlanError
-from teamcast.engine.hiring import DEFAULT_MINIMUM, check_posting, review_candidate
-from teamcast.engine.model import ROLE_FAMILY, Plan, Role, RoleFamily
-from teamcast.engine.org import assess, design_review
+from teamcast import hookimpl
+
+from teamcast.errors import PlanError
+from teamcast.engine.practice.hiring import DEFAULT_MINIMUM, check_posting, review_candidate
+from teamcast.engine.plan.model import ROLE_FAMILY, Plan, Role, RoleFamily
+from teamcast.engine.practice.org import assess, design_review
 
 from teamcast.plugins.records import Finding, HealthCheck
 
@@ -257,11 +259,16 @@ BUILTIN_CHECKS: list[HealthCheck] = [
 ]
 
 
+@hookimpl
+def register_checks(register):
+    """The built-in checks, registered by the entry point `health` exactly as a third-party plugin's are."""
+    for check in BUILTIN_CHECKS:
+        register(check)
+
+
 def _registered_checks() -> Iterable[HealthCheck]:
-    try:
-        from teamcast.plugins.manager import get_registry
-    except ImportError:  # no plugin manager yet: the built-ins alone
-        return BUILTIN_CHECKS
+    from teamcast.plugins.manager import get_registry
+
     return get_registry().checks.values()
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from teamcast.engine.calendar import Calendar
-from teamcast.engine.errors import NotFoundError, PlanError, Problem, TeamcastError, UsageError
-from teamcast.engine.model import Plan, TaskStatus, frame
-from teamcast.engine.workspace import Workspace, _check_change
+from teamcast.engine.plan.calendar import Calendar
+from teamcast.errors import NotFoundError, PlanError, Problem, TeamcastError, UsageError
+from teamcast.engine.plan.model import Plan, TaskStatus, frame
+from teamcast.engine.plan.workspace import Workspace, _check_change
 
 OUTCOMES = ("start", "done", "fail")
 # 8 working hours a day: how tracker time fields (seconds) become days of effort.

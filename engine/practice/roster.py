@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.engine.hiring import pert_mean
-from teamcast.engine.model import ROLE_TITLE, Plan, Role, TaskStatus
+from teamcast.engine.practice.hiring import pert_mean
+from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role, TaskStatus
 
 # The lecture's skills chart (Lecture 13, §1), read off its figure on a 0-1 scale: an ordering,
 # not measurements. Communication is the bubble's relative size (1 = smallest).
@@ -200,7 +200,7 @@ def bottlenecks(plan: Plan, *, trials: int = 2_000, seed: int = 0, simulate: Sim
     day 0, with the same seed (common random numbers), and report how each project's P80 moves;
     ranked with the largest gain first. Projects with no P80 (never succeeding) are left out."""
     if simulate is None:
-        from teamcast.engine.simulate import simulate
+        from teamcast.engine.forecast.simulate import simulate
     before = _p80s(simulate(plan, trials=trials, seed=seed))
     names = dict(zip(plan.projects["id"].to_list(), plan.projects["name"].to_list(), strict=True))
     found = []

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from teamcast.engine.model import FORECASTS_SCHEMA
-from teamcast.engine.workspace import Workspace
+from teamcast.engine.plan.model import FORECASTS_SCHEMA
+from teamcast.engine.plan.workspace import Workspace
 
 
 def who_am_i() -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.engine.errors import NotFoundError
-from teamcast.engine.model import ROLE_FAMILY, Plan, Role, RoleFamily
+from teamcast.errors import NotFoundError
+from teamcast.engine.plan.model import ROLE_FAMILY, Plan, Role, RoleFamily
 
 LECTURE = "Lecture 13, §4"
 

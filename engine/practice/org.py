@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.engine.errors import PlanError, Problem
-from teamcast.engine.model import Archetype, Plan
+from teamcast.errors import PlanError, Problem
+from teamcast.engine.plan.model import Archetype, Plan
 
 LECTURE = "Lecture 13, §2"
 TEAMCAST = "teamcast"

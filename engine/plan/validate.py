@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 
 import polars as pl
 
-from teamcast.engine import model
-from teamcast.engine.errors import Problem
-from teamcast.engine.model import EstimateForm, Plan, Role, Strategy, TaskStatus
+from teamcast.engine.plan import model
+from teamcast.errors import Problem
+from teamcast.engine.plan.model import EstimateForm, Plan, Role, Strategy, TaskStatus
 
 ROLES = [r.value for r in Role]
 NAMESPACE = "people, hires, pools and roles share one namespace"

@@ -8,7 +8,7 @@ import sys
 import click
 
 import teamcast
-from teamcast.engine.errors import TeamcastError
+from teamcast.errors import TeamcastError
 
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
 COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "sweep", "retro", "plugins", "org", "tui"]

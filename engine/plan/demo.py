@@ -12,9 +12,9 @@ from importlib.resources import files
 
 import polars as pl
 
-from teamcast.engine.model import ROLE_TITLE, Plan, Role, TaskStatus
+from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role, TaskStatus
 
-DEMO_PATH = files("teamcast.engine") / "data" / "demo.toml"
+DEMO_PATH = files("teamcast.engine.plan") / "data" / "demo.toml"
 DEMO_SOURCE = "demo.toml"
 
 _LECTURE_ROLES = [role.value for role in Role]
@@ -30,7 +30,7 @@ def demo_text() -> str:
 def demo_plan() -> Plan:
     """The demo, parsed (and checked) by the plan-file reader."""
     # Imported here: the reader is heavier than this module and not every caller needs it.
-    from teamcast.engine.planfile import parse_plan_text
+    from teamcast.engine.plan.planfile import parse_plan_text
 
     return parse_plan_text(demo_text(), DEMO_SOURCE)
 

@@ -1,8 +1,8 @@
-"""Plan files: TOML text to the frames of teamcast.engine.model and back, with every problem reported at once.
+"""Plan files: TOML text to the frames of teamcast.engine.plan.model and back, with every problem reported at once.
 
 The key set of each table is declared once (the Table constants below) and drives both directions, so the reader
 and the writer cannot drift apart. Reading checks syntax, unknown keys and types here, then
-hands the frames to teamcast.engine.validate for the semantic checks. Writing is canonical:
+hands the frames to teamcast.engine.plan.validate for the semantic checks. Writing is canonical:
 fixed key order, one line per key, null keys omitted, so export -> import -> export gives the
 same bytes (docs/plan-format.md describes the format for users).
 """
@@ -22,11 +22,11 @@ from pathlib import Path
 import polars as pl
 import tomli_w
 
-from teamcast.engine import model
-from teamcast.engine.errors import PlanError, Problem
-from teamcast.engine.io import write_atomic
-from teamcast.engine.model import Plan
-from teamcast.engine.validate import item_location, validate_plan
+from teamcast.engine.plan import model
+from teamcast.errors import PlanError, Problem
+from teamcast.engine.plan.io import write_atomic
+from teamcast.engine.plan.model import Plan
+from teamcast.engine.plan.validate import item_location, validate_plan
 
 Row = dict[str, object]
 Problems = list[Problem]

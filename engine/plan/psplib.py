@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from teamcast.engine.errors import PlanError, Problem
-from teamcast.engine.model import Plan, frame
+from teamcast.errors import PlanError, Problem
+from teamcast.engine.plan.model import Plan, frame
 
 # Any fixed Monday: PSPLIB has no calendar, and a fixed day keeps imports reproducible.
 PSPLIB_START = dt.date(2027, 1, 4)

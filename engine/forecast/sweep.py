@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.engine.errors import PlanError, TeamcastError, UsageError
-from teamcast.engine.model import Plan, frame
+from teamcast.errors import PlanError, TeamcastError, UsageError
+from teamcast.engine.forecast.executors import Lost, make_executor
+from teamcast.engine.plan.model import Plan, frame
 
 ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
 
@@ -102,7 +103,7 @@ def apply_scenario(plan: Plan, scenario: Scenario) -> tuple[Plan, RunOptions]:
     options = RunOptions()
     for key, value in scenario.settings:
         plan, options = _apply(plan, options, key, value)
-    from teamcast.engine.validate import validate_plan
+    from teamcast.engine.plan.validate import validate_plan
 
     errors = [p for p in validate_plan(plan) if p.severity == "error"]
     if errors:
@@ -251,7 +252,7 @@ RESULT_COLUMNS = ["p50", "p80", "p95", "p_success", "p_on_time", "expected_value
 
 def run_scenario(plan: Plan, scenario: Scenario, trials: int, seed: int) -> list[dict]:
     """Simulate one scenario; one row per project, or one error row. Never raises for bad data."""
-    from teamcast.engine.simulate import simulate
+    from teamcast.engine.forecast.simulate import simulate
 
     base = {"scenario": scenario.index, "label": scenario.label, **{k: v for k, v in scenario.settings}}
     try:
@@ -283,16 +284,23 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:
     """Simulate every scenario of the grid; one row per scenario and project (or one error row)."""
-    from teamcast.engine.executors import make_executor
-
     scenarios = grid(axes)
     for scenario in scenarios:  # bad keys are usage errors before anything runs
         for key, value in scenario.settings:
             _check_key(plan, key, value)
     with make_executor(executor, jobs) as ex:
-        results = ex.map_scenarios(plan, scenarios, trials, seed, progress)
-    rows = [row for scenario_rows in results for row in scenario_rows]
+        results = ex.map_tolerant(run_scenario, plan, [(s, trials, seed) for s in scenarios], progress)
+    rows = [
+        row
+        for scenario, result in zip(scenarios, results, strict=True)
+        for row in (_lost(scenario, result.why) if isinstance(result, Lost) else result)
+    ]
     return to_frame(rows, [a.key for a in axes])
+
+
+def _lost(scenario: Scenario, why: str) -> list[dict]:
+    return [{"scenario": scenario.index, "label": scenario.label, **dict(scenario.settings), "project": None,
+             "error": f"worker lost: {why}"}]
 
 
 def _check_key(plan: Plan, key: str, value: str) -> None:

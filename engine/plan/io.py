@@ -6,8 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from teamcast.engine.errors import TeamcastError, UsageError
-from teamcast.engine.model import Plan
+from teamcast.errors import TeamcastError, UsageError
+from teamcast.engine.plan.model import Plan
 
 PLAN_SUFFIXES = (".toml", ".db", ".sm")
 
@@ -21,15 +21,15 @@ def load_plan(path: str | os.PathLike) -> Plan:
     if not path.exists():
         raise TeamcastError(f"{path}: no such file", title="not found")
     if suffix == ".db":
-        from teamcast.engine.workspace import Workspace
+        from teamcast.engine.plan.workspace import Workspace
 
         with Workspace.open(path) as ws:
             return ws.load()
     if suffix == ".sm":
-        from teamcast.engine.psplib import read_sm
+        from teamcast.engine.plan.psplib import read_sm
 
         return read_sm(path)
-    from teamcast.engine.planfile import read_plan
+    from teamcast.engine.plan.planfile import read_plan
 
     return read_plan(path)
 

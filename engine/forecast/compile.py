@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from teamcast.engine.calendar import Calendar
-from teamcast.engine.model import EstimateForm, Plan, TaskStatus
+from teamcast.engine.plan.calendar import Calendar
+from teamcast.engine.plan.model import EstimateForm, Plan, TaskStatus
 from teamcast.ext.kernel import (
     FIXED_DOING,
     FIXED_DONE,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from teamcast.engine.errors import TeamcastError, UsageError
+from teamcast.errors import TeamcastError, UsageError
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,

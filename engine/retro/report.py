@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from teamcast.engine.calendar import Calendar
-from teamcast.engine.errors import UsageError
-from teamcast.engine.model import ROLE_TITLE, Plan, Role
-from teamcast.engine.retro import build_retro, retro_json
+from teamcast.engine.plan.calendar import Calendar
+from teamcast.errors import UsageError
+from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role
+from teamcast.engine.retro.review import build_retro, retro_json
 
 KINDS = ("leadership", "retro")
 SUFFIXES = (".md", ".html", ".json")
@@ -50,8 +50,8 @@ def _role_title(role: str) -> str:
 
 def leadership_data(plan: Plan, *, trials: int = 5_000, seed: int = 0, bottleneck_trials: int = 1_000) -> dict:
     """Per project: the impact, P(success), P50/P80 dates, P(deadline), top risks and what would change the picture."""
-    from teamcast.engine.roster import bottlenecks
-    from teamcast.engine.simulate import simulate
+    from teamcast.engine.practice.roster import bottlenecks
+    from teamcast.engine.forecast.simulate import simulate
 
     forecast = simulate(plan, trials=trials, seed=seed)
     gains = bottlenecks(plan, trials=bottleneck_trials, seed=seed) if plan.people.height else []
@@ -435,7 +435,7 @@ def render(data: dict, suffix: str) -> str:
 
 def write_report(plan: Plan, kind: str, out: str | Path, *, trials: int = 5_000, seed: int = 0) -> dict:
     """Build the report and write it atomically to `out` (format from the suffix); returns its data."""
-    from teamcast.engine.io import write_atomic
+    from teamcast.engine.plan.io import write_atomic
 
     suffix = Path(out).suffix.lower()
     if suffix not in SUFFIXES:

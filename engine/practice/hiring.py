@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from teamcast.engine.calendar import Calendar
-from teamcast.engine.errors import NotFoundError
-from teamcast.engine.model import ROLE_FAMILY, ROLE_TITLE, Plan, Role, RoleFamily
+from teamcast.engine.plan.calendar import Calendar
+from teamcast.errors import NotFoundError
+from teamcast.engine.plan.model import ROLE_FAMILY, ROLE_TITLE, Plan, Role, RoleFamily
 
 LECTURE = "Lecture 13, §4"
 

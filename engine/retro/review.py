@@ -1,7 +1,7 @@
 """The team retro: how good were our forecasts, and what did we try (Lecture 13, §3: measure inputs, not results).
 
 `build_retro(plan, ...)` selects the finished work (history) by date, team or person, scores the
-success forecasts and the duration estimates with `teamcast.engine.calibration`, summarises
+success forecasts and the duration estimates with `teamcast.engine.retro.calibration`, summarises
 the experiments log per person and per approach (sorted by name, never by whose idea worked),
 and follows each project's P50/P80 date across the recorded snapshots. The result renders as
 a terminal table, as JSON, and feeds the retro report.
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from teamcast.engine import calibration as cal
-from teamcast.engine.calendar import Calendar
-from teamcast.engine.model import Plan
+from teamcast.engine.retro import calibration as cal
+from teamcast.engine.plan.calendar import Calendar
+from teamcast.engine.plan.model import Plan
 
 # A project's date that moves out by more than this many days per day of calendar time is flagged.
 SLIP_FLAG = 1.0

@@ -3,7 +3,7 @@
 Every write is one `BEGIN IMMEDIATE` transaction. Editable rows carry a `row_version` (the
 workspace's `plan_version` when the row last changed, so a version is never reused, not even
 after a re-import); an update names the version it read and is refused with ConflictError
-when another session changed the row since. Tables mirror the frames of `engine/model.py`;
+when another session changed the row since. Tables mirror the frames of `engine/plan/model.py`;
 lists and structs are stored as JSON text, dates as ISO text, and a `pos` column keeps the
 plan's row order so that an export gives back exactly what was imported.
 """
@@ -23,14 +23,14 @@ from typing import Any
 
 import polars as pl
 
-from teamcast.engine.errors import (
+from teamcast.errors import (
     ConflictError,
     NotFoundError,
     PlanError,
     Problem,
     WorkspaceError,
 )
-from teamcast.engine.model import SCHEMAS, Plan, frame
+from teamcast.engine.plan.model import SCHEMAS, Plan, frame
 
 # "tcas" in the header's application_id field: tells a workspace from any other SQLite file.
 APPLICATION_ID = 0x74636173
@@ -53,7 +53,7 @@ _PROJECT_REF = (
 )
 
 # Migration n brings a file from user_version n-1 to n. Never edit a released migration:
-# append a new one (a test checks that the stored columns match engine/model.py).
+# append a new one (a test checks that the stored columns match engine/plan/model.py).
 MIGRATIONS: list[tuple[str, ...]] = [
     (
         f"PRAGMA application_id = {APPLICATION_ID}",
@@ -180,7 +180,7 @@ def _storage_problems(plan: Plan) -> list[Problem]:
     problems: list[Problem] = []
     for table, df in plan.tables().items():
         if df.schema != SCHEMAS[table]:
-            problems.append(Problem(table, "columns differ from the data model (engine/model.py)"))
+            problems.append(Problem(table, "columns differ from the data model (engine/plan/model.py)"))
             continue
         if table in SINGLETON_TABLES and df.height > 1:
             problems.append(Problem(table, f"holds {df.height} rows; at most one is allowed"))
@@ -199,10 +199,10 @@ def _storage_problems(plan: Plan) -> list[Problem]:
 
 
 def _validation_problems(plan: Plan) -> list[Problem]:
-    """Problems from teamcast.engine.validate.validate_plan, when that module is installed."""
-    if importlib.util.find_spec("teamcast.engine.validate") is None:
+    """Problems from teamcast.engine.plan.validate.validate_plan, when that module is installed."""
+    if importlib.util.find_spec("teamcast.engine.plan.validate") is None:
         return []
-    validate_plan = importlib.import_module("teamcast.engine.validate").validate_plan
+    validate_plan = importlib.import_module("teamcast.engine.plan.validate").validate_plan
     return list(validate_plan(plan) or [])
 
 

@@ -1,0 +1,248 @@
+"""What a run keeps of its trials (running counts, project finishes, the first kept trials) and the
+summaries built from it: percentiles, P(success), P(on time), criticality, sensitivity, utilization.
+
+Memory is bounded by the chunk size: per-trial arrays live for one chunk; what outlives it are
+running sums, the project finish times (trials x projects) and the first kept_trials(...) trials
+of task timings (for task percentiles and sensitivity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from teamcast.engine.forecast.compile import Compiled
+from teamcast.engine.forecast.result import (
+    PEOPLE_RESULT_SCHEMA,
+    PERCENTILES,
+    PROJECT_RESULT_SCHEMA,
+    TASK_RESULT_SCHEMA,
+    Forecast,
+    day_date,
+    result_frame,
+)
+from teamcast.engine.forecast.sampling import BLOCK
+from teamcast.ext.kernel import FIXED_DONE, STATE_NOT_RUN, STATE_SUCCEEDED
+
+KEEP = 10_000  # trials kept whole for task percentiles and sensitivity ...
+KEEP_CELLS = 10_000_000  # ... but never more than this many trials x tasks (~90 MB)
+SENSITIVITY_TRIALS = 2_048
+
+
+def kept_trials(trials: int, n_tasks: int) -> int:
+    """How many of the first trials keep their task timings: 10,000, fewer for very large plans."""
+    return min(trials, KEEP, max(BLOCK, KEEP_CELLS // max(n_tasks, 1)))
+
+
+class Aggregates:
+    """What a run keeps of its trials, for a range of blocks, in trial order.
+
+    Integer counts add exactly; float sums are kept per block and added in block order at the
+    end, and per-trial arrays are stored at their trial's position, so the result does not
+    depend on the chunk size, the thread count or how the blocks were split between workers.
+    """
+
+    def __init__(self, compiled: Compiled | None, trials: int, blocks: range | None = None):
+        self.c = compiled
+        self.trials = trials
+        blocks = blocks if blocks is not None else range(-(-trials // BLOCK))
+        self.first = blocks.start * BLOCK  # first trial of this part
+        self.count = min(blocks.stop * BLOCK, trials) - self.first
+        n_tasks, n_projects, n_units = len(compiled.task_ids), len(compiled.project_ids), len(compiled.unit_ids)
+        self.keep = max(0, kept_trials(trials, n_tasks) - self.first)
+        self.keep = min(self.keep, self.count)
+        self.ran = np.zeros(n_tasks, dtype=np.int64)
+        self.succeeded = np.zeros(n_tasks, dtype=np.int64)
+        self.critical = np.zeros(n_tasks, dtype=np.int64)
+        self.busy = np.zeros((len(blocks), n_units))  # per block
+        self.available = np.zeros((len(blocks), n_units))
+        self.proj_finish = np.full((self.count, n_projects), np.nan)
+        self.proj_success = np.zeros((self.count, n_projects), dtype=bool)
+        self.kept_finish = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
+        self.kept_duration = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
+        self.kept_success = np.zeros((self.keep, n_tasks), dtype=bool)
+
+    def add(self, first_block: int, out, arrival: np.ndarray) -> None:
+        n = out.state.shape[0]
+        at = first_block * BLOCK - self.first  # row of this chunk's first trial in this part
+        self.ran += (out.state != STATE_NOT_RUN).sum(axis=0)
+        self.succeeded += (out.state == STATE_SUCCEEDED).sum(axis=0)
+        self.critical += out.critical.sum(axis=0, dtype=np.int64)
+        makespan = np.nanmax(np.where(np.isnan(out.finish), -np.inf, out.finish), axis=1, initial=0.0)
+        makespan = np.maximum(makespan, 0.0)
+        available = np.maximum(makespan[:, None] - arrival, 0.0)
+        for k, row in enumerate(range(0, n, BLOCK)):
+            b = at // BLOCK + k
+            self.busy[b] = out.busy[row : row + BLOCK].sum(axis=0)
+            self.available[b] = available[row : row + BLOCK].sum(axis=0)
+        self.proj_finish[at : at + n] = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
+        self.proj_success[at : at + n] = out.proj_success.astype(bool)
+        if at < self.keep:
+            k = min(n, self.keep - at)
+            self.kept_finish[at : at + k] = out.finish[:k]
+            self.kept_duration[at : at + k] = out.finish[:k] - out.start[:k]
+            self.kept_success[at : at + k] = out.state[:k] == STATE_SUCCEEDED
+
+    @classmethod
+    def merge(cls, compiled: Compiled, trials: int, parts: Sequence[Aggregates]) -> Aggregates:
+        """One whole-run aggregate from parts covering consecutive block ranges."""
+        parts = sorted(parts, key=lambda p: p.first)
+        whole = cls(compiled, trials)
+        for part in parts:
+            whole.ran += part.ran
+            whole.succeeded += part.succeeded
+            whole.critical += part.critical
+            b = part.first // BLOCK
+            whole.busy[b : b + len(part.busy)] = part.busy
+            whole.available[b : b + len(part.available)] = part.available
+            whole.proj_finish[part.first : part.first + part.count] = part.proj_finish
+            whole.proj_success[part.first : part.first + part.count] = part.proj_success
+            if part.keep:
+                whole.kept_finish[part.first : part.first + part.keep] = part.kept_finish
+                whole.kept_duration[part.first : part.first + part.keep] = part.kept_duration
+                whole.kept_success[part.first : part.first + part.keep] = part.kept_success
+        return whole
+
+    def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...], sensitivity: bool = True) -> Forecast:
+        c = self.c
+        cal = c.calendar
+        trials = self.trials
+        plan = c.plan
+        project_rows = plan.projects.to_dicts()
+
+        # Projects.
+        rows = []
+        for p, pid in enumerate(c.project_ids):
+            ok = self.proj_success[:, p]
+            fin = self.proj_finish[ok, p]
+            q = np.percentile(fin, PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
+            deadline = c.project_deadline[p]
+            on_time = float(np.mean(ok & (self.proj_finish[:, p] <= deadline))) if not np.isnan(deadline) else np.nan
+            p_success = float(ok.mean())
+            rows.append(
+                {
+                    "id": pid,
+                    "name": project_rows[p]["name"] or pid,
+                    "p_success": p_success,
+                    "p_on_time": on_time,
+                    "p50": float(q[0]),
+                    "p80": float(q[1]),
+                    "p95": float(q[2]),
+                    "mean": float(fin.mean()) if fin.size else np.nan,
+                    "date_p50": day_date(cal, q[0]),
+                    "date_p80": day_date(cal, q[1]),
+                    "date_p95": day_date(cal, q[2]),
+                    "deadline": project_rows[p]["deadline"],
+                    "value": float(c.project_value[p]),
+                    "expected_value": float(c.project_value[p] * p_success),
+                }
+            )
+        projects = result_frame(rows, PROJECT_RESULT_SCHEMA)
+
+        # Tasks (percentiles and sensitivity from the first kept_trials(...) trials).
+        finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
+        task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
+        if sensitivity:
+            sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
+        else:
+            sensitivity = np.full(len(c.task_ids), np.nan)
+        inp = c.inp
+        task_rows = []
+        for t, tid in enumerate(c.task_ids):
+            fixed = inp.task_fixed[t] >= FIXED_DONE
+            task_rows.append(
+                {
+                    "id": tid,
+                    "project": c.tasks["project"][t],
+                    "p_run": self.ran[t] / trials,
+                    "p_success": self.succeeded[t] / trials,
+                    "p50": float(task_q[0][t]) if task_q is not None else np.nan,
+                    "p80": float(task_q[1][t]) if task_q is not None else np.nan,
+                    "p95": float(task_q[2][t]) if task_q is not None else np.nan,
+                    "criticality": 0.0 if fixed else self.critical[t] / trials,
+                    "sensitivity": 0.0 if fixed else float(sensitivity[t]),
+                }
+            )
+        tasks = result_frame(task_rows, TASK_RESULT_SCHEMA)
+
+        # People (and hires): busy time over the time they were there, per trial, pooled.
+        busy, available_time = self.busy.sum(axis=0), self.available.sum(axis=0)
+        unit_ids = c.unit_ids
+        person_ids = set(plan.people["id"].to_list()) | set(plan.hires["id"].to_list())
+        people_rows = []
+        for u, uid in enumerate(unit_ids):
+            if uid not in person_ids:
+                continue
+            available = available_time[u]
+            people_rows.append(
+                {
+                    "id": uid,
+                    "utilization": busy[u] / available if available > 0 else 0.0,
+                    "busy_days": busy[u] / trials,
+                }
+            )
+        people = result_frame(people_rows, PEOPLE_RESULT_SCHEMA)
+        return Forecast(
+            plan_name=plan.name,
+            trials=trials,
+            seed=seed,
+            priority=priority,
+            modifiers=modifiers,
+            projects=projects,
+            tasks=tasks,
+            people=people,
+            project_finish=self.proj_finish,
+            start=plan.start,
+        )
+
+
+def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """np.nanpercentile(values, percentiles, axis=0) (linear interpolation), vectorised over columns.
+
+    One sort of the whole block (NaN sorts last) instead of a Python-level loop per column.
+    """
+    ordered = np.sort(values, axis=0)
+    count = (~np.isnan(values)).sum(axis=0)
+    out = np.full((len(percentiles), values.shape[1]), np.nan)
+    cols = np.flatnonzero(count > 0)
+    if not len(cols):
+        return out
+    for i, q in enumerate(percentiles):
+        pos = (count[cols] - 1) * (q / 100.0)
+        lo = np.floor(pos).astype(np.intp)
+        hi = np.minimum(lo + 1, count[cols] - 1)
+        frac = pos - lo
+        a, b = ordered[lo, cols].astype(np.float64), ordered[hi, cols].astype(np.float64)
+        out[i, cols] = a + (b - a) * frac
+    return out
+
+
+def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation of each task's duration with its project's finish.
+
+    Over the first SENSITIVITY_TRIALS trials in which the project succeeded; a task that did
+    not run in a trial counts as taking no time. Ties get average ranks, so a task of fixed
+    length has no sensitivity.
+    """
+    from scipy.stats import rankdata
+
+    n_tasks = duration.shape[1]
+    result = np.zeros(n_tasks)
+    duration = np.nan_to_num(duration[:SENSITIVITY_TRIALS].astype(np.float64), nan=0.0)
+    proj_finish = proj_finish[:SENSITIVITY_TRIALS]
+    for p in range(proj_finish.shape[1]):
+        ok = ~np.isnan(proj_finish[:, p])
+        cols = np.flatnonzero(task_project == p)
+        if ok.sum() < 3 or not len(cols):
+            continue
+        x = rankdata(duration[np.ix_(ok, cols)], axis=0)
+        y = rankdata(proj_finish[ok, p])
+        x -= x.mean(axis=0)
+        y -= y.mean()
+        sx = np.sqrt((x * x).mean(axis=0))
+        sy = np.sqrt((y * y).mean())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = (x * y[:, None]).mean(axis=0) / (sx * sy)
+        result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
+    return result

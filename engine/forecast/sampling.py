@@ -1,0 +1,145 @@
+"""Sampling one block of trials through the estimator plugins: efforts, successes and hire arrivals.
+
+Random streams belong to fixed blocks of BLOCK trials (block b draws from
+SeedSequence(seed, spawn_key=(b,))), never to a chunk or a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from teamcast.engine.forecast.compile import Compiled
+from teamcast.engine.plan.model import frame
+from teamcast.errors import SimulationError
+from teamcast.ext.kernel import FIXED_DOING
+
+BLOCK = 1024  # trials per random stream
+
+
+def model_groups(compiled: Compiled, registry) -> list[tuple]:
+    """(duration model, task indices, frame of those tasks) per model the plan uses, by name."""
+    models = compiled.tasks["model"].to_list()
+    groups = []
+    for name in sorted(set(models)):
+        idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
+        groups.append((registry.duration_model(name), idx, compiled.tasks[idx]))
+    return groups
+
+
+class Sampler:
+    """Draws one block of trials: efforts, successes and hire arrivals, through the plugins."""
+
+    def __init__(self, compiled: Compiled, registry, modifiers: Sequence[str]):
+        self.c = compiled
+        self.registry = registry
+        self.groups = model_groups(compiled, registry)
+        self.success_model = registry.success_model("bernoulli")
+        self.modifiers = [(registry.sample_modifier(name), options) for name, options in map(parse_modifier, modifiers)]
+        self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
+        self._doing_plan: list[tuple] | None = None
+        self.hires = _hire_frame(compiled)
+        self.hire_model = registry.duration_model("pert")
+        self.unit_hire = compiled.unit_hire
+        self.n_tasks = len(compiled.task_ids)
+
+    def block(self, seed: int, b: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from teamcast.plugins.manager import checked_modify, checked_sample, checked_success
+        from teamcast.plugins.records import SampleContext
+
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
+        effort = np.empty((n, self.n_tasks), dtype=np.float64)
+        for model, idx, sub in self.groups:
+            effort[:, idx] = checked_sample(model, sub, n, rng)
+        success = checked_success(self.success_model, self.c.tasks, n, rng)
+        arrival = np.zeros((n, len(self.c.unit_ids)), dtype=np.float64)
+        if self.hires.height:
+            tth = checked_sample(self.hire_model, self.hires, n, rng)
+            hired = self.unit_hire >= 0
+            arrival[:, hired] = tth[:, self.unit_hire[hired]]
+        if len(self.doing):
+            effort[:, self.doing] = self._remaining(effort[:, self.doing], rng)
+        for mod, options in self.modifiers:
+            ctx = SampleContext(
+                plan=self.c.plan, tasks=self.c.tasks, doer=self.c.task_doer, first_trial=b * BLOCK, n=n, options=options
+            )
+            effort = checked_modify(mod, ctx, effort, rng)
+        return effort, success, arrival
+
+    def _prepare_remaining(self) -> list[tuple]:
+        """Per model, the work in progress it samples: (columns in `doing`, model, rows, F(spent))."""
+        from teamcast.plugins.manager import checked_values
+
+        prepared = []
+        spent = self.c.elapsed[self.doing]
+        for model, idx, sub in self.groups:
+            cols = np.flatnonzero(np.isin(self.doing, idx))
+            if not len(cols):
+                continue
+            rows = sub[np.searchsorted(idx, self.doing[cols])]
+            f_spent = None
+            if model.cdf is not None and model.quantile is not None:
+                f_spent = checked_values(model, "cdf", rows, spent[cols][None, :])[0]
+            prepared.append((cols, model, rows, f_spent))
+        return prepared
+
+    def _remaining(self, drawn: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Remaining effort of work in progress, given the effort already spent.
+
+        With a model that has cdf and quantile: D ~ F conditioned on D > spent, remaining =
+        D - spent. Past the end of the estimate (F(spent) = 1), and for models without them,
+        teamcast's rule: the remaining effort is as the task was at its start,
+        D - low, drawn from the same distribution.
+        """
+        from teamcast.plugins.manager import checked_values
+
+        if self._doing_plan is None:
+            self._doing_plan = self._prepare_remaining()
+        u = rng.random(drawn.shape)
+        spent = self.c.elapsed[self.doing]
+        low = np.nan_to_num(self.c.tasks["est_low"].to_numpy()[self.doing])
+        out = np.maximum(drawn - low, 0.0)  # the fallback, overwritten where conditioning applies
+        for cols, model, rows, f_spent in self._doing_plan:
+            if f_spent is None:
+                d = drawn[:, cols]
+                out[:, cols] = np.where(d > spent[cols], d - spent[cols], out[:, cols])
+                continue
+            live = f_spent < 1.0 - 1e-12
+            if not live.any():
+                continue
+            q = f_spent + (1.0 - f_spent) * u[:, cols]
+            d = checked_values(model, "quantile", rows, q)
+            out[:, cols] = np.where(live, np.maximum(d - spent[cols], 0.0), out[:, cols])
+        return out
+
+
+def parse_modifier(spec: str) -> tuple[str, dict[str, str]]:
+    """`name` or `name:key=value,key=value` -> (name, options)."""
+    name, _, rest = spec.partition(":")
+    options: dict[str, str] = {}
+    for item in filter(None, rest.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SimulationError(f"modifier {spec!r}: options are key=value pairs separated by commas")
+        options[key.strip()] = value.strip()
+    return name.strip(), options
+
+
+def _hire_frame(compiled: Compiled) -> pl.DataFrame:
+    hires = compiled.plan.hires
+    rows = [
+        {
+            "id": h["id"],
+            "project": "",
+            "est_form": "range",
+            "est_low": h["tth_low"],
+            "est_likely": h["tth_likely"],
+            "est_high": h["tth_high"],
+            "model": "pert",
+            "p_success": 1.0,
+        }
+        for h in hires.to_dicts()
+    ]
+    return frame("tasks", rows)

@@ -1,0 +1,1 @@
+"""Looking back: recording outcomes, calibration scores, the team retro, and the reports."""
