@@ -9,7 +9,13 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
-PACKAGE_DIR = {"teamcast": ".", "teamcast.engine": "engine", "teamcast.ext": "ext", "teamcast.plugins": "plugins", "teamcast.tui": "tui"}
+PACKAGE_DIR = {
+    "teamcast": ".",
+    "teamcast.engine": "engine",
+    "teamcast.ext": "ext",
+    "teamcast.plugins": "plugins",
+    "teamcast.tui": "tui",
+}
 # Every package, sub-packages included: a plain `pip install .` installs only what is listed here.
 PACKAGES = [
     "teamcast",
@@ -64,7 +70,11 @@ extensions = [
         ["ext/_kernel.pyx"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O3", "-ffp-contract=off", *compile_args],  # no fused multiply-add: kernel and oracle round alike
+        extra_compile_args=[
+            "-O3",
+            "-ffp-contract=off",
+            *compile_args,
+        ],  # no fused multiply-add: kernel and oracle round alike
         extra_link_args=link_args,
     ),
 ]

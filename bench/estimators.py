@@ -16,11 +16,11 @@ import time
 
 import numpy as np
 import polars as pl
-
 from networks import layered_dag
+
 from teamcast.engine.forecast.compile import compile_plan
-from teamcast.engine.plan.model import frame
 from teamcast.engine.forecast.sampling import BLOCK, Sampler
+from teamcast.engine.plan.model import frame
 from teamcast.plugins.manager import get_registry
 
 
@@ -28,9 +28,16 @@ def with_history_and_research(plan):
     rng = np.random.default_rng(1)
     people = plan.people["id"].to_list()
     rows = [
-        {"task": f"h-{p}-{k}", "person": p, "est_likely": float(e), "actual_days": float(e * rng.lognormal(0.15, 0.4)),
-         "succeeded": True, "finished": dt.date(2026, 12, 1)}
-        for p in people for k, e in enumerate(rng.integers(2, 10, size=8))
+        {
+            "task": f"h-{p}-{k}",
+            "person": p,
+            "est_likely": float(e),
+            "actual_days": float(e * rng.lognormal(0.15, 0.4)),
+            "succeeded": True,
+            "finished": dt.date(2026, 12, 1),
+        }
+        for p in people
+        for k, e in enumerate(rng.integers(2, 10, size=8))
     ]
     kinds = ["research" if i % 3 == 0 else "engineering" for i in range(plan.tasks.height)]
     return plan.replace(history=frame("history", rows), tasks=plan.tasks.with_columns(kind=pl.Series(kinds)))

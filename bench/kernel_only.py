@@ -96,8 +96,11 @@ def run_all(_kernel, inp, effort, success, arrival, threads: int) -> tuple[float
         began = time.perf_counter()
         _kernel.schedule(
             **plan_arrays,
-            effort=effort[lo:hi], success=success[lo:hi], arrival=arrival[lo:hi],
-            **views, n_threads=threads,
+            effort=effort[lo:hi],
+            success=success[lo:hi],
+            arrival=arrival[lo:hi],
+            **views,
+            n_threads=threads,
         )
         spent += time.perf_counter() - began
     return spent, out
@@ -124,8 +127,10 @@ def main(argv: list[str] | None = None) -> None:
     success = (~fails).astype(np.uint8)
     arrival = np.zeros((args.trials, inp.n_units), np.float64)
     task_trials = args.trials * inp.n_tasks
-    print(f"{inp.n_tasks} tasks, {inp.n_units} units, {args.trials:,} trials in chunks of {CHUNK}, "
-          f"OpenMP {'on' if _kernel.openmp_enabled() else 'off'}")
+    print(
+        f"{inp.n_tasks} tasks, {inp.n_units} units, {args.trials:,} trials in chunks of {CHUNK}, "
+        f"OpenMP {'on' if _kernel.openmp_enabled() else 'off'}"
+    )
     first = None
     for threads in (int(x) for x in args.threads.split(",")):
         best = float("inf")
@@ -134,8 +139,10 @@ def main(argv: list[str] | None = None) -> None:
             best = min(best, spent)
             first = first or out
             _compare(first, out, f"threads={threads}")
-        print(f"threads {threads}: {best * 1e9 / task_trials:6.1f} ns per task-trial, "
-              f"{task_trials / best / 1e6:6.1f} M task-trials/s")
+        print(
+            f"threads {threads}: {best * 1e9 / task_trials:6.1f} ns per task-trial, "
+            f"{task_trials / best / 1e6:6.1f} M task-trials/s"
+        )
     if args.save:
         np.savez_compressed(args.save, **first)
     if args.check:

@@ -89,7 +89,13 @@ def measure(workload: str, impl: str, trials: int, threads: int) -> dict:
     run(plan, trials, SEED)
     seconds = time.perf_counter() - began
     peak = _peak_rss_mb()
-    return {"tasks": plan.tasks.height, "seconds": seconds, "first_s": first, "peak_mb": peak, "run_mb": peak - rss_before}
+    return {
+        "tasks": plan.tasks.height,
+        "seconds": seconds,
+        "first_s": first,
+        "peak_mb": peak,
+        "run_mb": peak - rss_before,
+    }
 
 
 def _peak_rss_mb() -> float:
@@ -130,8 +136,10 @@ def run_workload(workload: Workload, threads: int, trials_override: int | None =
 
 
 def print_table(rows: list[Row]) -> None:
-    header = f"{'workload':<12} {'impl':<10} {'tasks':>6} {'trials':>9} {'first s':>8} {'seconds':>9} {'task-trials/s':>14} " \
-             f"{'peak MB':>8} {'run +MB':>8} {'x numpy':>8} {'x python':>9}"
+    header = (
+        f"{'workload':<12} {'impl':<10} {'tasks':>6} {'trials':>9} {'first s':>8} {'seconds':>9} {'task-trials/s':>14} "
+        f"{'peak MB':>8} {'run +MB':>8} {'x numpy':>8} {'x python':>9}"
+    )
     print(header)
     print("-" * len(header))
     numpy_rates = {(r.workload, r.trials): r.rate for r in rows if r.impl == "numpy"}
@@ -172,8 +180,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 1,000-task x 1M-trial workload")
     parser.add_argument("--only", choices=[w.name for w in WORKLOADS], help="run one workload")
     parser.add_argument("--threads", type=int, default=1, help="kernel threads for the teamcast runs")
-    parser.add_argument("--trials", type=int, default=None,
-                        help="run each chosen workload at this trial count (steady state: e.g. 100000)")
+    parser.add_argument(
+        "--trials",
+        type=int,
+        default=None,
+        help="run each chosen workload at this trial count (steady state: e.g. 100000)",
+    )
     parser.add_argument("--measure", nargs=3, metavar=("WORKLOAD", "IMPL", "TRIALS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:

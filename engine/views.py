@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from teamcast.errors import NotFoundError
 from teamcast.engine.plan.model import Plan, frame
-from teamcast.engine.practice.org import QUESTIONS, answers_of
 from teamcast.engine.plan.validate import validate_plan
+from teamcast.engine.practice.org import QUESTIONS, answers_of
+from teamcast.errors import NotFoundError
 
 # Form fields of an editable row and the TOML keys the validator names them by.
 FIELD_KEYS: dict[str, dict[str, str]] = {
@@ -114,11 +114,15 @@ class Change:
 
     def sentence(self) -> str:
         if self.figure == "P(success)":
-            return f"{self.name} {self.figure} moved {self.delta * 100:+.0f} points ({self.before:.0%} → {self.after:.0%})"
+            return (
+                f"{self.name} {self.figure} moved {self.delta * 100:+.0f} points ({self.before:.0%} → {self.after:.0%})"
+            )
         return f"{self.name} {self.figure} moved {self.delta:+.0f} days"
 
 
-def forecast_changes(before: pl.DataFrame, after: pl.DataFrame, *, min_days: float = 1.0, min_p: float = 0.01) -> list[Change]:
+def forecast_changes(
+    before: pl.DataFrame, after: pl.DataFrame, *, min_days: float = 1.0, min_p: float = 0.01
+) -> list[Change]:
     """The P50/P80/P(success) moves of each project present in both forecasts' project frames.
 
     Moves smaller than `min_days` working days (or `min_p` for probabilities) are noise at a
@@ -130,7 +134,11 @@ def forecast_changes(before: pl.DataFrame, after: pl.DataFrame, *, min_days: flo
         prior = old.get(row["id"])
         if prior is None:
             continue
-        for column, figure, threshold in (("p50", "P50", min_days), ("p80", "P80", min_days), ("p_success", "P(success)", min_p)):
+        for column, figure, threshold in (
+            ("p50", "P50", min_days),
+            ("p80", "P80", min_days),
+            ("p_success", "P(success)", min_p),
+        ):
             a, b = prior[column], row[column]
             if _finite(a) and _finite(b) and abs(b - a) >= threshold:
                 changes.append(Change(row["id"], row["name"] or row["id"], figure, a, b))
@@ -152,7 +160,11 @@ def compare_forecasts(baseline: pl.DataFrame, whatif: pl.DataFrame) -> pl.DataFr
         *[
             expr
             for f in figures
-            for expr in (pl.col(f).alias(f"{f}_base"), pl.col(f"{f}_whatif"), (pl.col(f"{f}_whatif") - pl.col(f)).alias(f"{f}_delta"))
+            for expr in (
+                pl.col(f).alias(f"{f}_base"),
+                pl.col(f"{f}_whatif"),
+                (pl.col(f"{f}_whatif") - pl.col(f)).alias(f"{f}_delta"),
+            )
         ],
     )
 

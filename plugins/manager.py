@@ -97,8 +97,7 @@ class Registry:
             owners = " and ".join(info.label for info in self.clashes[(kind, name)])
             names = ",".join(info.name for info in self.clashes[(kind, name)][1:])
             raise PluginError(
-                f"{label} '{name}' is registered by both {owners}; "
-                f"disable one, e.g. {DISABLE_ENV}={names}"
+                f"{label} '{name}' is registered by both {owners}; disable one, e.g. {DISABLE_ENV}={names}"
             )
         known = ", ".join(sorted(records)) or "none"
         hint = f"; {len(self.failures)} plugin(s) failed to load, see `teamcast plugins`" if self.failures else ""
@@ -244,9 +243,7 @@ def _register_one(pm: pluggy.PluginManager, entry_point, dist: str, version: str
         pm.unregister(plugin)
         known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith("register_")))
         raise _LoadError(f"unknown hook {', '.join(map(repr, unknown))} (teamcast hooks: {known})")
-    _infos[entry_point.name] = PluginInfo(
-        entry_point.name, dist, version, entry_point.value, _hooks(pm, plugin)
-    )
+    _infos[entry_point.name] = PluginInfo(entry_point.name, dist, version, entry_point.value, _hooks(pm, plugin))
 
 
 def _hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:

@@ -17,12 +17,12 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
-from teamcast.engine.plan.model import Plan
 from teamcast.engine.forecast.result import Forecast
 from teamcast.engine.forecast.simulate import simulate
-from teamcast.engine.views import forecast_changes, with_answers
+from teamcast.engine.plan.model import Plan
 from teamcast.engine.plan.workspace import Workspace
+from teamcast.engine.views import forecast_changes, with_answers
+from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.scenario import Scenario
 from teamcast.tui.screens.dialogs import HelpScreen, StartScreen, WhatIfScreen
@@ -191,7 +191,12 @@ class TeamcastApp(App[None]):
         self.call_from_thread(setattr, self, "progress", Progress(0, trials, label))
         try:
             forecast = simulate(
-                plan, trials=trials, seed=seed, chunk_trials=CHUNK_TRIALS, threads=THREADS, progress=progress,
+                plan,
+                trials=trials,
+                seed=seed,
+                chunk_trials=CHUNK_TRIALS,
+                threads=THREADS,
+                progress=progress,
                 cancel=lambda: worker.is_cancelled,
             )
         finally:
@@ -274,7 +279,9 @@ class TeamcastApp(App[None]):
             self.reload()
             self.notify(
                 "another session changed the workspace; your answers were not saved. Showing its latest state.",
-                title="conflict", severity="error", timeout=15,
+                title="conflict",
+                severity="error",
+                timeout=15,
             )
             return False
         except TeamcastError as exc:

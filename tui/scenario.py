@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from teamcast.engine.plan.model import Plan
-from teamcast.engine.views import apply_change
 from teamcast.engine.plan.workspace import Workspace
+from teamcast.engine.views import apply_change
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,9 @@ class Scenario:
 
 def edit_row(plan: Plan, table: str, row_id: str, changes: dict, version: int, label: str) -> Scenario:
     """One row changed (a task's estimate, a challenge's strategy, a person's capacity, ...)."""
-    return Scenario(label, apply_change(plan, table, row_id, changes), lambda ws: ws.update_row(table, row_id, changes, version))
+    return Scenario(
+        label, apply_change(plan, table, row_id, changes), lambda ws: ws.update_row(table, row_id, changes, version)
+    )
 
 
 def drop_project(plan: Plan, project_id: str, version: int) -> Scenario:

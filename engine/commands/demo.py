@@ -11,7 +11,9 @@ import click
 
 @click.command()
 @click.option("--headless", is_flag=True, help="Print a summary and a forecast instead of opening the terminal app.")
-@click.option("--trials", default=10_000, show_default=True, type=click.IntRange(min=1), help="Trials of the printed forecast.")
+@click.option(
+    "--trials", default=10_000, show_default=True, type=click.IntRange(min=1), help="Trials of the printed forecast."
+)
 @click.option(
     "--workspace",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -72,8 +74,8 @@ def _run_tui(run_app, workspace: Path | None) -> None:
 
 def _print_summary(workspace: Path | None, trials: int) -> None:
     from teamcast.engine.commands.simulate import render_forecast
-    from teamcast.engine.plan.demo import demo_plan, summary_lines
     from teamcast.engine.forecast.simulate import simulate
+    from teamcast.engine.plan.demo import demo_plan, summary_lines
 
     if workspace is None:
         plan = demo_plan()

@@ -15,7 +15,11 @@ import click
 from teamcast.errors import TeamcastError
 
 FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
     help="Plain text for people, JSON for scripts.",
 )
 PLAN_FILE = click.argument("plan_file", type=click.Path(dir_okay=False))
@@ -52,26 +56,33 @@ def org(plan_file: str, fmt: str):
     assessment = assess(plan)
     review = design_review(plan, assessment.best) if assessment.best is not None else []
     if fmt == "json":
-        _echo_json({
-            "assessment": {
-                "best": assessment.best, "runner_up": assessment.runner_up,
-                "confidence": round(assessment.confidence, 4),
-                "scores": {str(a): s for a, s in assessment.scores.items()},
-                "answered": assessment.answered, "missing": assessment.missing,
-                "contradictions": [{"questions": list(c.questions), "message": c.message}
-                                   for c in assessment.contradictions],
-                "believed": assessment.believed, "explanation": assessment.explanation(),
-            },
-            "design_review": [dataclasses.asdict(d) for d in review],
-        })
+        _echo_json(
+            {
+                "assessment": {
+                    "best": assessment.best,
+                    "runner_up": assessment.runner_up,
+                    "confidence": round(assessment.confidence, 4),
+                    "scores": {str(a): s for a, s in assessment.scores.items()},
+                    "answered": assessment.answered,
+                    "missing": assessment.missing,
+                    "contradictions": [
+                        {"questions": list(c.questions), "message": c.message} for c in assessment.contradictions
+                    ],
+                    "believed": assessment.believed,
+                    "explanation": assessment.explanation(),
+                },
+                "design_review": [dataclasses.asdict(d) for d in review],
+            }
+        )
         return
     for line in assessment.explanation():
         click.echo(line)
     if assessment.best is not None:
         click.echo("")
-        click.echo("Scores (teamcast's scoring table): " + ", ".join(
-            f"{a} {s}" for a, s in sorted(assessment.scores.items(), key=lambda item: -item[1])
-        ))
+        click.echo(
+            "Scores (teamcast's scoring table): "
+            + ", ".join(f"{a} {s}" for a, s in sorted(assessment.scores.items(), key=lambda item: -item[1]))
+        )
         click.echo("")
         click.echo("Design choices:")
         for d in review:
@@ -110,10 +121,12 @@ def check(plan_file: str, fmt: str, strict: bool):
     for f in findings:
         grouped[sections.get(f.check, "other")].append(f)
     if fmt == "json":
-        _echo_json({
-            "plan": plan.name,
-            "findings": [{"section": sections.get(f.check, "other"), **dataclasses.asdict(f)} for f in findings],
-        })
+        _echo_json(
+            {
+                "plan": plan.name,
+                "findings": [{"section": sections.get(f.check, "other"), **dataclasses.asdict(f)} for f in findings],
+            }
+        )
     elif not findings:
         click.echo("No findings: the plan follows every practice teamcast checks.")
     else:
@@ -147,29 +160,46 @@ def hiring(plan_file: str, fmt: str):
     per_hire = funnel(1)
     reviews = [review_candidate(plan, cid) for cid in plan.candidates["id"].to_list()]
     if fmt == "json":
-        _echo_json({
-            "positions": [
-                {"id": p.id, "role": p.role, "team": p.team, "expected_day": p.expected_day,
-                 "expected_date": p.expected_date, "unicorn": p.posting.is_unicorn,
-                 "too_many_must_haves": p.posting.too_many,
-                 "roles_in_posting": {str(r): items for r, items in p.posting.roles.items()},
-                 "posting_review": p.posting.messages()}
-                for p in positions
-            ],
-            "funnel_per_hire": {"stages": per_hire.stages, "source": per_hire.rates.source},
-            "candidates": [
-                {"id": r.id, "role": r.role, "decision": r.decision,
-                 "strengths": [dataclasses.asdict(s) for s in r.strengths],
-                 "bars": [dataclasses.asdict(b) for b in r.bars],
-                 "by_assessment": r.by_assessment, "warnings": r.warnings}
-                for r in reviews
-            ],
-        })
+        _echo_json(
+            {
+                "positions": [
+                    {
+                        "id": p.id,
+                        "role": p.role,
+                        "team": p.team,
+                        "expected_day": p.expected_day,
+                        "expected_date": p.expected_date,
+                        "unicorn": p.posting.is_unicorn,
+                        "too_many_must_haves": p.posting.too_many,
+                        "roles_in_posting": {str(r): items for r, items in p.posting.roles.items()},
+                        "posting_review": p.posting.messages(),
+                    }
+                    for p in positions
+                ],
+                "funnel_per_hire": {"stages": per_hire.stages, "source": per_hire.rates.source},
+                "candidates": [
+                    {
+                        "id": r.id,
+                        "role": r.role,
+                        "decision": r.decision,
+                        "strengths": [dataclasses.asdict(s) for s in r.strengths],
+                        "bars": [dataclasses.asdict(b) for b in r.bars],
+                        "by_assessment": r.by_assessment,
+                        "warnings": r.warnings,
+                    }
+                    for r in reviews
+                ],
+            }
+        )
         return
     if not positions:
         click.echo("No open positions.")
     for p in positions:
-        arrival = f"expected day {p.expected_day:.0f} ({p.expected_date})" if p.expected_day is not None else "no time to hire"
+        arrival = (
+            f"expected day {p.expected_day:.0f} ({p.expected_date})"
+            if p.expected_day is not None
+            else "no time to hire"
+        )
         click.echo(f"{p.id} ({p.role}): {arrival}")
         for message in p.posting.messages() or ["posting is specific"]:
             click.echo(f"  {message}")
@@ -192,8 +222,9 @@ def hiring(plan_file: str, fmt: str):
 @click.command()
 @PLAN_FILE
 @FORMAT
-@click.option("--bottlenecks", "with_bottlenecks", is_flag=True,
-              help="Also re-simulate with one more person per role (slow).")
+@click.option(
+    "--bottlenecks", "with_bottlenecks", is_flag=True, help="Also re-simulate with one more person per role (slow)."
+)
 @click.option("--trials", type=click.IntRange(min=1), default=2_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: int):
@@ -212,16 +243,34 @@ def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: 
     growths = growth_all(plan)
     found = bottlenecks(plan, trials=trials, seed=seed) if with_bottlenecks else None
     if fmt == "json":
-        _echo_json({
-            "people": plan.people.select("id", "name", "role", "team", "capacity").to_dicts(),
-            "coverage": cover.to_dicts(),
-            "growth": [{"person": g.person, "highest_shown": g.highest_shown, "next_step": g.next_step(),
-                        "tiers": [dataclasses.asdict(t) for t in g.tiers]} for g in growths],
-            "bottlenecks": None if found is None else [
-                {"role": b.role, "project": b.project, "p80_before": b.p80_before, "p80_after": b.p80_after,
-                 "delta_days": b.delta_days, "sentence": b.sentence()} for b in found
-            ],
-        })
+        _echo_json(
+            {
+                "people": plan.people.select("id", "name", "role", "team", "capacity").to_dicts(),
+                "coverage": cover.to_dicts(),
+                "growth": [
+                    {
+                        "person": g.person,
+                        "highest_shown": g.highest_shown,
+                        "next_step": g.next_step(),
+                        "tiers": [dataclasses.asdict(t) for t in g.tiers],
+                    }
+                    for g in growths
+                ],
+                "bottlenecks": None
+                if found is None
+                else [
+                    {
+                        "role": b.role,
+                        "project": b.project,
+                        "p80_before": b.p80_before,
+                        "p80_after": b.p80_after,
+                        "delta_days": b.delta_days,
+                        "sentence": b.sentence(),
+                    }
+                    for b in found
+                ],
+            }
+        )
         return
     click.echo("People:")
     for p in plan.people.iter_rows(named=True):
@@ -231,8 +280,7 @@ def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: 
     for c in cover.iter_rows(named=True):
         clear = f"cleared by day {c['clear_day']:.0f}" if c["covered"] else "NOT COVERED: no one of this role"
         click.echo(
-            f"  {c['role']:<20} {c['people']} people, {c['hires']} hires, "
-            f"{c['demand_days']:.1f} days of work, {clear}"
+            f"  {c['role']:<20} {c['people']} people, {c['hires']} hires, {c['demand_days']:.1f} days of work, {clear}"
         )
     click.echo("")
     click.echo("Growth (Lecture 13, §4 tiers; evidence from the plan):")

@@ -44,7 +44,9 @@ def retro(workspace, since, team, person, fmt):
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
 @click.option("--kind", type=click.Choice(["leadership", "retro"]), required=True)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="report.md, report.html or report.json")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False), help="report.md, report.html or report.json"
+)
 @click.option("--trials", "-n", default=5_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0))
 def report(plan_file, kind, out, trials, seed):
@@ -70,15 +72,21 @@ def task():
 def _outcome_command(outcome: str, help_text: str):
     @click.command(outcome, help=help_text)
     @click.argument("task_id")
-    @click.option("--in", "workspace", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The workspace (.db).")
+    @click.option(
+        "--in", "workspace", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The workspace (.db)."
+    )
     @click.option("--on", "on", default=None, metavar="DATE", help="The date (YYYY-MM-DD); default today.")
     @click.option("--by", "by", default=None, help="The person who did it (a person id).")
-    @click.option("--actual", type=float, default=None, help="Working days of effort it took (default: from the start date).")
+    @click.option(
+        "--actual", type=float, default=None, help="Working days of effort it took (default: from the start date)."
+    )
     def command(task_id, workspace, on, by, actual=None):
         from teamcast.engine.retro.outcomes import record_outcome
 
         done = record_outcome(workspace, task_id, outcome, on=_date(on, "--on"), by=by, actual=actual)
-        took = f" after {done.actual_days:g} working days" if done.actual_days is not None and outcome != "start" else ""
+        took = (
+            f" after {done.actual_days:g} working days" if done.actual_days is not None and outcome != "start" else ""
+        )
         click.echo(f"{done.task}: {done.status} on {done.on}{took}", err=True)
 
     if outcome == "start":

@@ -13,22 +13,47 @@ FORMATS = ("table", "json", "csv", "parquet")
 
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
-@click.option("--trials", "-n", default=10_000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo trials.")
+@click.option(
+    "--trials", "-n", default=10_000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo trials."
+)
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
 @click.option("--priority", default=None, help="Priority rule (default: value = likelihood x importance).")
 @click.option("--modifier", "modifiers", multiple=True, help="Sample modifier to apply (repeatable), e.g. stall.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Kernel threads.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--level", type=click.Choice(["projects", "tasks", "people"]), default="projects", show_default=True,
-              help="Which table csv/parquet output carries.")
+@click.option(
+    "--level",
+    type=click.Choice(["projects", "tasks", "people"]),
+    default="projects",
+    show_default=True,
+    help="Which table csv/parquet output carries.",
+)
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
-@click.option("--fail-if", "fail_if", multiple=True, metavar="EXPR",
-              help="Exit 3 if EXPR holds, e.g. 'fraud.p_on_time<0.5' (repeatable; see docs/cli.md).")
+@click.option(
+    "--fail-if",
+    "fail_if",
+    multiple=True,
+    metavar="EXPR",
+    help="Exit 3 if EXPR holds, e.g. 'fraud.p_on_time<0.5' (repeatable; see docs/cli.md).",
+)
 @click.option("--record", is_flag=True, help="Record this forecast as a snapshot in the workspace (a .db plan).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-@click.option("--executor", default=None, help="Split the trials over local processes (local) or a Dask cluster (dask://HOST:PORT).")
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes for --executor local.")
-def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, out, fail_if, record, quiet, executor, jobs):
+@click.option(
+    "--executor",
+    default=None,
+    help="Split the trials over local processes (local) or a Dask cluster (dask://HOST:PORT).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes for --executor local.",
+)
+def simulate(
+    plan_file, trials, seed, priority, modifiers, threads, fmt, level, out, fail_if, record, quiet, executor, jobs
+):
     """Forecast a plan: when each project lands, and how likely it succeeds.
 
     \b
@@ -38,17 +63,26 @@ def simulate(plan_file, trials, seed, priority, modifiers, threads, fmt, level, 
       teamcast simulate team.db --format csv --level tasks
       teamcast simulate team.db --record --quiet --fail-if "fraud.p_on_time<0.5"   # a CI gate
     """
-    from teamcast.errors import UsageError
     from teamcast.engine.forecast.gates import check_gates, evaluate_gates, parse_gate
-    from teamcast.engine.plan.io import load_plan
     from teamcast.engine.forecast.simulate import simulate as run
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.errors import UsageError
 
     gates = [parse_gate(expr) for expr in fail_if]
     if record and not plan_file.endswith(".db"):
         raise UsageError("--record needs a workspace (.db); import the plan first with `teamcast import`")
     plan = load_plan(plan_file)
-    forecast = run(plan, trials=trials, seed=seed, priority=priority, modifiers=modifiers, threads=threads,
-                   progress=_progress(quiet), executor=executor, jobs=jobs)
+    forecast = run(
+        plan,
+        trials=trials,
+        seed=seed,
+        priority=priority,
+        modifiers=modifiers,
+        threads=threads,
+        progress=_progress(quiet),
+        executor=executor,
+        jobs=jobs,
+    )
     result = forecast.to_json()
     evaluate_gates(gates, result)  # unknown ids are usage errors before anything is written
     if record:
@@ -139,8 +173,12 @@ def render_forecast(forecast, width: int = 80) -> str:
 
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
-@click.option("--deterministic/--sampled", default=True, show_default=True,
-              help="Point estimates, everything succeeds (the only mode for now).")
+@click.option(
+    "--deterministic/--sampled",
+    default=True,
+    show_default=True,
+    help="Point estimates, everything succeeds (the only mode for now).",
+)
 @click.option("--priority", default="value", show_default=True, help="Priority rule, e.g. value, lft, manual.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None)
@@ -152,21 +190,32 @@ def schedule(plan_file, deterministic, priority, fmt, out):
       teamcast schedule plan.toml
       teamcast schedule j301_1.sm --priority lft --format csv --out schedule.csv
     """
-    from teamcast.engine.plan.io import load_plan
     from teamcast.engine.forecast.schedule import deterministic_schedule
+    from teamcast.engine.plan.io import load_plan
 
     if not deterministic:
-        raise click.UsageError("only --deterministic schedules are available; use `teamcast simulate` for distributions")
+        raise click.UsageError(
+            "only --deterministic schedules are available; use `teamcast simulate` for distributions"
+        )
     table = deterministic_schedule(load_plan(plan_file), priority=priority)
     if fmt == "json":
-        data = json.dumps(table.with_columns(table["start_date"].cast(str), table["finish_date"].cast(str)).to_dicts(), indent=2) + "\n"
+        data = (
+            json.dumps(
+                table.with_columns(table["start_date"].cast(str), table["finish_date"].cast(str)).to_dicts(), indent=2
+            )
+            + "\n"
+        )
     elif fmt == "csv":
         data = table.with_columns(who=table["who"].list.join(" ")).write_csv()
     else:
         lines = [f"{'task':<28} {'start':>7} {'finish':>7}  {'finish date':<11} who"]
         for row in table.to_dicts():
             date = row["finish_date"].isoformat() if row["finish_date"] else "-"
-            lines.append(f"{row['task'][:28]:<28} {row['start']:7.1f} {row['finish']:7.1f}  {date:<11} {' '.join(row['who'])}"[:100])
+            lines.append(
+                f"{row['task'][:28]:<28} {row['start']:7.1f} {row['finish']:7.1f}  {date:<11} {' '.join(row['who'])}"[
+                    :100
+                ]
+            )
         data = "\n".join(lines) + "\n"
     _emit(data.encode(), out)
 

@@ -18,8 +18,12 @@ import click
 @click.option("--executor", default="local", show_default=True, help="local, or dask://HOST:PORT for a Dask cluster.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1), help="Local worker processes.")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Keep the best K scenarios (needs --by).")
-@click.option("--by", default=None, help="Rank by [PROJECT.]METRIC, e.g. fraud.p80, on_time_value (summed over projects).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "parquet", "json"]), default="table", show_default=True)
+@click.option(
+    "--by", default=None, help="Rank by [PROJECT.]METRIC, e.g. fraud.p80, on_time_value (summed over projects)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "parquet", "json"]), default="table", show_default=True
+)
 @click.option("--out", type=click.Path(dir_okay=False), default=None)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, fmt, out, quiet):
@@ -36,10 +40,10 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
       teamcast sweep plan.toml --vary people.ml_engineer=2,3,4 --top 3 --by fraud.p80
       teamcast sweep plan.toml --sweep-file grid.toml --executor dask://scheduler:8786 --format parquet --out s.parquet
     """
-    from teamcast.errors import UsageError
-    from teamcast.engine.plan.io import load_plan
     from teamcast.engine.forecast.sweep import parse_vary, rank, read_sweep_file
     from teamcast.engine.forecast.sweep import sweep as run
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.errors import UsageError
 
     axes = [parse_vary(v) for v in varies]
     if sweep_file:

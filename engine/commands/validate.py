@@ -7,11 +7,11 @@ so stdout carries only the one-line summary of a plan without errors.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from teamcast.errors import PlanError, Problem
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
     from teamcast.engine.plan.model import Plan

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from teamcast.errors import UsageError
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
     from teamcast.engine.plan.model import Plan
@@ -78,10 +78,20 @@ def init(path: Path) -> None:
 @click.option(
     "--into", "workspace", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The workspace (.db)."
 )
-@click.option("--format", "fmt", type=click.Choice(["jira", "github"]), default=None,
-              help="For a tracker's CSV export: which tracker wrote it (default jira).")
-@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
-              help="For a tracker CSV: read FIELD from COLUMN instead of the default (repeatable; docs/retro.md).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jira", "github"]),
+    default=None,
+    help="For a tracker's CSV export: which tracker wrote it (default jira).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="For a tracker CSV: read FIELD from COLUMN instead of the default (repeatable; docs/retro.md).",
+)
 def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ...]) -> None:
     """Replace the plan in workspace WS with FILE (plan .toml or PSPLIB .sm); creates WS if needed.
 

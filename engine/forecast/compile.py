@@ -261,7 +261,11 @@ def latest_finish_times(inp: KernelInput, expected: np.ndarray) -> np.ndarray:
     duration = np.where(inp.task_fixed >= FIXED_DONE, 0.0, expected)
     # Node successors, with challenges fed by their approaches.
     chal_inputs = [
-        list(inp.chal_tasks[inp.chal_ptr[c] : inp.chal_ptr[c + 1]][: 1 if inp.chal_strategy[c] == STRATEGY_SEQUENTIAL else None])
+        list(
+            inp.chal_tasks[inp.chal_ptr[c] : inp.chal_ptr[c + 1]][
+                : 1 if inp.chal_strategy[c] == STRATEGY_SEQUENTIAL else None
+            ]
+        )
         for c in range(inp.n_challenges)
     ]
     node_succ: list[list[int]] = [list(inp.succ_idx[inp.succ_ptr[v] : inp.succ_ptr[v + 1]]) for v in range(n_nodes)]

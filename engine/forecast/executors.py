@@ -53,7 +53,9 @@ class LocalExecutor:
         """fn(*args) for each args tuple, results in order; a call whose worker dies is retried."""
         results, lost = self._map(fn, calls, progress)
         if lost:
-            raise TeamcastError(f"{len(lost)} part(s) of the run were lost with their workers {RETRIES + 1} times", title="executor")
+            raise TeamcastError(
+                f"{len(lost)} part(s) of the run were lost with their workers {RETRIES + 1} times", title="executor"
+            )
         return [results[i] for i in range(len(calls))]
 
     def _map(self, fn: Callable, calls: Sequence[tuple], progress: Progress) -> tuple[dict[int, object], list[int]]:
@@ -119,7 +121,9 @@ class DaskExecutor:
 
         shared_future = self.client.scatter(shared, broadcast=True)
         futures = [
-            self.client.submit(fn, shared_future, *args, retries=RETRIES, pure=False, key=f"teamcast-call-{i}-{id(self)}")
+            self.client.submit(
+                fn, shared_future, *args, retries=RETRIES, pure=False, key=f"teamcast-call-{i}-{id(self)}"
+            )
             for i, args in enumerate(calls)
         ]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -139,7 +143,9 @@ class DaskExecutor:
         try:
             return self.client.gather(futures)
         except Exception as exc:
-            raise TeamcastError(f"a part of the run failed on the cluster: {type(exc).__name__}: {exc}"[:300], title="executor") from None
+            raise TeamcastError(
+                f"a part of the run failed on the cluster: {type(exc).__name__}: {exc}"[:300], title="executor"
+            ) from None
 
 
 def make_executor(spec: str, jobs: int = 1):

@@ -41,7 +41,11 @@ def prioritise(compiled: Compiled, registry, rule_name: str) -> KernelInput:
     p_success = compiled.tasks["p_success"].to_numpy()
     value = compiled.project_value[compiled.inp.task_project]
     ctx = PriorityContext(
-        tasks=compiled.tasks, expected=expected, lft=lft, p_success=p_success, value=value,
+        tasks=compiled.tasks,
+        expected=expected,
+        lft=lft,
+        p_success=p_success,
+        value=value,
         challenges=compiled.plan.challenges,
     )
     inp = replace(compiled.inp, prio_order=checked_order(rule, ctx))

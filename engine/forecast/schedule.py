@@ -24,7 +24,9 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     inp = prioritise(compiled, registry, priority)
     effort = np.zeros((1, len(compiled.task_ids)))
     for model, idx, rows in model_groups(compiled, registry):
-        effort[0, idx] = checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
+        effort[0, idx] = (
+            checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
+        )
     doing = inp.task_fixed == FIXED_DOING
     effort[0, doing] = np.maximum(effort[0, doing] - compiled.elapsed[doing], 0.0)
     success = np.ones_like(effort, dtype=np.uint8)
@@ -66,7 +68,9 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     return pl.DataFrame(rows, schema=schema, orient="row").sort(["start", "task"], maintain_order=True)
 
 
-def assign_units(inp: KernelInput, start: np.ndarray, finish: np.ndarray, state: np.ndarray, arrival: np.ndarray) -> list[list[int]]:
+def assign_units(
+    inp: KernelInput, start: np.ndarray, finish: np.ndarray, state: np.ndarray, arrival: np.ndarray
+) -> list[list[int]]:
     """Which units each task of one trial held, replaying the kernel's unit rule (docs/simulation.md, step 4).
 
     The kernel reports times only; the units follow from them because the rule is

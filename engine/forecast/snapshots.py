@@ -35,8 +35,14 @@ def snapshot_frame(forecast, *, who: str | None = None, created: dt.datetime | N
         pl.lit("project").alias("level"), "id", "p50", "p80", "p95", "mean", "p_success", "p_on_time"
     )
     tasks = forecast.tasks.select(
-        pl.lit("task").alias("level"), "id", "p50", "p80", "p95",
-        pl.lit(None, pl.Float64).alias("mean"), "p_success", pl.lit(None, pl.Float64).alias("p_on_time"),
+        pl.lit("task").alias("level"),
+        "id",
+        "p50",
+        "p80",
+        "p95",
+        pl.lit(None, pl.Float64).alias("mean"),
+        "p_success",
+        pl.lit(None, pl.Float64).alias("p_on_time"),
     )
     rows = pl.concat([projects, tasks], how="vertical_relaxed")
     return rows.with_columns(

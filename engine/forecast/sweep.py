@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.errors import PlanError, TeamcastError, UsageError
 from teamcast.engine.forecast.executors import Lost, make_executor
 from teamcast.engine.plan.model import Plan, frame
+from teamcast.errors import PlanError, TeamcastError, UsageError
 
 ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
 
@@ -197,7 +197,10 @@ def _arrival(plan: Plan, hire: str, value: str) -> Plan:
     if hire not in plan.hires["id"].to_list():
         raise UsageError(f"arrival.{hire}: no open hire {hire!r}")
     hires = plan.hires.with_columns(
-        [pl.when(pl.col("id") == hire).then(pl.lit(day)).otherwise(pl.col(c)).alias(c) for c in ("tth_low", "tth_likely", "tth_high")]
+        [
+            pl.when(pl.col("id") == hire).then(pl.lit(day)).otherwise(pl.col(c)).alias(c)
+            for c in ("tth_low", "tth_likely", "tth_high")
+        ]
     )
     return plan.replace(hires=hires)
 
@@ -268,7 +271,14 @@ def run_scenario(plan: Plan, scenario: Scenario, trials: int, seed: int) -> list
         on_time_value = row["value"] * row["p_on_time"] if row["p_on_time"] == row["p_on_time"] else None
         values = {c: row[c] for c in RESULT_COLUMNS if c != "on_time_value"}
         rows.append(
-            {**base, "project": row["id"], **values, "on_time_value": on_time_value, "utilization": utilization, "error": None}
+            {
+                **base,
+                "project": row["id"],
+                **values,
+                "on_time_value": on_time_value,
+                "utilization": utilization,
+                "error": None,
+            }
         )
     return rows
 
@@ -299,8 +309,15 @@ def sweep(
 
 
 def _lost(scenario: Scenario, why: str) -> list[dict]:
-    return [{"scenario": scenario.index, "label": scenario.label, **dict(scenario.settings), "project": None,
-             "error": f"worker lost: {why}"}]
+    return [
+        {
+            "scenario": scenario.index,
+            "label": scenario.label,
+            **dict(scenario.settings),
+            "project": None,
+            "error": f"worker lost: {why}",
+        }
+    ]
 
 
 def _check_key(plan: Plan, key: str, value: str) -> None:

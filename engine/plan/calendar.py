@@ -23,7 +23,9 @@ class Calendar:
         self._holidays = np.array(sorted(set(holidays)), dtype="datetime64[D]")
         self._calendar = np.busdaycalendar(weekmask="1111100", holidays=self._holidays)
         self.start = start
-        self.day0: dt.date = self._to_date(np.busday_offset(np.datetime64(start, "D"), 0, roll="forward", busdaycal=self._calendar))
+        self.day0: dt.date = self._to_date(
+            np.busday_offset(np.datetime64(start, "D"), 0, roll="forward", busdaycal=self._calendar)
+        )
 
     def is_working_day(self, date: dt.date) -> bool:
         return bool(np.is_busday(np.datetime64(date, "D"), busdaycal=self._calendar))
@@ -51,7 +53,9 @@ class Calendar:
         return self._offset(math.ceil(_finite(days)) - 1)
 
     def _offset(self, index: int) -> dt.date:
-        return self._to_date(np.busday_offset(np.datetime64(self.day0, "D"), index, roll="forward", busdaycal=self._calendar))
+        return self._to_date(
+            np.busday_offset(np.datetime64(self.day0, "D"), index, roll="forward", busdaycal=self._calendar)
+        )
 
     @staticmethod
     def _to_date(value: np.datetime64) -> dt.date:

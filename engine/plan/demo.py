@@ -91,7 +91,9 @@ def _project_lines(projects: pl.DataFrame, tasks: pl.DataFrame) -> list[str]:
         counts = Counter(statuses.filter(pl.col("project") == project["id"])["status"].to_list())
         parts = [f"{counts[s]} {s}" for s in _STATUS_ORDER if counts[s] or s != TaskStatus.FAILED]
         deadline = f", due {project['deadline'].isoformat()}" if project["deadline"] else ""
-        lines.append(f"  {project['name']} [{project['id']}]: {sum(counts.values())} tasks ({', '.join(parts)}){deadline}")
+        lines.append(
+            f"  {project['name']} [{project['id']}]: {sum(counts.values())} tasks ({', '.join(parts)}){deadline}"
+        )
     return lines
 
 
@@ -101,7 +103,4 @@ def _history_line(plan: Plan) -> str:
         return "History: none yet"
     first, last = history["started"].min(), history["finished"].max()
     span = f" from {first.isoformat()} to {last.isoformat()}" if first and last else ""
-    return (
-        f"History: {history.height} finished tasks{span}, "
-        f"{plan.experiments.height} experiments logged"
-    )
+    return f"History: {history.height} finished tasks{span}, {plan.experiments.height} experiments logged"

@@ -6,8 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from teamcast.errors import TeamcastError, UsageError
 from teamcast.engine.plan.model import Plan
+from teamcast.errors import TeamcastError, UsageError
 
 PLAN_SUFFIXES = (".toml", ".db", ".sm")
 
@@ -17,7 +17,9 @@ def load_plan(path: str | os.PathLike) -> Plan:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PLAN_SUFFIXES:
-        raise UsageError(f"{path}: unsupported file type {suffix or '(none)'}; expected a .toml plan, a .db workspace or a PSPLIB .sm file")
+        raise UsageError(
+            f"{path}: unsupported file type {suffix or '(none)'}; expected a .toml plan, a .db workspace or a PSPLIB .sm file"
+        )
     if not path.exists():
         raise TeamcastError(f"{path}: no such file", title="not found")
     if suffix == ".db":

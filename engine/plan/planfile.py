@@ -23,10 +23,10 @@ import polars as pl
 import tomli_w
 
 from teamcast.engine.plan import model
-from teamcast.errors import PlanError, Problem
 from teamcast.engine.plan.io import write_atomic
 from teamcast.engine.plan.model import Plan
 from teamcast.engine.plan.validate import item_location, validate_plan
+from teamcast.errors import PlanError, Problem
 
 Row = dict[str, object]
 Problems = list[Problem]
@@ -238,7 +238,9 @@ class TaskEstimate(Field):
             try:
                 params = json.dumps(value, sort_keys=True, allow_nan=False)
             except (TypeError, ValueError):
-                problems.append(Problem(loc, "model parameters must be finite numbers, strings, booleans or arrays of them"))
+                problems.append(
+                    Problem(loc, "model parameters must be finite numbers, strings, booleans or arrays of them")
+                )
                 return {}
             return {"est_form": model.EstimateForm.PARAMS.value, "est_params": params}
         points = _estimate_points(value, loc, problems)
@@ -307,7 +309,9 @@ class Skills(Field):
 
     def read(self, value, loc, problems):
         if not isinstance(value, dict):
-            problems.append(Problem(loc, f"expected a table like {{ ml = 3, swe = 4, comm = 2 }}, got {describe(value)}"))
+            problems.append(
+                Problem(loc, f"expected a table like {{ ml = 3, swe = 4, comm = 2 }}, got {describe(value)}")
+            )
             return {}
         row = {}
         for axis, level in value.items():
@@ -327,10 +331,14 @@ class Needs(Field):
 
     def convert(self, value, loc, problems):
         if not isinstance(value, dict):
-            problems.append(Problem(loc, f"expected a table like {{ ml_engineer = 1, gpus = 2 }}, got {describe(value)}"))
+            problems.append(
+                Problem(loc, f"expected a table like {{ ml_engineer = 1, gpus = 2 }}, got {describe(value)}")
+            )
             return None
         # A bad entry is dropped, not the whole table, so validation still sees who the task needs.
-        needs = [{"pool": pool, "units": read_whole(units, f"{loc}.{_key(pool)}", problems)} for pool, units in value.items()]
+        needs = [
+            {"pool": pool, "units": read_whole(units, f"{loc}.{_key(pool)}", problems)} for pool, units in value.items()
+        ]
         return [n for n in needs if n["units"] is not None]
 
     def write(self, row):
@@ -359,7 +367,16 @@ ORG = Table(
 TEAMS = Table("teams", (Text("id"), Text("name"), Text("reports_to"), Text("lead")))
 PEOPLE = Table(
     "people",
-    (Text("id"), Text("name"), Text("role"), Text("team"), Fraction("capacity"), Skills("skills"), Text("reports_to"), Date("joined")),
+    (
+        Text("id"),
+        Text("name"),
+        Text("role"),
+        Text("team"),
+        Fraction("capacity"),
+        Skills("skills"),
+        Text("reports_to"),
+        Date("joined"),
+    ),
 )
 HIRES = Table(
     "hires",
@@ -403,7 +420,12 @@ CANDIDATES = Table(
 
 # Top-level arrays of tables, in the order the writer emits them (with [plan], [org], [pools]).
 ARRAYS: dict[str, Table] = {"teams": TEAMS, "people": PEOPLE, "hires": HIRES}
-LATER_ARRAYS: dict[str, Table] = {"projects": PROJECTS, "history": HISTORY, "experiments": EXPERIMENTS, "candidates": CANDIDATES}
+LATER_ARRAYS: dict[str, Table] = {
+    "projects": PROJECTS,
+    "history": HISTORY,
+    "experiments": EXPERIMENTS,
+    "candidates": CANDIDATES,
+}
 TOP_KEYS = ["plan", "org", *ARRAYS, "pools", *LATER_ARRAYS]
 
 
@@ -470,7 +492,9 @@ class _Reader:
             self.rows[table.frame].append(row)
             for key, child, parent_column in table.children:
                 if key in item:
-                    self.array(child, item[key], f"{item_loc}.{key}", f"{header}.{key}", parent=(parent_column, item_id))
+                    self.array(
+                        child, item[key], f"{item_loc}.{key}", f"{header}.{key}", parent=(parent_column, item_id)
+                    )
 
     def item(self, table: Table, item: dict, loc: str, extra: tuple[str, ...] = ()) -> Row:
         fields = {f.key: f for f in table.fields}

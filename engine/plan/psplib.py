@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from teamcast.errors import PlanError, Problem
 from teamcast.engine.plan.model import Plan, frame
+from teamcast.errors import PlanError, Problem
 
 # Any fixed Monday: PSPLIB has no calendar, and a fixed day keeps imports reproducible.
 PSPLIB_START = dt.date(2027, 1, 4)
@@ -91,10 +91,7 @@ def parse_sm(text: str, source: str = "<sm>") -> Plan:
     requests = _read_requests(cursor, n_jobs, n_resources)
     capacities = _read_availabilities(cursor, n_resources)
     _check_demands_fit(cursor, requests, capacities)
-    jobs = [
-        _Job(number, duration, demands, successors[number])
-        for number, (duration, demands, _) in requests.items()
-    ]
+    jobs = [_Job(number, duration, demands, successors[number]) for number, (duration, demands, _) in requests.items()]
     return _to_plan(_plan_name(source), jobs, capacities)
 
 
@@ -211,9 +208,7 @@ def _to_plan(name: str, jobs: list[_Job], capacities: tuple[int, ...]) -> Plan:
             "est_form": "single",
             "est_likely": float(job.duration),
             "model": PSPLIB_MODEL,
-            "needs": [
-                {"pool": f"r{k}", "units": units} for k, units in enumerate(job.demands, start=1) if units
-            ]
+            "needs": [{"pool": f"r{k}", "units": units} for k, units in enumerate(job.demands, start=1) if units]
             or None,
             "after": [f"j{p}" for p in sorted(predecessors[job.number])] or None,
         }

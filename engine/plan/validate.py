@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 import polars as pl
 
 from teamcast.engine.plan import model
-from teamcast.errors import Problem
 from teamcast.engine.plan.model import EstimateForm, Plan, Role, Strategy, TaskStatus
+from teamcast.errors import Problem
 
 ROLES = [r.value for r in Role]
 NAMESPACE = "people, hires, pools and roles share one namespace"
@@ -91,7 +91,8 @@ REQUIRED: dict[str, dict[str, str]] = {
 
 # Numeric bounds: frame -> (TOML key, column, low, high, low inclusive); None = unbounded.
 BOUNDS: dict[str, list[tuple[str, str, float | None, float | None, bool]]] = {
-    "people": [("capacity", "capacity", 0, 1, False)] + [(f"skills.{a}", f"skill_{a}", 0, 5, True) for a in model.SKILL_AXES],
+    "people": [("capacity", "capacity", 0, 1, False)]
+    + [(f"skills.{a}", f"skill_{a}", 0, 5, True) for a in model.SKILL_AXES],
     "hires": [
         ("capacity", "capacity", 0, 1, False),
         ("ramp_productivity", "ramp_productivity", 0, 1, False),
@@ -118,7 +119,11 @@ def _bound_message(value: float, low: float | None, high: float | None, low_incl
     if not too_low and (high is None or value <= high):
         return None
     if high is None:
-        return f"must be at least {_fmt(low)}, got {_fmt(value)}" if low_inclusive else f"must be positive, got {_fmt(value)}"
+        return (
+            f"must be at least {_fmt(low)}, got {_fmt(value)}"
+            if low_inclusive
+            else f"must be positive, got {_fmt(value)}"
+        )
     interval = f"[{_fmt(low)}, {_fmt(high)}]" if low_inclusive else f"({_fmt(low)}, {_fmt(high)}]"
     return f"must be in {interval}, got {_fmt(value)}"
 
@@ -221,7 +226,9 @@ class _Validator:
         first: dict[str, int] = {}
         for n, (loc, row) in enumerate(self.rows(name)):
             if row["id"] in first:
-                self.error(f"{loc}.id", f"id {row['id']!r} is already used by entry {first[row['id']] + 1} of [[{name}]]")
+                self.error(
+                    f"{loc}.id", f"id {row['id']!r} is already used by entry {first[row['id']] + 1} of [[{name}]]"
+                )
             elif row["id"] is not None:
                 first[row["id"]] = n
 
@@ -284,7 +291,9 @@ class _Validator:
             for loc, row in self.rows(name):
                 role = row["role"]
                 if role is not None and role not in ROLES:
-                    self.warn(f"{loc}.role", f"custom role {role!r}, not one of the six ML roles{_suggest(role, ROLES)}")
+                    self.warn(
+                        f"{loc}.role", f"custom role {role!r}, not one of the six ML roles{_suggest(role, ROLES)}"
+                    )
 
     # --- estimates ------------------------------------------------------------------------------
 
@@ -334,18 +343,25 @@ class _Validator:
         status = row["status"] or TaskStatus.TODO.value
         if status not in {s.value for s in TaskStatus}:
             statuses = [s.value for s in TaskStatus]
-            self.error(f"{loc}.status", f"unknown status {status!r}; expected one of {', '.join(statuses)}{_suggest(status, statuses)}")
+            self.error(
+                f"{loc}.status",
+                f"unknown status {status!r}; expected one of {', '.join(statuses)}{_suggest(status, statuses)}",
+            )
             return
         started, finished = row["started"], row["finished"]
         if status == TaskStatus.TODO:
             for key, column in (("started", "started"), ("finished", "finished"), ("actual_days", "actual_days")):
                 if row[column] is not None:
-                    self.error(f"{loc}.{key}", f"status 'todo' but {key} is given; set status to 'doing', 'done' or 'failed'")
+                    self.error(
+                        f"{loc}.{key}", f"status 'todo' but {key} is given; set status to 'doing', 'done' or 'failed'"
+                    )
         elif status == TaskStatus.DOING:
             if started is None:
                 self.error(f"{loc}.started", "status 'doing' needs a started date")
             if finished is not None:
-                self.error(f"{loc}.finished", "status 'doing' but a finished date is given; set status to 'done' or 'failed'")
+                self.error(
+                    f"{loc}.finished", "status 'doing' but a finished date is given; set status to 'done' or 'failed'"
+                )
         else:
             if finished is None:
                 self.error(f"{loc}.finished", f"status {status!r} needs a finished date")
@@ -366,7 +382,12 @@ class _Validator:
             self.error(loc, "give role or needs, not both (role = 'x' is short for needs = { x = 1 })")
         if role is not None and assignee is not None:
             self.error(loc, "give role or assignee, not both (the assignee is the person who does it)")
-        if role is None and needs is None and assignee is None and row["status"] not in (TaskStatus.DONE, TaskStatus.FAILED):
+        if (
+            role is None
+            and needs is None
+            and assignee is None
+            and row["status"] not in (TaskStatus.DONE, TaskStatus.FAILED)
+        ):
             self.warn(loc, "no role, needs or assignee: the task holds no one (write needs = {} to say so)")
         if role is not None and role not in self.role_units:
             self.error(f"{loc}.role", f"no person or open hire has role {role!r}{_suggest(role, self.role_units)}")
@@ -383,7 +404,10 @@ class _Validator:
             available = self.role_units[pool] - (self.person_role.get(assignee) == pool)
             if units > available:
                 besides = " besides the assignee" if available < self.role_units[pool] else ""
-                self.error(location, f"needs {units} {pool}, but the roster has only {available}{besides} (people and open hires)")
+                self.error(
+                    location,
+                    f"needs {units} {pool}, but the roster has only {available}{besides} (people and open hires)",
+                )
         elif pool in self.people | self.hires:
             self.error(location, f"{pool!r} is a person; name one person with assignee = {pool!r}")
         else:
@@ -398,7 +422,9 @@ class _Validator:
             location = f"{loc}.approaches"
             if row["strategy"] is not None and row["strategy"] not in {s.value for s in Strategy}:
                 hint = _suggest(row["strategy"], [s.value for s in Strategy])
-                self.error(f"{loc}.strategy", f"unknown strategy {row['strategy']!r}; expected parallel or sequential{hint}")
+                self.error(
+                    f"{loc}.strategy", f"unknown strategy {row['strategy']!r}; expected parallel or sequential{hint}"
+                )
             if not row["approaches"]:
                 self.error(location, "a challenge needs at least one approach")
             for approach, count in Counter(row["approaches"] or []).items():
@@ -410,7 +436,10 @@ class _Validator:
                     continue
                 elif self.task_project[approach] != row["project"]:
                     other, own = self.task_project[approach], row["project"]
-                    self.error(location, f"{approach!r} is a task of project {other!r}; approaches must be tasks of project {own!r}")
+                    self.error(
+                        location,
+                        f"{approach!r} is a task of project {other!r}; approaches must be tasks of project {own!r}",
+                    )
                 elif approach in owner:
                     self.error(location, f"{approach!r} is already an approach of challenge {owner[approach]!r}")
                 else:
@@ -426,7 +455,7 @@ class _Validator:
             approaches = row["approaches"] or []
             graph.setdefault(row["id"], []).extend(approaches)
             if row["strategy"] == Strategy.SEQUENTIAL:
-                for before, approach in zip(approaches, approaches[1:]):
+                for before, approach in zip(approaches, approaches[1:], strict=False):
                     graph.setdefault(approach, []).append(before)
         graph.pop(None, None)
         return {node: [d for d in deps if d in graph] for node, deps in graph.items()}
@@ -434,7 +463,9 @@ class _Validator:
     def check_cycles(self) -> None:
         graph = self._graph()
         node_loc = dict(zip(self.plan.tasks["id"], (f"{loc}.after" for loc in self.loc["tasks"]), strict=True))
-        node_loc |= dict(zip(self.plan.challenges["id"], (f"{loc}.approaches" for loc in self.loc["challenges"]), strict=True))
+        node_loc |= dict(
+            zip(self.plan.challenges["id"], (f"{loc}.approaches" for loc in self.loc["challenges"]), strict=True)
+        )
         for component in _strongly_connected(graph):
             first = component[0]
             if len(component) > 1 or first in graph[first]:
@@ -462,7 +493,10 @@ class _Validator:
             if assignee in self.hires:
                 self.error(f"{loc}.assignee", f"in progress, but {assignee!r} is an open hire who has not arrived")
             elif assignee in held:
-                self.error(f"{loc}.assignee", f"in progress, but {assignee!r} is already on {held[assignee]!r}, also in progress")
+                self.error(
+                    f"{loc}.assignee",
+                    f"in progress, but {assignee!r} is already on {held[assignee]!r}, also in progress",
+                )
             elif assignee in self.people:
                 held[assignee] = row["id"]
             demands = [(row["role"], 1, "role")] if row["role"] is not None else []

@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from teamcast.engine.plan.model import SCHEMAS, Plan, frame
 from teamcast.errors import (
     ConflictError,
     NotFoundError,
@@ -30,7 +31,6 @@ from teamcast.errors import (
     Problem,
     WorkspaceError,
 )
-from teamcast.engine.plan.model import SCHEMAS, Plan, frame
 
 # "tcas" in the header's application_id field: tells a workspace from any other SQLite file.
 APPLICATION_ID = 0x74636173
@@ -40,7 +40,15 @@ BUSY_TIMEOUT_MS = 5000
 SINGLETON_TABLES = ("plan", "org")
 # Rows a session edits one at a time, under optimistic concurrency.
 EDITABLE_TABLES = (
-    *SINGLETON_TABLES, "teams", "people", "hires", "pools", "projects", "tasks", "challenges", "candidates"
+    *SINGLETON_TABLES,
+    "teams",
+    "people",
+    "hires",
+    "pools",
+    "projects",
+    "tasks",
+    "challenges",
+    "candidates",
 )
 # Everything import_plan replaces; forecasts are append-only snapshots and survive a re-import.
 PLAN_TABLES = tuple(name for name in SCHEMAS if name != "forecasts")
@@ -250,9 +258,7 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
     uri = f"{path.absolute().as_uri()}?mode={mode}"
     # isolation_level=None: this module issues BEGIN/COMMIT itself, so a transaction spans
     # exactly the statements it means to.
-    return sqlite3.connect(
-        uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-    )
+    return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
 
 
 class Workspace:
@@ -602,4 +608,3 @@ def _rename_project(plan: Plan, old: str, new: str) -> Plan:
     """The frames as the foreign keys leave them after a project's id changes (ON UPDATE CASCADE)."""
     renamed = pl.when(pl.col("project") == old).then(pl.lit(new)).otherwise(pl.col("project")).alias("project")
     return plan.replace(**{child: getattr(plan, child).with_columns(renamed) for child in PROJECT_CHILDREN})
-

@@ -13,12 +13,10 @@ from collections.abc import Iterable
 import polars as pl
 
 from teamcast import hookimpl
-
-from teamcast.errors import PlanError
-from teamcast.engine.practice.hiring import DEFAULT_MINIMUM, check_posting, review_candidate
 from teamcast.engine.plan.model import ROLE_FAMILY, Plan, Role, RoleFamily
+from teamcast.engine.practice.hiring import DEFAULT_MINIMUM, check_posting, review_candidate
 from teamcast.engine.practice.org import assess, design_review
-
+from teamcast.errors import PlanError
 from teamcast.plugins.records import Finding, HealthCheck
 
 ORGANISATION = "Lecture 13, §2: ML organisations"
@@ -69,9 +67,7 @@ def org_design(plan: Plan) -> list[Finding]:
         review = design_review(plan, assessment.best)
     except PlanError as exc:
         return findings + [Finding("org_design", p.location, p.message, severity="error") for p in exc.problems]
-    findings.extend(
-        _finding("org_design", f"org.{d.choice}", d.message) for d in review if d.status == "mismatch"
-    )
+    findings.extend(_finding("org_design", f"org.{d.choice}", d.message) for d in review if d.status == "mismatch")
     return findings
 
 
@@ -88,21 +84,28 @@ def early_baseline(plan: Plan) -> list[Finding]:
         if tasks.height == 0:
             continue
         baselines = [
-            t["id"] for t in tasks.iter_rows(named=True)
+            t["id"]
+            for t in tasks.iter_rows(named=True)
             if any(BASELINE_WORDS.search(t[k] or "") for k in ("id", "title", "kind"))
         ]
         location = f"projects.{project}"
         if not baselines:
-            findings.append(_finding(
-                "early_baseline", location,
-                "no end-to-end baseline task; build the whole pipeline early to show quick wins",
-            ))
+            findings.append(
+                _finding(
+                    "early_baseline",
+                    location,
+                    "no end-to-end baseline task; build the whole pipeline early to show quick wins",
+                )
+            )
         elif min(depth[b] for b in baselines) > MAX_BASELINE_DEPTH:
             first = min(baselines, key=depth.__getitem__)
-            findings.append(_finding(
-                "early_baseline", location,
-                f"the baseline task '{first}' waits on {depth[first]} layers of work; move it earlier",
-            ))
+            findings.append(
+                _finding(
+                    "early_baseline",
+                    location,
+                    f"the baseline task '{first}' waits on {depth[first]} layers of work; move it earlier",
+                )
+            )
     return findings
 
 
@@ -130,17 +133,23 @@ def portfolio_of_approaches(plan: Plan) -> list[Finding]:
     findings = []
     for t in plan.tasks.iter_rows(named=True):
         if _is_research(t["kind"]) and t["id"] not in approach_of:
-            findings.append(_finding(
-                "portfolio_of_approaches", f"tasks.{t['id']}",
-                "research task with a single approach; add alternatives in a challenge so the plan "
-                "does not depend on one idea",
-            ))
+            findings.append(
+                _finding(
+                    "portfolio_of_approaches",
+                    f"tasks.{t['id']}",
+                    "research task with a single approach; add alternatives in a challenge so the plan "
+                    "does not depend on one idea",
+                )
+            )
     for c in plan.challenges.iter_rows(named=True):
         if len(c["approaches"] or []) < 2:
-            findings.append(_finding(
-                "portfolio_of_approaches", f"challenges.{c['id']}",
-                "challenge with one approach; two independent approaches at 50% give 75%",
-            ))
+            findings.append(
+                _finding(
+                    "portfolio_of_approaches",
+                    f"challenges.{c['id']}",
+                    "challenge with one approach; two independent approaches at 50% give 75%",
+                )
+            )
     return findings
 
 
@@ -148,7 +157,8 @@ def research_likelihood(plan: Plan) -> list[Finding]:
     """Research tasks with no p_success (which the simulation would treat as certain)."""
     return [
         _finding(
-            "research_likelihood", f"tasks.{t['id']}",
+            "research_likelihood",
+            f"tasks.{t['id']}",
             "research task without p_success is simulated as certain to succeed; give it a likelihood",
         )
         for t in plan.tasks.iter_rows(named=True)
@@ -165,10 +175,13 @@ def researchers_with_engineers(plan: Plan) -> list[Finding]:
         for t in plan.tasks.filter(pl.col("project") == project).iter_rows(named=True):
             roles |= _task_roles(t, role_of_person)
         if Role.ML_RESEARCHER in roles and not roles & ENGINEER_ROLES:
-            findings.append(_finding(
-                "researchers_with_engineers", f"projects.{project}",
-                "researchers work on this project without an engineer; pair them so models reach production",
-            ))
+            findings.append(
+                _finding(
+                    "researchers_with_engineers",
+                    f"projects.{project}",
+                    "researchers work on this project without an engineer; pair them so models reach production",
+                )
+            )
     return findings
 
 
@@ -187,14 +200,21 @@ def product_impact(plan: Plan) -> list[Finding]:
         impact = (p["impact"] or "").strip()
         location = f"projects.{p['id']}.impact"
         if not impact:
-            findings.append(_finding(
-                "product_impact", location, "no impact stated; say what the product gains, with its risk",
-            ))
+            findings.append(
+                _finding(
+                    "product_impact",
+                    location,
+                    "no impact stated; say what the product gains, with its risk",
+                )
+            )
         elif MODEL_METRIC.search(impact) and not PRODUCT_WORDS.search(impact):
-            findings.append(_finding(
-                "product_impact", location,
-                f"impact '{impact}' is a model metric; state the product impact and its risk for leadership",
-            ))
+            findings.append(
+                _finding(
+                    "product_impact",
+                    location,
+                    f"impact '{impact}' is a model metric; state the product impact and its risk for leadership",
+                )
+            )
     return findings
 
 
@@ -219,17 +239,23 @@ def minimum_bars(plan: Plan) -> list[Finding]:
     for c in plan.candidates.iter_rows(named=True):
         bars = c["bars"] or []
         if not bars:
-            findings.append(_finding(
-                "minimum_bars", f"candidates.{c['id']}.bars",
-                "no minimum bar on the candidate's weaker aspects; name the aspects to test a floor on",
-            ))
+            findings.append(
+                _finding(
+                    "minimum_bars",
+                    f"candidates.{c['id']}.bars",
+                    "no minimum bar on the candidate's weaker aspects; name the aspects to test a floor on",
+                )
+            )
             continue
         cards = plan.scorecards.filter((pl.col("candidate") == c["id"]) & pl.col("aspect").is_in(bars))
         for row in cards.filter(pl.col("minimum").is_null()).iter_rows(named=True):
-            findings.append(_finding(
-                "minimum_bars", f"scorecards.{c['id']}.{row['assessment']}",
-                f"bar '{row['aspect']}' has no minimum; teamcast assumes {DEFAULT_MINIMUM:g} of 5",
-            ))
+            findings.append(
+                _finding(
+                    "minimum_bars",
+                    f"scorecards.{c['id']}.{row['assessment']}",
+                    f"bar '{row['aspect']}' has no minimum; teamcast assumes {DEFAULT_MINIMUM:g} of 5",
+                )
+            )
     return findings
 
 
@@ -251,7 +277,9 @@ BUILTIN_CHECKS: list[HealthCheck] = [
     HealthCheck("early_baseline", MANAGING, early_baseline, "an end-to-end pipeline early, for quick wins"),
     HealthCheck("portfolio_of_approaches", MANAGING, portfolio_of_approaches, "several approaches to a research goal"),
     HealthCheck("research_likelihood", MANAGING, research_likelihood, "every research task carries a likelihood"),
-    HealthCheck("researchers_with_engineers", MANAGING, researchers_with_engineers, "researchers and engineers together"),
+    HealthCheck(
+        "researchers_with_engineers", MANAGING, researchers_with_engineers, "researchers and engineers together"
+    ),
     HealthCheck("product_impact", MANAGING, product_impact, "speak in product impact, not model metrics"),
     HealthCheck("specific_postings", HIRING, specific_postings, "be specific: no unicorn job postings"),
     HealthCheck("minimum_bars", HIRING, minimum_bars, "test a minimum bar on a candidate's weaker aspects"),

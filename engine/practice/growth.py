@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.errors import NotFoundError
 from teamcast.engine.plan.model import ROLE_FAMILY, Plan, Role, RoleFamily
+from teamcast.errors import NotFoundError
 
 LECTURE = "Lecture 13, §4"
 
@@ -91,7 +91,9 @@ def _interest(person: dict, ml_tasks: int, experiments: int) -> TierEvidence:
     role = person["role"]
     in_ml_role = role in set(Role) and ROLE_FAMILY[Role(role)] is not RoleFamily.ML_ADJACENT
     if ml_tasks or experiments:
-        return TierEvidence(2, TIERS[1], "shown", f"has done ML work: {ml_tasks} past ML task(s), {experiments} logged experiment(s)")
+        return TierEvidence(
+            2, TIERS[1], "shown", f"has done ML work: {ml_tasks} past ML task(s), {experiments} logged experiment(s)"
+        )
     if in_ml_role:
         return TierEvidence(2, TIERS[1], "some", f"works as {role}; the plan records no courses or conferences")
     return TierEvidence(2, TIERS[1], "unknown", "the plan records no courses, conferences or ML work")
@@ -100,7 +102,9 @@ def _interest(person: dict, ml_tasks: int, experiments: int) -> TierEvidence:
 def _knowledge(person: dict) -> TierEvidence:
     ml, comm = person["skill_ml"], person["skill_comm"]
     if ml is None or comm is None:
-        return TierEvidence(3, TIERS[2], "unknown", "skills.ml or skills.comm not recorded; the plan records no writing")
+        return TierEvidence(
+            3, TIERS[2], "unknown", "skills.ml or skills.comm not recorded; the plan records no writing"
+        )
     evidence = f"skills.ml = {ml}, skills.comm = {comm}; the plan records no writing"
     status = "some" if ml >= STRONG_SKILL - 1 and comm >= STRONG_SKILL - 1 else "unknown"
     return TierEvidence(3, TIERS[2], status, evidence)
@@ -109,19 +113,28 @@ def _knowledge(person: dict) -> TierEvidence:
 def _projects(ml_history: pl.DataFrame, experiments: int) -> TierEvidence:
     succeeded = int(ml_history["succeeded"].fill_null(False).sum())
     if succeeded:
-        return TierEvidence(4, TIERS[3], "shown", f"{succeeded} finished ML task(s) that succeeded in the plan's history")
+        return TierEvidence(
+            4, TIERS[3], "shown", f"{succeeded} finished ML task(s) that succeeded in the plan's history"
+        )
     if ml_history.height or experiments:
         return TierEvidence(
-            4, TIERS[3], "some", f"{ml_history.height} ML task(s) in history, none succeeded; {experiments} experiment(s)"
+            4,
+            TIERS[3],
+            "some",
+            f"{ml_history.height} ML task(s) in history, none succeeded; {experiments} experiment(s)",
         )
     return TierEvidence(4, TIERS[3], "unknown", "no ML work in the plan's history; side projects are not recorded")
 
 
 def _creative(ml_history: pl.DataFrame) -> TierEvidence:
-    research = ml_history.filter((pl.col("kind").str.to_lowercase() == "research") & pl.col("succeeded").fill_null(False))
+    research = ml_history.filter(
+        (pl.col("kind").str.to_lowercase() == "research") & pl.col("succeeded").fill_null(False)
+    )
     if research.height:
         return TierEvidence(
-            5, TIERS[4], "some",
+            5,
+            TIERS[4],
+            "some",
             f"{research.height} research task(s) succeeded; competitions and publications are not recorded",
         )
     return TierEvidence(5, TIERS[4], "unknown", "competitions and publications are not recorded in the plan")

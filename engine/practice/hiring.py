@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from teamcast.engine.plan.calendar import Calendar
-from teamcast.errors import NotFoundError
 from teamcast.engine.plan.model import ROLE_FAMILY, ROLE_TITLE, Plan, Role, RoleFamily
+from teamcast.errors import NotFoundError
 
 LECTURE = "Lecture 13, §4"
 
@@ -31,29 +31,93 @@ UNICORN_ROLES = 3
 # A keyword may belong to several roles (SQL); see _attribute for how such a must-have counts.
 ROLE_KEYWORDS: dict[Role, tuple[str, ...]] = {
     Role.DEVOPS_ENGINEER: (
-        "kubernetes", "k8s", "aws", "gcp", "azure", "terraform", "infrastructure", "deploys and monitors",
-        "deploy and monitor", "monitoring", "ci/cd", "sre", "site reliability", "on-call", "devops",
+        "kubernetes",
+        "k8s",
+        "aws",
+        "gcp",
+        "azure",
+        "terraform",
+        "infrastructure",
+        "deploys and monitors",
+        "deploy and monitor",
+        "monitoring",
+        "ci/cd",
+        "sre",
+        "site reliability",
+        "on-call",
+        "devops",
     ),
     Role.DATA_SCIENTIST: (
-        "sql", "dashboards", "dashboard", "a/b tests", "a/b testing", "ab tests", "excel", "pandas",
-        "scikit-learn", "business analytics", "analytics",
+        "sql",
+        "dashboards",
+        "dashboard",
+        "a/b tests",
+        "a/b testing",
+        "ab tests",
+        "excel",
+        "pandas",
+        "scikit-learn",
+        "business analytics",
+        "analytics",
     ),
     Role.DATA_ENGINEER: (
-        "airflow", "kafka", "spark", "hadoop", "data pipelines", "data pipeline", "etl", "data warehouse",
-        "distributed systems", "distributed system", "dbt", "data engineering", "sql",
+        "airflow",
+        "kafka",
+        "spark",
+        "hadoop",
+        "data pipelines",
+        "data pipeline",
+        "etl",
+        "data warehouse",
+        "distributed systems",
+        "distributed system",
+        "dbt",
+        "data engineering",
+        "sql",
     ),
     Role.ML_ENGINEER: (
-        "pytorch", "tensorflow", "jax", "trains models", "train models", "training models", "docker",
-        "implements models", "implement models", "from scratch", "framework", "frameworks", "model serving",
-        "mlops", "production ml",
+        "pytorch",
+        "tensorflow",
+        "jax",
+        "trains models",
+        "train models",
+        "training models",
+        "docker",
+        "implements models",
+        "implement models",
+        "from scratch",
+        "framework",
+        "frameworks",
+        "model serving",
+        "mlops",
+        "production ml",
     ),
     Role.ML_RESEARCHER: (
-        "publications", "publication", "papers", "phd", "invents models", "invent models", "novel models",
-        "state of the art", "sota", "neurips", "icml", "iclr", "cvpr", "top venue", "research",
+        "publications",
+        "publication",
+        "papers",
+        "phd",
+        "invents models",
+        "invent models",
+        "novel models",
+        "state of the art",
+        "sota",
+        "neurips",
+        "icml",
+        "iclr",
+        "cvpr",
+        "top venue",
+        "research",
     ),
     Role.ML_PRODUCT_MANAGER: (
-        "roadmap", "stakeholders", "stakeholder", "product requirements", "prioritisation", "prioritization",
-        "design docs", "wireframes",
+        "roadmap",
+        "stakeholders",
+        "stakeholder",
+        "product requirements",
+        "prioritisation",
+        "prioritization",
+        "design docs",
+        "wireframes",
     ),
 }
 
@@ -84,9 +148,13 @@ def _attribute(must_have: str, posted_role: str) -> list[Role]:
     matched = roles_of(must_have)
     text = _normalised(must_have)
     own = [
-        r for r in matched
-        if any(p.search(text) for k, p in zip(ROLE_KEYWORDS[r], _PATTERNS[r], strict=True)
-               if not any(k in ROLE_KEYWORDS[o] for o in matched if o != r))
+        r
+        for r in matched
+        if any(
+            p.search(text)
+            for k, p in zip(ROLE_KEYWORDS[r], _PATTERNS[r], strict=True)
+            if not any(k in ROLE_KEYWORDS[o] for o in matched if o != r)
+        )
     ]
     if own or not matched:
         return own

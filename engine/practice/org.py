@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.errors import PlanError, Problem
 from teamcast.engine.plan.model import Archetype, Plan
+from teamcast.errors import PlanError, Problem
 
 LECTURE = "Lecture 13, §2"
 TEAMCAST = "teamcast"
@@ -70,7 +70,9 @@ QUESTIONS: tuple[Question, ...] = (
                 "A central ML division reporting to senior leadership or the CEO",
                 {A.DIVISION: 3, A.ML_FIRST: 1},
             ),
-            Option("ceo_and_teams", "Both: a central division under the CEO and ML leads in every team", {A.ML_FIRST: 3}),
+            Option(
+                "ceo_and_teams", "Both: a central division under the CEO and ML leads in every team", {A.ML_FIRST: 3}
+            ),
         ),
     ),
     Question(
@@ -79,7 +81,9 @@ QUESTIONS: tuple[Question, ...] = (
         (
             Option("rarely", "They rarely do; the results are prototypes and reports", {A.RND: 3, A.NASCENT: 1}),
             Option("manual", "Manual one-off deployments by whoever built the model", {A.NASCENT: 3}),
-            Option("team_ships", "The team that built a model ships it in its own product", {A.EMBEDDED: 3, A.ML_FIRST: 1}),
+            Option(
+                "team_ships", "The team that built a model ships it in its own product", {A.EMBEDDED: 3, A.ML_FIRST: 1}
+            ),
             Option("handoff", "Models are handed to business-line teams who must adopt them", {A.DIVISION: 3}),
             Option("platform", "A company platform makes deployment routine everywhere", {A.ML_FIRST: 3}),
         ),
@@ -98,9 +102,17 @@ QUESTIONS: tuple[Question, ...] = (
         "data_control",
         "How much control does ML have over data?",
         (
-            Option("no_control", "Little: quality data is hard to get and there are no data engineers", {A.RND: 3, A.NASCENT: 1}),
+            Option(
+                "no_control",
+                "Little: quality data is hard to get and there are no data engineers",
+                {A.RND: 3, A.NASCENT: 1},
+            ),
             Option("ad_hoc", "Exports and spreadsheets, when someone asks", {A.NASCENT: 3}),
-            Option("via_data_engineers", "We don't own data production; we build pipelines with data engineers", {A.EMBEDDED: 3}),
+            Option(
+                "via_data_engineers",
+                "We don't own data production; we build pipelines with data engineers",
+                {A.EMBEDDED: 3},
+            ),
             Option("governance", "A voice in data governance and a strong data-engineering function", {A.DIVISION: 3}),
             Option("owns_infrastructure", "ML owns company-wide data infrastructure", {A.ML_FIRST: 3}),
         ),
@@ -110,9 +122,13 @@ QUESTIONS: tuple[Question, ...] = (
         "How does ML get compute?",
         (
             Option("laptops", "Laptops and whatever is at hand", {A.NASCENT: 3}),
-            Option("product_infrastructure", "It shares the product's infrastructure and waits its turn", {A.EMBEDDED: 3}),
+            Option(
+                "product_infrastructure", "It shares the product's infrastructure and waits its turn", {A.EMBEDDED: 3}
+            ),
             Option("research_cluster", "A research cluster on a modest budget", {A.RND: 3}),
-            Option("dedicated_budget", "A dedicated ML budget that the ML leaders control", {A.DIVISION: 3, A.ML_FIRST: 1}),
+            Option(
+                "dedicated_budget", "A dedicated ML budget that the ML leaders control", {A.DIVISION: 3, A.ML_FIRST: 1}
+            ),
             Option("on_demand", "Abundant, on demand, from a company platform", {A.ML_FIRST: 3}),
         ),
     ),
@@ -122,7 +138,9 @@ QUESTIONS: tuple[Question, ...] = (
         (
             Option("struggling", "Hard to hire and hard to keep people", {A.NASCENT: 3, A.EMBEDDED: 1}),
             Option("researchers", "We can hire experienced researchers", {A.RND: 3}),
-            Option("grow_engineers", "We hire software engineers and grow them; top ML talent is hard", {A.EMBEDDED: 3}),
+            Option(
+                "grow_engineers", "We hire software engineers and grow them; top ML talent is hard", {A.EMBEDDED: 3}
+            ),
             Option("talent_density", "A dense ML team attracts strong people", {A.DIVISION: 3}),
             Option("top_of_market", "Strong candidates seek us out", {A.ML_FIRST: 3}),
         ),
@@ -156,33 +174,45 @@ QUESTION_BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
 # Pairs of answers that cannot both be true; each is pointed out with the reason.
 CONTRADICTIONS: tuple[tuple[str, frozenset[str], str, frozenset[str], str], ...] = (
     (
-        "who_does_ml", frozenset({"no_one"}),
-        "ml_reports_to", frozenset({"senior_leadership", "ceo_and_teams", "research_department"}),
+        "who_does_ml",
+        frozenset({"no_one"}),
+        "ml_reports_to",
+        frozenset({"senior_leadership", "ceo_and_teams", "research_department"}),
         "no one does ML, yet an ML group has a reporting line",
     ),
     (
-        "who_does_ml", frozenset({"no_one"}),
-        "path_to_production", frozenset({"team_ships", "handoff", "platform"}),
+        "who_does_ml",
+        frozenset({"no_one"}),
+        "path_to_production",
+        frozenset({"team_ships", "handoff", "platform"}),
         "no one does ML, yet models reach production regularly",
     ),
     (
-        "ml_reports_to", frozenset({"no_ml_function"}),
-        "who_does_ml", frozenset({"research_lab", "central_team", "everywhere"}),
+        "ml_reports_to",
+        frozenset({"no_ml_function"}),
+        "who_does_ml",
+        frozenset({"research_lab", "central_team", "everywhere"}),
         "there is no ML function, yet an ML group exists",
     ),
     (
-        "path_to_production", frozenset({"rarely"}),
-        "model_maintenance", frozenset({"builders", "ml_team_after_handoff", "users"}),
+        "path_to_production",
+        frozenset({"rarely"}),
+        "model_maintenance",
+        frozenset({"builders", "ml_team_after_handoff", "users"}),
         "models rarely reach production, yet someone maintains models in production",
     ),
     (
-        "model_maintenance", frozenset({"nobody"}),
-        "path_to_production", frozenset({"team_ships", "handoff", "platform"}),
+        "model_maintenance",
+        frozenset({"nobody"}),
+        "path_to_production",
+        frozenset({"team_ships", "handoff", "platform"}),
         "models reach production regularly, yet nobody maintains them",
     ),
     (
-        "feedback_speed", frozenset({"not_shipped"}),
-        "path_to_production", frozenset({"team_ships", "handoff", "platform"}),
+        "feedback_speed",
+        frozenset({"not_shipped"}),
+        "path_to_production",
+        frozenset({"team_ships", "handoff", "platform"}),
         "nothing with ML has shipped, yet models reach production regularly",
     ),
 )
@@ -483,7 +513,9 @@ def _review_choice(choice: DesignChoice, recorded: str | None, archetype: Archet
         )
     gap = choice.values[recorded] - wanted
     if gap == 0:
-        return DesignFinding(choice.column, recorded, expected_value, "match", f"{choice.title} matches {advice}", LECTURE)
+        return DesignFinding(
+            choice.column, recorded, expected_value, "match", f"{choice.title} matches {advice}", LECTURE
+        )
     direction = "more" if gap > 0 else "less"
     message = (
         f"{choice.title}: recorded '{recorded}' ({choice.value_text[recorded]}) is {abs(gap)} step(s) {direction} "
@@ -495,7 +527,10 @@ def _review_choice(choice: DesignChoice, recorded: str | None, archetype: Archet
 def _nascent_review(plan: Plan) -> list[DesignFinding]:
     findings = [
         DesignFinding(
-            None, None, None, "note",
+            None,
+            None,
+            None,
+            "note",
             f"{LECTURE} gives no team-structure advice for nascent organisations; what follows is teamcast's own "
             "suggestion, not the lecture's.",
             LECTURE,
@@ -507,7 +542,10 @@ def _nascent_review(plan: Plan) -> list[DesignFinding]:
         status = "missing" if recorded is None else "match" if recorded == suggested else "mismatch"
         findings.append(
             DesignFinding(
-                choice.column, recorded, suggested, status,
+                choice.column,
+                recorded,
+                suggested,
+                status,
                 f"{choice.title}: teamcast suggests '{suggested}' ({choice.value_text[suggested]}): {why} "
                 f"(teamcast's advice)",
                 TEAMCAST,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from teamcast.engine.practice.hiring import pert_mean
 from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role, TaskStatus
+from teamcast.engine.practice.hiring import pert_mean
 
 # The lecture's skills chart (Lecture 13, §1), read off its figure on a 0-1 scale: an ordering,
 # not measurements. Communication is the bubble's relative size (1 = smallest).
@@ -40,17 +40,38 @@ def skills_chart(plan: Plan) -> pl.DataFrame:
     largest (teamcast's normalisation). Unknown skills stay null.
     """
     rows = [
-        {"kind": "role", "id": role.value, "name": ROLE_TITLE[role], "role": role.value,
-         "ml": ml, "swe": swe, "comm": comm / _LARGEST_BUBBLE}
+        {
+            "kind": "role",
+            "id": role.value,
+            "name": ROLE_TITLE[role],
+            "role": role.value,
+            "ml": ml,
+            "swe": swe,
+            "comm": comm / _LARGEST_BUBBLE,
+        }
         for role, (ml, swe, comm) in ROLE_SKILLS.items()
     ]
     for p in plan.people.iter_rows(named=True):
         rows.append(
-            {"kind": "person", "id": p["id"], "name": p["name"], "role": p["role"],
-             "ml": _scaled(p["skill_ml"]), "swe": _scaled(p["skill_swe"]), "comm": _scaled(p["skill_comm"])}
+            {
+                "kind": "person",
+                "id": p["id"],
+                "name": p["name"],
+                "role": p["role"],
+                "ml": _scaled(p["skill_ml"]),
+                "swe": _scaled(p["skill_swe"]),
+                "comm": _scaled(p["skill_comm"]),
+            }
         )
-    schema = {"kind": pl.String, "id": pl.String, "name": pl.String, "role": pl.String,
-              "ml": pl.Float64, "swe": pl.Float64, "comm": pl.Float64}
+    schema = {
+        "kind": pl.String,
+        "id": pl.String,
+        "name": pl.String,
+        "role": pl.String,
+        "ml": pl.Float64,
+        "swe": pl.Float64,
+        "comm": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -121,11 +142,23 @@ def coverage(plan: Plan) -> pl.DataFrame:
         need = demand_of.get(role, 0.0)
         per_day = float(staff["capacity"].sum())
         rows.append(
-            {"role": role, "people": staff.height, "hires": len(arrivals), "demand_days": need,
-             "capacity_per_day": per_day, "clear_day": _clear_day(need, per_day, arrivals)}
+            {
+                "role": role,
+                "people": staff.height,
+                "hires": len(arrivals),
+                "demand_days": need,
+                "capacity_per_day": per_day,
+                "clear_day": _clear_day(need, per_day, arrivals),
+            }
         )
-    schema = {"role": pl.String, "people": pl.Int64, "hires": pl.Int64, "demand_days": pl.Float64,
-              "capacity_per_day": pl.Float64, "clear_day": pl.Float64}
+    schema = {
+        "role": pl.String,
+        "people": pl.Int64,
+        "hires": pl.Int64,
+        "demand_days": pl.Float64,
+        "capacity_per_day": pl.Float64,
+        "clear_day": pl.Float64,
+    }
     frame = pl.DataFrame(rows, schema=schema, orient="row")
     return frame.with_columns(covered=pl.col("clear_day").is_not_null())
 
@@ -195,7 +228,9 @@ def _signed(days: float) -> str:
 Simulate = Callable[..., object]  # simulate(plan, *, trials, seed) -> Forecast with .projects
 
 
-def bottlenecks(plan: Plan, *, trials: int = 2_000, seed: int = 0, simulate: Simulate | None = None) -> list[Bottleneck]:
+def bottlenecks(
+    plan: Plan, *, trials: int = 2_000, seed: int = 0, simulate: Simulate | None = None
+) -> list[Bottleneck]:
     """For each role with people, simulate the plan with one more full-time person of that role from
     day 0, with the same seed (common random numbers), and report how each project's P80 moves;
     ranked with the largest gain first. Projects with no P80 (never succeeding) are left out."""
@@ -224,7 +259,10 @@ def with_extra_person(plan: Plan, role: str) -> Plan:
 
 def _person_row(plan: Plan, person_id: str, role: str) -> pl.DataFrame:
     row = {name: None for name in plan.people.columns} | {
-        "id": person_id, "name": f"extra {role}", "role": role, "capacity": 1.0
+        "id": person_id,
+        "name": f"extra {role}",
+        "role": role,
+        "capacity": 1.0,
     }
     return pl.DataFrame([row], schema=plan.people.schema, orient="row")
 

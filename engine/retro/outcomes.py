@@ -20,9 +20,9 @@ import numpy as np
 import polars as pl
 
 from teamcast.engine.plan.calendar import Calendar
-from teamcast.errors import NotFoundError, PlanError, Problem, TeamcastError, UsageError
 from teamcast.engine.plan.model import Plan, TaskStatus, frame
 from teamcast.engine.plan.workspace import Workspace, _check_change
+from teamcast.errors import NotFoundError, PlanError, Problem, TeamcastError, UsageError
 
 OUTCOMES = ("start", "done", "fail")
 # 8 working hours a day: how tracker time fields (seconds) become days of effort.
@@ -70,7 +70,9 @@ def _three_point_row(task: dict) -> pl.DataFrame | None:
         return None
     low = task.get("est_low") if task.get("est_low") is not None else likely
     high = task.get("est_high") if task.get("est_high") is not None else likely
-    return pl.DataFrame({"id": [task.get("id") or task.get("task")], "est_low": [low], "est_likely": [likely], "est_high": [high]})
+    return pl.DataFrame(
+        {"id": [task.get("id") or task.get("task")], "est_low": [low], "est_likely": [likely], "est_high": [high]}
+    )
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ def record_outcome(
         return _record(store, task_id, outcome, on, by, actual)
 
 
-def _record(store: Workspace, task_id: str, outcome: str, on: dt.date, by: str | None, actual: float | None) -> Recorded:
+def _record(
+    store: Workspace, task_id: str, outcome: str, on: dt.date, by: str | None, actual: float | None
+) -> Recorded:
     # One IMMEDIATE transaction: the task row and the history row change together or not at all.
     with store._transaction():
         plan = store._read_plan()
@@ -146,7 +150,9 @@ def _started(task: dict, on: dt.date, by: str | None) -> dict:
     return task | {"status": TaskStatus.DOING.value, "started": on, "done_by": by or task["done_by"]}
 
 
-def _finished(plan: Plan, task: dict, outcome: str, on: dt.date, by: str | None, actual: float | None) -> tuple[dict, dict]:
+def _finished(
+    plan: Plan, task: dict, outcome: str, on: dt.date, by: str | None, actual: float | None
+) -> tuple[dict, dict]:
     if _status(task) in (TaskStatus.DONE, TaskStatus.FAILED):
         raise OutcomeError(f"task {task['id']!r} is already {_status(task)}")
     started = task["started"]
@@ -173,7 +179,7 @@ def _working_days(plan: Plan, started: dt.date, finished: dt.date) -> float:
 def _history_row(plan: Plan, task: dict, person: str | None) -> dict:
     p50, p80 = effort_quantiles(plan, task)
     row = _three_point_row(task)
-    low, likely, high = (row.row(0)[1:] if row is not None else (None, None, None))
+    low, likely, high = row.row(0)[1:] if row is not None else (None, None, None)
     return {
         "task": task["id"],
         "project": task["project"],
@@ -202,8 +208,22 @@ def _team_of(plan: Plan, person: str | None) -> str | None:
 
 # The history fields a CSV column can fill; `outcome` is read into `succeeded` and `estimate`
 # (one number) fills est_low = est_likely = est_high unless est_low/est_high are mapped too.
-FIELDS = ("task", "project", "kind", "person", "team", "outcome", "estimate", "est_low", "est_likely", "est_high",
-          "p_success", "actual_days", "started", "finished")
+FIELDS = (
+    "task",
+    "project",
+    "kind",
+    "person",
+    "team",
+    "outcome",
+    "estimate",
+    "est_low",
+    "est_likely",
+    "est_high",
+    "p_success",
+    "actual_days",
+    "started",
+    "finished",
+)
 REQUIRED = ("task", "finished", "outcome")
 
 # Column names of each tracker's CSV export, overridable with --map FIELD=COLUMN.
@@ -234,8 +254,25 @@ MAPPINGS: dict[str, dict[str, str]] = {
 # Jira exports time-tracking fields in seconds; GitHub custom number fields are taken as days.
 TIME_IN_SECONDS = {"jira": True, "github": False}
 SUCCEEDED = {"done", "fixed", "resolved", "complete", "completed", "succeeded", "success", "true", "yes", "1"}
-FAILED = {"won't do", "won't fix", "wont do", "wont fix", "cannot reproduce", "duplicate", "incomplete", "declined",
-          "abandoned", "not_planned", "not planned", "failed", "failure", "false", "no", "0", "rejected"}
+FAILED = {
+    "won't do",
+    "won't fix",
+    "wont do",
+    "wont fix",
+    "cannot reproduce",
+    "duplicate",
+    "incomplete",
+    "declined",
+    "abandoned",
+    "not_planned",
+    "not planned",
+    "failed",
+    "failure",
+    "false",
+    "no",
+    "0",
+    "rejected",
+}
 _DATE_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y", "%d/%b/%Y", "%m/%d/%Y", "%Y/%m/%d")
 
 
@@ -290,11 +327,15 @@ class ImportSummary:
     duplicates: int  # the same task and finish date is already in the history
 
     def __str__(self) -> str:
-        return (f"imported {self.imported} finished task(s) into the history; skipped {self.open_rows} open, "
-                f"{self.duplicates} already recorded")
+        return (
+            f"imported {self.imported} finished task(s) into the history; skipped {self.open_rows} open, "
+            f"{self.duplicates} already recorded"
+        )
 
 
-def import_tracker_csv(ws_path: str | Path, csv_path: str | Path, fmt: str, mapping: dict[str, str] | None = None) -> ImportSummary:
+def import_tracker_csv(
+    ws_path: str | Path, csv_path: str | Path, fmt: str, mapping: dict[str, str] | None = None
+) -> ImportSummary:
     """Append the resolved rows of a Jira or GitHub CSV export to the workspace's history.
 
     `mapping` overrides MAPPINGS[fmt] field by field. The whole file is checked before the
@@ -329,12 +370,16 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 def _check_columns(path: Path, header: list[str], columns: dict[str, str], explicit: set[str]) -> None:
     """Required fields and explicitly mapped ones must name a column of the file."""
-    missing = [f"{columns[f]!r} ({f})" for f in columns if columns[f] not in header and (f in REQUIRED or f in explicit)]
+    missing = [
+        f"{columns[f]!r} ({f})" for f in columns if columns[f] not in header and (f in REQUIRED or f in explicit)
+    ]
     if missing:
         raise OutcomeError(f"{path}: missing column(s) {', '.join(missing)}; map them with --map FIELD=COLUMN")
 
 
-def _history_rows(path: Path, records: list[dict[str, str]], columns: dict[str, str], fmt: str, plan: Plan) -> tuple[list[dict], int]:
+def _history_rows(
+    path: Path, records: list[dict[str, str]], columns: dict[str, str], fmt: str, plan: Plan
+) -> tuple[list[dict], int]:
     present = {f: c for f, c in columns.items() if records and c in records[0]}
     people = _people_index(plan)
     rows, problems, open_rows = [], [], 0

@@ -19,9 +19,9 @@ import numpy as np
 import polars as pl
 
 from teamcast.engine.plan.calendar import Calendar
-from teamcast.errors import UsageError
 from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role
 from teamcast.engine.retro.review import build_retro, retro_json
+from teamcast.errors import UsageError
 
 KINDS = ("leadership", "retro")
 SUFFIXES = (".md", ".html", ".json")
@@ -50,8 +50,8 @@ def _role_title(role: str) -> str:
 
 def leadership_data(plan: Plan, *, trials: int = 5_000, seed: int = 0, bottleneck_trials: int = 1_000) -> dict:
     """Per project: the impact, P(success), P50/P80 dates, P(deadline), top risks and what would change the picture."""
-    from teamcast.engine.practice.roster import bottlenecks
     from teamcast.engine.forecast.simulate import simulate
+    from teamcast.engine.practice.roster import bottlenecks
 
     forecast = simulate(plan, trials=trials, seed=seed)
     gains = bottlenecks(plan, trials=bottleneck_trials, seed=seed) if plan.people.height else []
@@ -60,22 +60,30 @@ def leadership_data(plan: Plan, *, trials: int = 5_000, seed: int = 0, bottlenec
     projects = []
     for index, row in enumerate(forecast.projects.to_dicts()):
         finish = forecast.project_finish[:, index]
-        projects.append({
-            "id": row["id"],
-            "name": row["name"] or row["id"],
-            "impact": impact.get(row["id"]),
-            "p_success": _num(row["p_success"]),
-            "p_on_time": _num(row["p_on_time"]),
-            "date_p50": _iso(row["date_p50"]),
-            "date_p80": _iso(row["date_p80"]),
-            "deadline": _iso(row["deadline"]),
-            "critical_tasks": _critical_tasks(plan, forecast.tasks, row["id"]),
-            "research_risks": _research_risks(plan, row["id"]),
-            "bottlenecks": _bottlenecks(gains, row["id"], calendar, row["p80"]),
-            "curve": _completion_curve(finish, calendar),
-        })
-    return {"kind": "leadership", "plan": plan.name, "trials": forecast.trials, "seed": forecast.seed,
-            "start": _iso(calendar.day0), "projects": projects}
+        projects.append(
+            {
+                "id": row["id"],
+                "name": row["name"] or row["id"],
+                "impact": impact.get(row["id"]),
+                "p_success": _num(row["p_success"]),
+                "p_on_time": _num(row["p_on_time"]),
+                "date_p50": _iso(row["date_p50"]),
+                "date_p80": _iso(row["date_p80"]),
+                "deadline": _iso(row["deadline"]),
+                "critical_tasks": _critical_tasks(plan, forecast.tasks, row["id"]),
+                "research_risks": _research_risks(plan, row["id"]),
+                "bottlenecks": _bottlenecks(gains, row["id"], calendar, row["p80"]),
+                "curve": _completion_curve(finish, calendar),
+            }
+        )
+    return {
+        "kind": "leadership",
+        "plan": plan.name,
+        "trials": forecast.trials,
+        "seed": forecast.seed,
+        "start": _iso(calendar.day0),
+        "projects": projects,
+    }
 
 
 def _titles(plan: Plan) -> dict[str, str]:
@@ -85,22 +93,31 @@ def _titles(plan: Plan) -> dict[str, str]:
 def _critical_tasks(plan: Plan, tasks: pl.DataFrame, project: str) -> list[dict]:
     """The project's tasks most often on the chain that sets its finish."""
     titles = _titles(plan)
-    rows = tasks.filter((pl.col("project") == project) & (pl.col("criticality") >= MIN_CRITICALITY)).sort("criticality", descending=True)
-    return [{"id": r["id"], "title": titles.get(r["id"], r["id"]), "criticality": _num(r["criticality"])}
-            for r in rows.head(TOP_TASKS).to_dicts()]
+    rows = tasks.filter((pl.col("project") == project) & (pl.col("criticality") >= MIN_CRITICALITY)).sort(
+        "criticality", descending=True
+    )
+    return [
+        {"id": r["id"], "title": titles.get(r["id"], r["id"]), "criticality": _num(r["criticality"])}
+        for r in rows.head(TOP_TASKS).to_dicts()
+    ]
 
 
 def _research_risks(plan: Plan, project: str) -> list[dict]:
     """Open research work that may stall or fail: kind research, not finished, least likely first."""
     open_research = plan.tasks.filter(
-        (pl.col("project") == project) & (pl.col("kind") == "research")
+        (pl.col("project") == project)
+        & (pl.col("kind") == "research")
         & ~pl.col("status").fill_null("todo").is_in(["done", "failed"])
     )
     stated = dict(open_research.select("id", pl.col("p_success").fill_null(1.0)).iter_rows())
     titles = _titles(plan)
-    portfolio = {a for approaches in plan.challenges["approaches"].to_list() if len(approaches or []) > 1 for a in approaches}
-    found = [{"id": i, "title": titles.get(i, i), "p_success": _num(p), "has_alternatives": i in portfolio}
-             for i, p in stated.items()]
+    portfolio = {
+        a for approaches in plan.challenges["approaches"].to_list() if len(approaches or []) > 1 for a in approaches
+    }
+    found = [
+        {"id": i, "title": titles.get(i, i), "p_success": _num(p), "has_alternatives": i in portfolio}
+        for i, p in stated.items()
+    ]
     return sorted(found, key=lambda r: (r["p_success"], r["id"]))[:TOP_TASKS]
 
 
@@ -110,8 +127,14 @@ def _bottlenecks(gains, project: str, calendar: Calendar, p80_days) -> list[dict
     for b in gains:
         if b.project != project or not b.delta_days < -0.5:
             continue
-        found.append({"role": b.role, "title": _role_title(b.role), "days_earlier": _num(-b.delta_days, 1),
-                      "date_p80_after": _iso(calendar.finish_date(b.p80_after))})
+        found.append(
+            {
+                "role": b.role,
+                "title": _role_title(b.role),
+                "days_earlier": _num(-b.delta_days, 1),
+                "date_p80_after": _iso(calendar.finish_date(b.p80_after)),
+            }
+        )
     return found[:TOP_TASKS]
 
 
@@ -163,9 +186,14 @@ def project_sentences(p: dict) -> list[str]:
 
 
 def risk_sentences(p: dict) -> list[str]:
-    risks = [f"{t['title']} sets the finish date in {_pct(t['criticality'])} of simulated futures" for t in p["critical_tasks"]]
-    risks += [f"research: {t['title']} may stall or not pan out ({_pct(t['p_success'])} expected to work)"
-              for t in p["research_risks"]]
+    risks = [
+        f"{t['title']} sets the finish date in {_pct(t['criticality'])} of simulated futures"
+        for t in p["critical_tasks"]
+    ]
+    risks += [
+        f"research: {t['title']} may stall or not pan out ({_pct(t['p_success'])} expected to work)"
+        for t in p["research_risks"]
+    ]
     return risks
 
 
@@ -174,13 +202,19 @@ def _days(n: float) -> str:
 
 
 def change_sentences(p: dict) -> list[str]:
-    changes = [f"one more {b['title']} would bring the 80% date {_days(b['days_earlier'])} earlier "
-               f"(to {b['date_p80_after']})" for b in p["bottlenecks"]]
+    changes = [
+        f"one more {b['title']} would bring the 80% date {_days(b['days_earlier'])} earlier (to {b['date_p80_after']})"
+        for b in p["bottlenecks"]
+    ]
     if any(not t["has_alternatives"] for t in p["research_risks"]):
-        changes.append("a second, independent approach to the riskiest research question raises the odds it is "
-                       "solved (two at 50% give 75%; Lecture 13, §3)")
+        changes.append(
+            "a second, independent approach to the riskiest research question raises the odds it is "
+            "solved (two at 50% give 75%; Lecture 13, §3)"
+        )
     if p["p_on_time"] is not None and p["p_on_time"] < 0.5:
-        changes.append("moving the deadline to the 80% date, or cutting scope, makes the commitment one we expect to keep")
+        changes.append(
+            "moving the deadline to the 80% date, or cutting scope, makes the commitment one we expect to keep"
+        )
     return changes
 
 
@@ -188,9 +222,13 @@ def change_sentences(p: dict) -> list[str]:
 
 
 def leadership_markdown(data: dict) -> str:
-    lines = [f"# {data['plan']}: outlook for leadership", "",
-             f"From {data['trials']:,} simulated futures of the current plan (seed {data['seed']}); dates are "
-             "the day by which the work is done.", ""]
+    lines = [
+        f"# {data['plan']}: outlook for leadership",
+        "",
+        f"From {data['trials']:,} simulated futures of the current plan (seed {data['seed']}); dates are "
+        "the day by which the work is done.",
+        "",
+    ]
     for p in data["projects"]:
         lines += [f"## {p['name']}", "", *[f"- {s}" for s in project_sentences(p)], ""]
         risks, changes = risk_sentences(p), change_sentences(p)
@@ -206,16 +244,25 @@ def _md_num(x, spec: str = ".3f") -> str:
 
 
 def retro_markdown(data: dict) -> str:
-    lines = [f"# {data['plan']}: forecast retro", "", f"Selection: {data['selection']}; {data['history_rows']} finished tasks.", ""]
+    lines = [
+        f"# {data['plan']}: forecast retro",
+        "",
+        f"Selection: {data['selection']}; {data['history_rows']} finished tasks.",
+        "",
+    ]
     s = data["success"]
     if s:
         lines += ["## Success forecasts", ""]
         if not s["enough_data"]:
-            lines += [f"**Not enough data:** {s['resolved']} resolved forecasts; {s['min_resolved']} are needed "
-                      "for a verdict. The scores are indicative only.", ""]
+            lines += [
+                f"**Not enough data:** {s['resolved']} resolved forecasts; {s['min_resolved']} are needed "
+                "for a verdict. The scores are indicative only.",
+                "",
+            ]
         m = s["murphy"]
         lines += [
-            "| score | value | reading |", "|---|---|---|",
+            "| score | value | reading |",
+            "|---|---|---|",
             f"| Brier score | {_md_num(s['brier'])} | 0–1 scale, 0 is perfect; always saying 50% scores 0.250 |",
             f"| log score | {_md_num(s['log_score'])} | nats, lower is better; always 50% scores 0.693 |",
             f"| calibration-in-the-large | {_md_num(s['calibration_in_the_large'], '+.3f')} | mean forecast "
@@ -223,51 +270,82 @@ def retro_markdown(data: dict) -> str:
             f"| reliability | {_md_num(m['reliability'])} (corrected {_md_num(m['reliability_corrected'])}) | lower is better |",
             f"| resolution | {_md_num(m['resolution'])} (corrected {_md_num(m['resolution_corrected'])}) | higher is better |",
             f"| uncertainty | {_md_num(m['uncertainty'])} (corrected {_md_num(m['uncertainty_corrected'])}) | the base rate's variance |",
-            "", "| forecast | n | said | happened | 95% band |", "|---|---|---|---|---|",
+            "",
+            "| forecast | n | said | happened | 95% band |",
+            "|---|---|---|---|---|",
         ]
         for b in s["reliability"]:
             if b["count"]:
-                lines.append(f"| {100 * b['low']:.0f}–{100 * b['high']:.0f}% | {b['count']} | {_pct(b['mean_forecast'])} | "
-                             f"{_pct(b['observed'])} | {_pct(b['band'][0])}–{_pct(b['band'][1])} |")
+                lines.append(
+                    f"| {100 * b['low']:.0f}–{100 * b['high']:.0f}% | {b['count']} | {_pct(b['mean_forecast'])} | "
+                    f"{_pct(b['observed'])} | {_pct(b['band'][0])}–{_pct(b['band'][1])} |"
+                )
         lines.append("")
     d = data["durations"]
     if d:
         lr = d["log_ratio"]
-        lines += ["## Durations", "",
-                  "| score | value | calibrated |", "|---|---|---|",
-                  f"| inside the P50 interval (25–75%) | {_pct(d['coverage_p50'])} | 50% |",
-                  f"| inside the P80 interval (10–90%) | {_pct(d['coverage_p80'])} | 80% |",
-                  f"| interval score, 80% interval | {_md_num(d['interval_score_80'], '.2f')} days | lower is better |",
-                  f"| median ln(actual ÷ estimate) | {_md_num(lr['median'], '+.3f')} (×{_md_num(lr['typical_factor'], '.2f')}) | 0 |",
-                  f"| IQR of ln(actual ÷ estimate) | {_md_num(lr['iqr'])} | small |",
-                  "", f"PIT histogram (tenths of 0–1): {', '.join(map(str, d['pit_histogram']))}", ""]
+        lines += [
+            "## Durations",
+            "",
+            "| score | value | calibrated |",
+            "|---|---|---|",
+            f"| inside the P50 interval (25–75%) | {_pct(d['coverage_p50'])} | 50% |",
+            f"| inside the P80 interval (10–90%) | {_pct(d['coverage_p80'])} | 80% |",
+            f"| interval score, 80% interval | {_md_num(d['interval_score_80'], '.2f')} days | lower is better |",
+            f"| median ln(actual ÷ estimate) | {_md_num(lr['median'], '+.3f')} (×{_md_num(lr['typical_factor'], '.2f')}) | 0 |",
+            f"| IQR of ln(actual ÷ estimate) | {_md_num(lr['iqr'])} | small |",
+            "",
+            f"PIT histogram (tenths of 0–1): {', '.join(map(str, d['pit_histogram']))}",
+            "",
+        ]
     for kind, key in (("person", "people"), ("team", "teams")):
         if data[key]:
-            lines += [f"## Per {kind} (by name)", "", f"| {kind} | resolved | Brier | in P50 | in P80 | actual ÷ estimate |",
-                      "|---|---|---|---|---|---|"]
-            lines += [f"| {g['id']} | {g['resolved']} | {_md_num(g['brier']) if g['brier'] is not None else 'n/a'} | "
-                      f"{_pct(g['coverage_p50'])} | {_pct(g['coverage_p80'])} | ×{_md_num(g['typical_factor'], '.2f')} |"
-                      for g in data[key]]
+            lines += [
+                f"## Per {kind} (by name)",
+                "",
+                f"| {kind} | resolved | Brier | in P50 | in P80 | actual ÷ estimate |",
+                "|---|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {g['id']} | {g['resolved']} | {_md_num(g['brier']) if g['brier'] is not None else 'n/a'} | "
+                f"{_pct(g['coverage_p50'])} | {_pct(g['coverage_p80'])} | ×{_md_num(g['typical_factor'], '.2f')} |"
+                for g in data[key]
+            ]
             lines.append("")
     ex = data["experiments"]
     if ex["by_person"]:
-        lines += ["## Inputs: experiments and effort", "",
-                  "Sorted by name. Lecture 13, §3: judge the quality and volume of experiments, not whose idea worked.", "",
-                  "| person | experiments | experiment days | tasks finished | task days |", "|---|---|---|---|---|"]
-        lines += [f"| {r['person']} | {r['experiments']} | {r['experiment_days']} | {r['tasks_finished']} | {r['task_days']} |"
-                  for r in ex["by_person"]]
+        lines += [
+            "## Inputs: experiments and effort",
+            "",
+            "Sorted by name. Lecture 13, §3: judge the quality and volume of experiments, not whose idea worked.",
+            "",
+            "| person | experiments | experiment days | tasks finished | task days |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['person']} | {r['experiments']} | {r['experiment_days']} | {r['tasks_finished']} | {r['task_days']} |"
+            for r in ex["by_person"]
+        ]
         lines += ["", "| approach | experiments | days | people | outcome |", "|---|---|---|---|---|"]
-        lines += [f"| {r['task']} | {r['experiments']} | {r['effort_days']} | {', '.join(r['people'])} | {r['outcome']} |"
-                  for r in ex["by_approach"]]
+        lines += [
+            f"| {r['task']} | {r['experiments']} | {r['effort_days']} | {', '.join(r['people'])} | {r['outcome']} |"
+            for r in ex["by_approach"]
+        ]
         lines.append("")
     if data["trends"]:
-        lines += ["## Forecast trend", "", "| project | snapshots | last P50 | last P80 | slip P50 (days/day) | slip P80 |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "## Forecast trend",
+            "",
+            "| project | snapshots | last P50 | last P80 | slip P50 (days/day) | slip P80 |",
+            "|---|---|---|---|---|---|",
+        ]
         for t in data["trends"]:
             last = t["points"][-1]
             flag = " **slipping**" if t["flagged"] else ""
-            lines.append(f"| {t['name']} | {len(t['points'])} | {last['date_p50']} | {last['date_p80']} | "
-                         f"{_md_num(t['slip_p50'], '+.2f')}{flag} | {_md_num(t['slip_p80'], '+.2f')} |")
+            lines.append(
+                f"| {t['name']} | {len(t['points'])} | {last['date_p50']} | {last['date_p80']} | "
+                f"{_md_num(t['slip_p50'], '+.2f')}{flag} | {_md_num(t['slip_p80'], '+.2f')} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -282,7 +360,7 @@ def _svg(fig) -> str:
 
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG sits inside HTML
+    return text[text.index("<svg") :]  # drop the XML prolog and DOCTYPE: the SVG sits inside HTML
 
 
 def _figure(width: float = 6.0, height: float = 3.2):
@@ -319,7 +397,10 @@ def reliability_chart(success: dict) -> str:
     used = [b for b in success["reliability"] if b["count"]]
     x = [b["mean_forecast"] for b in used]
     y = [b["observed"] for b in used]
-    err = [[o - b["band"][0] for o, b in zip(y, used, strict=True)], [b["band"][1] - o for o, b in zip(y, used, strict=True)]]
+    err = [
+        [o - b["band"][0] for o, b in zip(y, used, strict=True)],
+        [b["band"][1] - o for o, b in zip(y, used, strict=True)],
+    ]
     ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, label="observed (95% Wilson band)")
     for b, xi, yi in zip(used, x, y, strict=True):
         ax.annotate(f"n={b['count']}", (xi, yi), textcoords="offset points", xytext=(4, -10), fontsize=7)
@@ -398,8 +479,10 @@ def _markdown_to_html(markdown: str) -> str:
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
 
 
 def render_html(data: dict) -> str:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from teamcast.engine.retro import calibration as cal
 from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import Plan
+from teamcast.engine.retro import calibration as cal
 
 # A project's date that moves out by more than this many days per day of calendar time is flagged.
 SLIP_FLAG = 1.0
@@ -105,7 +105,9 @@ class Retro:
 # --- selection -----------------------------------------------------------------------------
 
 
-def select_history(plan: Plan, *, since: dt.date | None = None, team: str | None = None, person: str | None = None) -> pl.DataFrame:
+def select_history(
+    plan: Plan, *, since: dt.date | None = None, team: str | None = None, person: str | None = None
+) -> pl.DataFrame:
     """History rows finished on or after `since`, of `team` and of `person` (each when given).
     A row without a team takes its person's team from the roster."""
     teams = plan.people.select(pl.col("id").alias("person"), pl.col("team").alias("roster_team"))
@@ -129,7 +131,11 @@ def _within(rows: pl.DataFrame, date_column: str, since, team, person) -> pl.Dat
 
 
 def _selection_text(since, team, person) -> str:
-    parts = [f"since {since}" if since else None, f"team {team}" if team else None, f"person {person}" if person else None]
+    parts = [
+        f"since {since}" if since else None,
+        f"team {team}" if team else None,
+        f"person {person}" if person else None,
+    ]
     return ", ".join(p for p in parts if p) or "all finished work"
 
 
@@ -158,7 +164,11 @@ def _duration_model(plan: Plan):
     from teamcast.plugins.manager import get_registry
 
     registry = get_registry()
-    model = registry.duration_model(plan.default_model) if plan.default_model in registry.records("duration_model") else None
+    model = (
+        registry.duration_model(plan.default_model)
+        if plan.default_model in registry.records("duration_model")
+        else None
+    )
     if model is None or model.cdf is None or model.quantile is None:
         model = registry.duration_model(FALLBACK_MODEL)
     return model
@@ -232,26 +242,35 @@ def _outcomes(plan: Plan) -> dict[str, str]:
 
 def experiments_by_person(log: pl.DataFrame, history: pl.DataFrame) -> list[dict]:
     """Per person, by name: experiments run, effort on them, approaches tried, tasks finished."""
-    finished = history.group_by("person").agg(pl.len().alias("tasks_finished"), pl.col("actual_days").sum().alias("task_days"))
+    finished = history.group_by("person").agg(
+        pl.len().alias("tasks_finished"), pl.col("actual_days").sum().alias("task_days")
+    )
     tried = log.group_by("person").agg(
         pl.len().alias("experiments"),
         pl.col("effort_days").sum().alias("experiment_days"),
         pl.col("task").unique().sort().alias("approaches"),
     )
     joined = tried.join(finished, on="person", how="full", coalesce=True).filter(pl.col("person").is_not_null())
-    return joined.with_columns(
-        pl.col("experiments", "tasks_finished").fill_null(0),
-        pl.col("experiment_days", "task_days").fill_null(0.0),
-        pl.col("approaches").fill_null([]),
-    ).sort("person").to_dicts()
+    return (
+        joined.with_columns(
+            pl.col("experiments", "tasks_finished").fill_null(0),
+            pl.col("experiment_days", "task_days").fill_null(0.0),
+            pl.col("approaches").fill_null([]),
+        )
+        .sort("person")
+        .to_dicts()
+    )
 
 
 def experiments_by_approach(log: pl.DataFrame, outcomes: dict[str, str]) -> list[dict]:
     """Per approach (task), by id: experiments, effort, who took part, and what became of it."""
     rows = (
         log.group_by("task")
-        .agg(pl.len().alias("experiments"), pl.col("effort_days").sum().alias("effort_days"),
-             pl.col("person").unique().sort().alias("people"))
+        .agg(
+            pl.len().alias("experiments"),
+            pl.col("effort_days").sum().alias("effort_days"),
+            pl.col("person").unique().sort().alias("people"),
+        )
         .sort("task")
         .to_dicts()
     )
@@ -274,13 +293,21 @@ def trends(plan: Plan) -> list[Trend]:
         points, made, p50s, p80s = [], [], [], []
         for row in rows:
             d50, d80 = (_finish(calendar, row[q]) for q in ("p50", "p80"))
-            points.append({"snapshot": row["snapshot"], "created": row["created"].isoformat() if row["created"] else None,
-                           "date_p50": d50.isoformat() if d50 else None, "date_p80": d80.isoformat() if d80 else None,
-                           "p_success": row["p_success"]})
+            points.append(
+                {
+                    "snapshot": row["snapshot"],
+                    "created": row["created"].isoformat() if row["created"] else None,
+                    "date_p50": d50.isoformat() if d50 else None,
+                    "date_p80": d80.isoformat() if d80 else None,
+                    "p_success": row["p_success"],
+                }
+            )
             made.append(row["created"].timestamp() / 86400 if row["created"] else math.nan)
             p50s.append(d50.toordinal() if d50 else math.nan)
             p80s.append(d80.toordinal() if d80 else math.nan)
-        found.append(Trend(project, names.get(project) or project, points, cal.slip_rate(made, p50s), cal.slip_rate(made, p80s)))
+        found.append(
+            Trend(project, names.get(project) or project, points, cal.slip_rate(made, p50s), cal.slip_rate(made, p80s))
+        )
     return found
 
 
@@ -293,7 +320,9 @@ def _finish(calendar: Calendar, days) -> dt.date | None:
 # --- the retro -----------------------------------------------------------------------------
 
 
-def build_retro(plan: Plan, *, since: dt.date | None = None, team: str | None = None, person: str | None = None) -> Retro:
+def build_retro(
+    plan: Plan, *, since: dt.date | None = None, team: str | None = None, person: str | None = None
+) -> Retro:
     history = select_history(plan, since=since, team=team, person=person)
     model = _duration_model(plan)
     log = _experiments(plan, since, team, person)
@@ -325,31 +354,62 @@ def retro_json(retro: Retro) -> dict:
     if s is not None:
         m = s.murphy
         success = {
-            "resolved": s.n, "enough_data": s.enough, "min_resolved": cal.MIN_RESOLVED,
-            "base_rate": _num(s.base_rate), "mean_forecast": _num(s.mean_forecast),
-            "brier": _num(s.brier), "log_score": _num(s.log), "calibration_in_the_large": _num(s.in_the_large),
-            "murphy": {"reliability": _num(m.reliability), "resolution": _num(m.resolution),
-                       "uncertainty": _num(m.uncertainty), "within_bin": _num(m.within_bin),
-                       "reliability_corrected": _num(m.reliability_corrected),
-                       "resolution_corrected": _num(m.resolution_corrected),
-                       "uncertainty_corrected": _num(m.uncertainty_corrected)},
-            "reliability": [{"low": b.low, "high": b.high, "count": b.count, "mean_forecast": _num(b.mean_forecast),
-                             "observed": _num(b.observed), "band": [_num(b.band_low), _num(b.band_high)]} for b in s.table],
+            "resolved": s.n,
+            "enough_data": s.enough,
+            "min_resolved": cal.MIN_RESOLVED,
+            "base_rate": _num(s.base_rate),
+            "mean_forecast": _num(s.mean_forecast),
+            "brier": _num(s.brier),
+            "log_score": _num(s.log),
+            "calibration_in_the_large": _num(s.in_the_large),
+            "murphy": {
+                "reliability": _num(m.reliability),
+                "resolution": _num(m.resolution),
+                "uncertainty": _num(m.uncertainty),
+                "within_bin": _num(m.within_bin),
+                "reliability_corrected": _num(m.reliability_corrected),
+                "resolution_corrected": _num(m.resolution_corrected),
+                "uncertainty_corrected": _num(m.uncertainty_corrected),
+            },
+            "reliability": [
+                {
+                    "low": b.low,
+                    "high": b.high,
+                    "count": b.count,
+                    "mean_forecast": _num(b.mean_forecast),
+                    "observed": _num(b.observed),
+                    "band": [_num(b.band_low), _num(b.band_high)],
+                }
+                for b in s.table
+            ],
         }
     durations = None
     if d is not None:
         durations = {
-            "tasks": d.n, "pit_histogram": d.pit_histogram,
-            "coverage_p50": _num(d.coverage50), "coverage_p80": _num(d.coverage80),
+            "tasks": d.n,
+            "pit_histogram": d.pit_histogram,
+            "coverage_p50": _num(d.coverage50),
+            "coverage_p80": _num(d.coverage80),
             "interval_score_80": _num(d.interval_score80),
-            "log_ratio": {"median": _num(d.log_ratio.median), "iqr": _num(d.log_ratio.iqr), "mad": _num(d.log_ratio.mad),
-                          "typical_factor": _num(d.log_ratio.typical_factor)},
+            "log_ratio": {
+                "median": _num(d.log_ratio.median),
+                "iqr": _num(d.log_ratio.iqr),
+                "mad": _num(d.log_ratio.mad),
+                "typical_factor": _num(d.log_ratio.typical_factor),
+            },
         }
 
     def group(g: GroupScores) -> dict:
-        return {"id": g.id, "resolved": g.resolved, "succeeded": g.succeeded, "brier": _num(g.brier),
-                "durations": g.durations, "coverage_p50": _num(g.coverage50), "coverage_p80": _num(g.coverage80),
-                "typical_factor": _num(g.typical_factor)}
+        return {
+            "id": g.id,
+            "resolved": g.resolved,
+            "succeeded": g.succeeded,
+            "brier": _num(g.brier),
+            "durations": g.durations,
+            "coverage_p50": _num(g.coverage50),
+            "coverage_p80": _num(g.coverage80),
+            "typical_factor": _num(g.typical_factor),
+        }
 
     return {
         "plan": retro.plan_name,
@@ -360,12 +420,23 @@ def retro_json(retro: Retro) -> dict:
         "people": [group(g) for g in retro.people],
         "teams": [group(g) for g in retro.teams],
         "experiments": {
-            "by_person": [{**r, "experiment_days": _num(r["experiment_days"]), "task_days": _num(r["task_days"])}
-                          for r in retro.experiments_by_person],
+            "by_person": [
+                {**r, "experiment_days": _num(r["experiment_days"]), "task_days": _num(r["task_days"])}
+                for r in retro.experiments_by_person
+            ],
             "by_approach": [{**r, "effort_days": _num(r["effort_days"])} for r in retro.experiments_by_approach],
         },
-        "trends": [{"project": t.project, "name": t.name, "points": t.points, "slip_p50": _num(t.slip_p50),
-                    "slip_p80": _num(t.slip_p80), "flagged": t.flagged} for t in retro.trends],
+        "trends": [
+            {
+                "project": t.project,
+                "name": t.name,
+                "points": t.points,
+                "slip_p50": _num(t.slip_p50),
+                "slip_p80": _num(t.slip_p80),
+                "flagged": t.flagged,
+            }
+            for t in retro.trends
+        ],
     }
 
 
@@ -396,8 +467,10 @@ def _success_lines(s: SuccessScores | None) -> list[str]:
         return ["Success forecasts: none resolved yet.", ""]
     lines = [f"Success forecasts: P(success) against what happened, {s.n} resolved"]
     if not s.enough:
-        lines += [f"  NOT ENOUGH DATA: {s.n} resolved forecasts, {cal.MIN_RESOLVED} needed for a verdict;",
-                  "  the scores below are indicative only"]
+        lines += [
+            f"  NOT ENOUGH DATA: {s.n} resolved forecasts, {cal.MIN_RESOLVED} needed for a verdict;",
+            "  the scores below are indicative only",
+        ]
     m = s.murphy
     direction = "too optimistic" if s.in_the_large > 0 else "too pessimistic" if s.in_the_large < 0 else "on target"
     lines += [
@@ -415,8 +488,10 @@ def _success_lines(s: SuccessScores | None) -> list[str]:
         if b.count == 0:
             continue
         flag = "" if b.consistent else "  <- outside the band"
-        lines.append(f"  {f'{100 * b.low:.0f}-{100 * b.high:.0f}%':<9} {b.count:4d}  {_pct(b.mean_forecast)}  {_pct(b.observed):>8}"
-                     f"  {_pct(b.band_low)}-{_pct(b.band_high).strip()}{flag}")
+        lines.append(
+            f"  {f'{100 * b.low:.0f}-{100 * b.high:.0f}%':<9} {b.count:4d}  {_pct(b.mean_forecast)}  {_pct(b.observed):>8}"
+            f"  {_pct(b.band_low)}-{_pct(b.band_high).strip()}{flag}"
+        )
     return [*lines, ""]
 
 
@@ -462,8 +537,10 @@ def _group_lines(kind: str, groups: list[GroupScores]) -> list[str]:
     lines = [f"Per {kind} (by name)", f"  {kind:<14} resolved  ok  Brier  tasks  in P50  in P80  actual/est"]
     for g in groups:
         brier = _f(g.brier) if g.brier is not None else "  n/a"
-        lines.append(f"  {g.id[:14]:<14} {g.resolved:8d} {g.succeeded:3d}  {brier:>5}  {g.durations:5d}  {_pct(g.coverage50):>6}"
-                     f"  {_pct(g.coverage80):>6}  x{_f(g.typical_factor, '.2f')}")
+        lines.append(
+            f"  {g.id[:14]:<14} {g.resolved:8d} {g.succeeded:3d}  {brier:>5}  {g.durations:5d}  {_pct(g.coverage50):>6}"
+            f"  {_pct(g.coverage80):>6}  x{_f(g.typical_factor, '.2f')}"
+        )
     lines.append(f"  Brier n/a: fewer than {cal.MIN_RESOLVED} resolved forecasts.")
     return [*lines, ""]
 
@@ -471,29 +548,39 @@ def _group_lines(kind: str, groups: list[GroupScores]) -> list[str]:
 def _experiment_lines(retro: Retro) -> list[str]:
     if not retro.experiments_by_person:
         return []
-    lines = ["Inputs: experiments and effort, sorted by name",
-             "(Lecture 13, §3: measure inputs, not results; nobody is ranked by outcome)",
-             f"  {'person':<14} experiments  days  tasks done  task days  approaches"]
+    lines = [
+        "Inputs: experiments and effort, sorted by name",
+        "(Lecture 13, §3: measure inputs, not results; nobody is ranked by outcome)",
+        f"  {'person':<14} experiments  days  tasks done  task days  approaches",
+    ]
     for r in retro.experiments_by_person:
         approaches = ", ".join(r["approaches"])
-        lines.append(f"  {r['person'][:14]:<14} {r['experiments']:11d} {r['experiment_days']:5.1f}  {r['tasks_finished']:10d}"
-                     f"  {r['task_days']:9.1f}  {approaches[:24]}")
+        lines.append(
+            f"  {r['person'][:14]:<14} {r['experiments']:11d} {r['experiment_days']:5.1f}  {r['tasks_finished']:10d}"
+            f"  {r['task_days']:9.1f}  {approaches[:24]}"
+        )
     if retro.experiments_by_approach:
         lines += ["", f"  {'approach':<24} experiments  days  people               outcome"]
         for r in retro.experiments_by_approach:
-            lines.append(f"  {r['task'][:24]:<24} {r['experiments']:11d} {r['effort_days']:5.1f}  "
-                         f"{', '.join(r['people'])[:20]:<20} {r['outcome']}")
+            lines.append(
+                f"  {r['task'][:24]:<24} {r['experiments']:11d} {r['effort_days']:5.1f}  "
+                f"{', '.join(r['people'])[:20]:<20} {r['outcome']}"
+            )
     return [*lines, ""]
 
 
 def _trend_lines(found: list[Trend]) -> list[str]:
     if not found:
         return ["Forecast trend: no snapshots recorded yet (teamcast simulate WS --record).", ""]
-    lines = ["Forecast trend across snapshots (days the date moves per day that passes)",
-             f"  {'project':<24} snaps  last P50    last P80    slip P50  slip P80"]
+    lines = [
+        "Forecast trend across snapshots (days the date moves per day that passes)",
+        f"  {'project':<24} snaps  last P50    last P80    slip P50  slip P80",
+    ]
     for t in found:
         last = t.points[-1]
         flag = "  <- slipping" if t.flagged else ""
-        lines.append(f"  {t.name[:24]:<24} {len(t.points):5d}  {last['date_p50'] or '-':<10}  {last['date_p80'] or '-':<10}"
-                     f"  {_f(t.slip_p50, '+.2f'):>8}  {_f(t.slip_p80, '+.2f'):>8}{flag}")
+        lines.append(
+            f"  {t.name[:24]:<24} {len(t.points):5d}  {last['date_p50'] or '-':<10}  {last['date_p80'] or '-':<10}"
+            f"  {_f(t.slip_p50, '+.2f'):>8}  {_f(t.slip_p80, '+.2f'):>8}{flag}"
+        )
     return [*lines, ""]

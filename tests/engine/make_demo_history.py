@@ -21,8 +21,14 @@ SEED = 2027
 HISTORY_START = dt.date(2026, 7, 1)
 HISTORY_END = dt.date(2026, 12, 31)
 # US holidays of the history period; the plan's own holidays start in 2027.
-HOLIDAYS = {dt.date(2026, 7, 3), dt.date(2026, 9, 7), dt.date(2026, 11, 26), dt.date(2026, 11, 27),
-            dt.date(2026, 12, 24), dt.date(2026, 12, 25)}
+HOLIDAYS = {
+    dt.date(2026, 7, 3),
+    dt.date(2026, 9, 7),
+    dt.date(2026, 11, 26),
+    dt.date(2026, 11, 27),
+    dt.date(2026, 12, 24),
+    dt.date(2026, 12, 25),
+}
 
 # id, role, team, capacity, joined, cutoff (the day their first task of the current plan began).
 ROSTER = [
@@ -44,66 +50,143 @@ ROSTER = [
 # Past work per role: (task slug, past project, kind, likely effort in days).
 TEMPLATES = {
     "ml_product_manager": [
-        ("churn-prd", "churn-v1", "product", 4), ("pricing-launch-plan", "pricing-v3", "product", 3),
-        ("merchant-interviews-h2", "merchant-dashboards", "product", 5), ("rules-tuning-review", "rules-engine", "product", 2),
-        ("h2-roadmap", "merchant-dashboards", "product", 3), ("churn-launch-comms", "churn-v1", "product", 2),
+        ("churn-prd", "churn-v1", "product", 4),
+        ("pricing-launch-plan", "pricing-v3", "product", 3),
+        ("merchant-interviews-h2", "merchant-dashboards", "product", 5),
+        ("rules-tuning-review", "rules-engine", "product", 2),
+        ("h2-roadmap", "merchant-dashboards", "product", 3),
+        ("churn-launch-comms", "churn-v1", "product", 2),
     ],
     "ml_engineer": [
-        ("churn-training-pipeline", "churn-v1", "engineering", 8), ("churn-batch-scoring", "churn-v1", "engineering", 5),
-        ("pricing-retrain-job", "pricing-v3", "engineering", 6), ("pricing-ab-integration", "pricing-v3", "engineering", 7),
-        ("rules-backtest-tool", "rules-engine", "engineering", 6), ("model-registry-poc", "ml-infra-2026", "infra", 5),
-        ("churn-calibration", "churn-v1", "engineering", 4), ("pricing-latency-fix", "pricing-v3", "engineering", 3),
-        ("feature-parity-tests", "ml-infra-2026", "engineering", 5), ("rules-shadow-scoring", "rules-engine", "engineering", 7),
-        ("churn-explanations", "churn-v1", "engineering", 5), ("pricing-elasticity-features", "pricing-v3", "data", 6),
+        ("churn-training-pipeline", "churn-v1", "engineering", 8),
+        ("churn-batch-scoring", "churn-v1", "engineering", 5),
+        ("pricing-retrain-job", "pricing-v3", "engineering", 6),
+        ("pricing-ab-integration", "pricing-v3", "engineering", 7),
+        ("rules-backtest-tool", "rules-engine", "engineering", 6),
+        ("model-registry-poc", "ml-infra-2026", "infra", 5),
+        ("churn-calibration", "churn-v1", "engineering", 4),
+        ("pricing-latency-fix", "pricing-v3", "engineering", 3),
+        ("feature-parity-tests", "ml-infra-2026", "engineering", 5),
+        ("rules-shadow-scoring", "rules-engine", "engineering", 7),
+        ("churn-explanations", "churn-v1", "engineering", 5),
+        ("pricing-elasticity-features", "pricing-v3", "data", 6),
     ],
     "ml_researcher": [
-        ("churn-survival-model", "churn-v1", "research", 10), ("pricing-bandit-study", "pricing-v3", "research", 12),
-        ("fraud-anomaly-autoencoder", "rules-engine", "research", 10), ("merchant-embeddings", "churn-v1", "research", 8),
-        ("label-noise-study", "rules-engine", "research", 6), ("pricing-causal-uplift", "pricing-v3", "research", 10),
-        ("fraud-graph-spike", "rules-engine", "research", 5), ("churn-sequence-model", "churn-v1", "research", 9),
+        ("churn-survival-model", "churn-v1", "research", 10),
+        ("pricing-bandit-study", "pricing-v3", "research", 12),
+        ("fraud-anomaly-autoencoder", "rules-engine", "research", 10),
+        ("merchant-embeddings", "churn-v1", "research", 8),
+        ("label-noise-study", "rules-engine", "research", 6),
+        ("pricing-causal-uplift", "pricing-v3", "research", 10),
+        ("fraud-graph-spike", "rules-engine", "research", 5),
+        ("churn-sequence-model", "churn-v1", "research", 9),
     ],
     "data_engineer": [
-        ("warehouse-schema-v2", "warehouse-migration", "data", 8), ("cdc-ingest-payments", "warehouse-migration", "data", 10),
-        ("airflow-dag-cleanup", "warehouse-migration", "data", 4), ("churn-feature-tables", "churn-v1", "data", 6),
-        ("pricing-event-pipeline", "pricing-v3", "data", 7), ("data-retention-jobs", "warehouse-migration", "data", 5),
+        ("warehouse-schema-v2", "warehouse-migration", "data", 8),
+        ("cdc-ingest-payments", "warehouse-migration", "data", 10),
+        ("airflow-dag-cleanup", "warehouse-migration", "data", 4),
+        ("churn-feature-tables", "churn-v1", "data", 6),
+        ("pricing-event-pipeline", "pricing-v3", "data", 7),
+        ("data-retention-jobs", "warehouse-migration", "data", 5),
         ("dbt-test-coverage", "warehouse-migration", "data", 5),
     ],
     "devops_engineer": [
-        ("k8s-upgrade-1-30", "ml-infra-2026", "infra", 6), ("terraform-modules", "ml-infra-2026", "infra", 8),
-        ("ci-runners-gpu", "ml-infra-2026", "infra", 5), ("observability-stack", "ml-infra-2026", "infra", 9),
-        ("secrets-rotation", "ml-infra-2026", "infra", 3), ("pricing-autoscaling", "pricing-v3", "infra", 4),
-        ("cost-dashboards", "ml-infra-2026", "infra", 3), ("dr-runbook", "ml-infra-2026", "infra", 4),
+        ("k8s-upgrade-1-30", "ml-infra-2026", "infra", 6),
+        ("terraform-modules", "ml-infra-2026", "infra", 8),
+        ("ci-runners-gpu", "ml-infra-2026", "infra", 5),
+        ("observability-stack", "ml-infra-2026", "infra", 9),
+        ("secrets-rotation", "ml-infra-2026", "infra", 3),
+        ("pricing-autoscaling", "pricing-v3", "infra", 4),
+        ("cost-dashboards", "ml-infra-2026", "infra", 3),
+        ("dr-runbook", "ml-infra-2026", "infra", 4),
     ],
     "data_scientist": [
-        ("churn-cohort-analysis", "churn-v1", "analytics", 5), ("pricing-ab-readout", "pricing-v3", "analytics", 4),
-        ("merchant-kpi-dashboard", "merchant-dashboards", "analytics", 7), ("approval-rate-deep-dive", "merchant-dashboards", "analytics", 5),
-        ("churn-ab-readout", "churn-v1", "analytics", 3), ("seasonality-report", "merchant-dashboards", "analytics", 4),
+        ("churn-cohort-analysis", "churn-v1", "analytics", 5),
+        ("pricing-ab-readout", "pricing-v3", "analytics", 4),
+        ("merchant-kpi-dashboard", "merchant-dashboards", "analytics", 7),
+        ("approval-rate-deep-dive", "merchant-dashboards", "analytics", 5),
+        ("churn-ab-readout", "churn-v1", "analytics", 3),
+        ("seasonality-report", "merchant-dashboards", "analytics", 4),
         ("pricing-elasticity-analysis", "pricing-v3", "analytics", 6),
     ],
 }
 
 # The research challenge's experiments log: (task, person, what was tried, what came out, effort days).
 EXPERIMENTS = [
-    ("fraud-gnn", "wei", "GraphSAGE on a 1% sample of the card-merchant graph", "trains; recall flat vs baseline at this size", 1.0),
-    ("fraud-gnn", "wei", "Same model with device nodes added", "recall +3 pts on the sample; needs the full graph to tell", 1.5),
+    (
+        "fraud-gnn",
+        "wei",
+        "GraphSAGE on a 1% sample of the card-merchant graph",
+        "trains; recall flat vs baseline at this size",
+        1.0,
+    ),
+    (
+        "fraud-gnn",
+        "wei",
+        "Same model with device nodes added",
+        "recall +3 pts on the sample; needs the full graph to tell",
+        1.5,
+    ),
     ("fraud-gbm", "wei", "LightGBM on the baseline's features", "matches the baseline within noise", 1.0),
     ("fraud-gbm", "wei", "Add 1h/24h/7d card velocity features", "cost-weighted recall +4 pts", 2.0),
     ("fraud-gbm", "wei", "Merchant risk target encoding", "leaked the label through late chargebacks; reverted", 1.5),
     ("fraud-gbm", "wei", "Time-based target encoding with a 60-day lag", "+1 pt, stable across months", 1.0),
-    ("fraud-gbm", "wei", "Monotonic constraints on amount features", "no metric change; Risk Ops find it easier to explain", 0.5),
+    (
+        "fraud-gbm",
+        "wei",
+        "Monotonic constraints on amount features",
+        "no metric change; Risk Ops find it easier to explain",
+        0.5,
+    ),
     ("fraud-gbm", "wei", "Hyperparameter sweep, 200 trials", "+0.5 pt; diminishing returns", 1.0),
-    ("fraud-gbm", "wei", "Per-segment thresholds for high-risk merchants", "false declines -8% at the same recall", 1.5),
+    (
+        "fraud-gbm",
+        "wei",
+        "Per-segment thresholds for high-risk merchants",
+        "false declines -8% at the same recall",
+        1.5,
+    ),
     ("fraud-seq", "sofia", "GRU over the last 50 transactions per card", "below baseline; overfits rare cards", 2.0),
-    ("fraud-seq", "sofia", "Transformer encoder, 4 layers, 128 dims", "on par with baseline; 2 GPUs for 9 h per run", 2.5),
+    (
+        "fraud-seq",
+        "sofia",
+        "Transformer encoder, 4 layers, 128 dims",
+        "on par with baseline; 2 GPUs for 9 h per run",
+        2.5,
+    ),
     ("fraud-seq", "sofia", "Add time-delta embeddings between transactions", "+2 pts over baseline", 1.5),
-    ("fraud-seq", "sofia", "Contrastive pre-training on 6 months of unlabeled sequences", "run diverged twice; lowered the learning rate", 2.0),
-    ("fraud-seq", "sofia", "Pre-training with warm-up and gradient clipping", "converges; fine-tuned model +3 pts", 1.5),
+    (
+        "fraud-seq",
+        "sofia",
+        "Contrastive pre-training on 6 months of unlabeled sequences",
+        "run diverged twice; lowered the learning rate",
+        2.0,
+    ),
+    (
+        "fraud-seq",
+        "sofia",
+        "Pre-training with warm-up and gradient clipping",
+        "converges; fine-tuned model +3 pts",
+        1.5,
+    ),
     ("fraud-seq", "sofia", "Distil into a 2-layer model for latency", "loses 1 pt; p99 latency 12 ms on CPU", 1.0),
     ("fraud-seq", "sofia", "Evaluate on the November holiday spike", "gain shrinks to +1 pt under the spike", 0.5),
-    ("fraud-gbm", "wei", "Blend GBM scores with the rules engine's flags", "+0.5 pt; keeps the rules Risk Ops trust", 1.0),
+    (
+        "fraud-gbm",
+        "wei",
+        "Blend GBM scores with the rules engine's flags",
+        "+0.5 pt; keeps the rules Risk Ops trust",
+        1.0,
+    ),
     ("fraud-seq", "sofia", "Longer context, 200 transactions", "no gain; 3x training cost; dropped", 1.5),
     ("fraud-gnn", "wei", "Estimate memory for the full graph", "needs 2 GPUs and the nightly graph build", 0.5),
-    ("fraud-gbm", "wei", "Error analysis of the remaining misses", "mostly new cards with no history: a case for the sequence model", 1.0),
+    (
+        "fraud-gbm",
+        "wei",
+        "Error analysis of the remaining misses",
+        "mostly new cards with no history: a case for the sequence model",
+        1.0,
+    ),
 ]
 
 
@@ -147,8 +230,14 @@ def one_task(rng: np.random.Generator, likely: float, kind: str) -> dict:
         stated = float(rng.choice([0.9, 0.95, 1.0]))
         succeeded = bool(rng.random() < stated - 0.04)
         ratio = math.exp(rng.normal(math.log(1.2), 0.3))
-    return {"low": low, "likely": likely, "high": high, "p_success": stated,
-            "actual_days": half(likely * ratio), "succeeded": succeeded}
+    return {
+        "low": low,
+        "likely": likely,
+        "high": high,
+        "p_success": stated,
+        "actual_days": half(likely * ratio),
+        "succeeded": succeeded,
+    }
 
 
 def history(rng: np.random.Generator) -> list[dict]:
@@ -166,8 +255,18 @@ def history(rng: np.random.Generator) -> list[dict]:
             if finished >= cutoff:
                 break
             used.add(task)
-            rows.append({"task": task, "project": project, "kind": kind, "person": person,
-                         "team": team, "started": day, "finished": finished, **row})
+            rows.append(
+                {
+                    "task": task,
+                    "project": project,
+                    "kind": kind,
+                    "person": person,
+                    "team": team,
+                    "started": day,
+                    "finished": finished,
+                    **row,
+                }
+            )
             # Untracked work (support, reviews, on-call) sits between planned tasks.
             day = add_workdays(finished, 1 + int(rng.integers(2, 9)))
     return sorted(rows, key=lambda r: (r["finished"], r["person"]))
@@ -182,44 +281,53 @@ def make_unique(slug: str, used: set[str]) -> str:
 
 def experiments(rng: np.random.Generator) -> list[dict]:
     # Each approach's log begins when its work began (the graph net only had spikes so far).
-    next_day = {"fraud-gnn": dt.date(2026, 11, 16), "fraud-gbm": dt.date(2026, 12, 7), "fraud-seq": dt.date(2026, 12, 14)}
+    next_day = {
+        "fraud-gnn": dt.date(2026, 11, 16),
+        "fraud-gbm": dt.date(2026, 12, 7),
+        "fraud-seq": dt.date(2026, 12, 14),
+    }
     rows = []
     for task, person, tried, outcome, effort in EXPERIMENTS:
         day = next_day[task]
-        rows.append({"date": day, "person": person, "task": task, "tried": tried, "outcome": outcome,
-                     "effort_days": effort})
+        rows.append(
+            {"date": day, "person": person, "task": task, "tried": tried, "outcome": outcome, "effort_days": effort}
+        )
         next_day[task] = add_workdays(day, 1 + int(rng.integers(0, 2)))
     return sorted(rows, key=lambda r: (r["date"], r["person"]))
 
 
 def toml_history(row: dict) -> str:
     estimate = ", ".join(number(row[k]) for k in ("low", "likely", "high"))
-    return "\n".join([
-        "[[history]]",
-        f'task = "{row["task"]}"',
-        f'project = "{row["project"]}"',
-        f'kind = "{row["kind"]}"',
-        f'person = "{row["person"]}"',
-        f'team = "{row["team"]}"',
-        f"estimate = [{estimate}]",
-        f"p_success = {row['p_success']}",
-        f"actual_days = {number(row['actual_days'])}",
-        f"succeeded = {str(row['succeeded']).lower()}",
-        f"started = {row['started'].isoformat()}",
-        f"finished = {row['finished'].isoformat()}",
-    ])
+    return "\n".join(
+        [
+            "[[history]]",
+            f'task = "{row["task"]}"',
+            f'project = "{row["project"]}"',
+            f'kind = "{row["kind"]}"',
+            f'person = "{row["person"]}"',
+            f'team = "{row["team"]}"',
+            f"estimate = [{estimate}]",
+            f"p_success = {row['p_success']}",
+            f"actual_days = {number(row['actual_days'])}",
+            f"succeeded = {str(row['succeeded']).lower()}",
+            f"started = {row['started'].isoformat()}",
+            f"finished = {row['finished'].isoformat()}",
+        ]
+    )
 
 
 def toml_experiment(row: dict) -> str:
-    return "\n".join([
-        "[[experiments]]",
-        f"date = {row['date'].isoformat()}",
-        f'person = "{row["person"]}"',
-        f'task = "{row["task"]}"',
-        f'tried = "{row["tried"]}"',
-        f'outcome = "{row["outcome"]}"',
-        f"effort_days = {number(row['effort_days'])}",
-    ])
+    return "\n".join(
+        [
+            "[[experiments]]",
+            f"date = {row['date'].isoformat()}",
+            f'person = "{row["person"]}"',
+            f'task = "{row["task"]}"',
+            f'tried = "{row["tried"]}"',
+            f'outcome = "{row["outcome"]}"',
+            f"effort_days = {number(row['effort_days'])}",
+        ]
+    )
 
 
 def main() -> None:

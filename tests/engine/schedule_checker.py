@@ -123,7 +123,7 @@ def check_units(instance: Instance, starts: dict[str, float], who: dict[str, lis
                 held.setdefault(unit, []).append((float(starts[f"j{j}"]), float(starts[f"j{j}"]) + duration, j))
     for unit, intervals in held.items():
         intervals.sort()
-        for (_, end, a), (begin, _, b) in zip(intervals, intervals[1:]):
+        for (_, end, a), (begin, _, b) in zip(intervals, intervals[1:], strict=False):
             if begin < end - EPS:
                 violations.append(f"unit {unit} is held by j{a} and j{b} at once (t={begin})")
     return violations

@@ -85,9 +85,7 @@ def test_bad_input_is_refused():
 
 # --- independent implementations on random data ------------------------------------------
 
-forecasts = st.lists(
-    st.tuples(st.floats(0, 1, allow_nan=False), st.booleans()), min_size=1, max_size=80
-)
+forecasts = st.lists(st.tuples(st.floats(0, 1, allow_nan=False), st.booleans()), min_size=1, max_size=80)
 
 
 def _loop_brier(pairs):
@@ -99,7 +97,9 @@ def _loop_murphy(pairs, bins=10):
     for p, y in pairs:
         groups.setdefault(min(int(p * bins), bins - 1), []).append((p, y))
     n, base = len(pairs), sum(y for _, y in pairs) / len(pairs)
-    rel = sum(len(g) * (sum(p for p, _ in g) / len(g) - sum(y for _, y in g) / len(g)) ** 2 for g in groups.values()) / n
+    rel = (
+        sum(len(g) * (sum(p for p, _ in g) / len(g) - sum(y for _, y in g) / len(g)) ** 2 for g in groups.values()) / n
+    )
     res = sum(len(g) * (sum(y for _, y in g) / len(g) - base) ** 2 for g in groups.values()) / n
     return rel, res, base * (1 - base)
 
@@ -111,7 +111,9 @@ def test_scores_match_loop_implementations(pairs):
     y = np.array([float(b) for _, b in pairs])
     assert cal.brier_score(p, y) == pytest.approx(_loop_brier([(a, float(b)) for a, b in pairs]))
     m = cal.murphy_decomposition(p, y)
-    assert (m.reliability, m.resolution, m.uncertainty) == pytest.approx(_loop_murphy([(a, float(b)) for a, b in pairs]))
+    assert (m.reliability, m.resolution, m.uncertainty) == pytest.approx(
+        _loop_murphy([(a, float(b)) for a, b in pairs])
+    )
     assert sum(b.count for b in cal.reliability_table(p, y)) == len(pairs)
     # The bias correction moves terms between REL and RES but keeps their sum with UNC.
     corrected = m.reliability_corrected - m.resolution_corrected + m.uncertainty_corrected

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine.practice import checks
 from teamcast.engine.plan.model import Plan, frame
+from teamcast.engine.practice import checks
 
 PEOPLE = [{"id": "ana", "role": "ml_engineer"}, {"id": "rui", "role": "ml_researcher"}]
 
@@ -17,23 +17,56 @@ def healthy() -> Plan:
     return Plan(
         people=frame("people", PEOPLE),
         projects=frame("projects", [{"id": "fraud", "name": "Fraud v2", "impact": "Cut chargebacks by ~15%"}]),
-        tasks=frame("tasks", [
-            {"id": "fraud-baseline", "project": "fraud", "title": "End-to-end baseline pipeline",
-             "kind": "engineering", "role": "ml_engineer"},
-            {"id": "fraud-gbm", "project": "fraud", "kind": "research", "p_success": 0.5, "role": "ml_researcher",
-             "after": ["fraud-baseline"]},
-            {"id": "fraud-gnn", "project": "fraud", "kind": "research", "p_success": 0.5, "assignee": "rui",
-             "after": ["fraud-baseline"]},
-        ]),
-        challenges=frame("challenges", [{"id": "fraud-beat", "project": "fraud", "strategy": "parallel",
-                                         "approaches": ["fraud-gbm", "fraud-gnn"]}]),
+        tasks=frame(
+            "tasks",
+            [
+                {
+                    "id": "fraud-baseline",
+                    "project": "fraud",
+                    "title": "End-to-end baseline pipeline",
+                    "kind": "engineering",
+                    "role": "ml_engineer",
+                },
+                {
+                    "id": "fraud-gbm",
+                    "project": "fraud",
+                    "kind": "research",
+                    "p_success": 0.5,
+                    "role": "ml_researcher",
+                    "after": ["fraud-baseline"],
+                },
+                {
+                    "id": "fraud-gnn",
+                    "project": "fraud",
+                    "kind": "research",
+                    "p_success": 0.5,
+                    "assignee": "rui",
+                    "after": ["fraud-baseline"],
+                },
+            ],
+        ),
+        challenges=frame(
+            "challenges",
+            [
+                {
+                    "id": "fraud-beat",
+                    "project": "fraud",
+                    "strategy": "parallel",
+                    "approaches": ["fraud-gbm", "fraud-gnn"],
+                }
+            ],
+        ),
         hires=frame("hires", [{"id": "req", "role": "ml_engineer", "must_have": ["PyTorch", "Docker"]}]),
-        candidates=frame("candidates", [{"id": "kim", "role": "ml_engineer", "strengths": ["modelling"],
-                                         "bars": ["coding"]}]),
-        scorecards=frame("scorecards", [
-            {"candidate": "kim", "assessment": "applied_ml", "aspect": "modelling", "score": 4.0},
-            {"candidate": "kim", "assessment": "pair_coding", "aspect": "coding", "score": 3.0, "minimum": 3.0},
-        ]),
+        candidates=frame(
+            "candidates", [{"id": "kim", "role": "ml_engineer", "strengths": ["modelling"], "bars": ["coding"]}]
+        ),
+        scorecards=frame(
+            "scorecards",
+            [
+                {"candidate": "kim", "assessment": "applied_ml", "aspect": "modelling", "score": 4.0},
+                {"candidate": "kim", "assessment": "pair_coding", "aspect": "coding", "score": 3.0, "minimum": 3.0},
+            ],
+        ),
     )
 
 
@@ -53,21 +86,29 @@ def test_project_without_a_baseline():
 
 
 def test_a_baseline_that_comes_late():
-    tasks = frame("tasks", [
-        {"id": "a", "project": "fraud"}, {"id": "b", "project": "fraud", "after": ["a"]},
-        {"id": "e2e", "project": "fraud", "title": "e2e demo", "after": ["b"]},
-    ])
+    tasks = frame(
+        "tasks",
+        [
+            {"id": "a", "project": "fraud"},
+            {"id": "b", "project": "fraud", "after": ["a"]},
+            {"id": "e2e", "project": "fraud", "title": "e2e demo", "after": ["b"]},
+        ],
+    )
     assert run(checks.early_baseline, healthy().replace(tasks=tasks)) == [
         ("projects.fraud", "the baseline task 'e2e' waits on 2 layers of work; move it earlier"),
     ]
 
 
 def test_research_on_a_single_approach():
-    plan = healthy().replace(challenges=frame("challenges", [
-        {"id": "fraud-beat", "project": "fraud", "approaches": ["fraud-gbm"]}]))
+    plan = healthy().replace(
+        challenges=frame("challenges", [{"id": "fraud-beat", "project": "fraud", "approaches": ["fraud-gbm"]}])
+    )
     assert run(checks.portfolio_of_approaches, plan) == [
-        ("tasks.fraud-gnn", "research task with a single approach; add alternatives in a challenge so the plan "
-                            "does not depend on one idea"),
+        (
+            "tasks.fraud-gnn",
+            "research task with a single approach; add alternatives in a challenge so the plan "
+            "does not depend on one idea",
+        ),
         ("challenges.fraud-beat", "challenge with one approach; two independent approaches at 50% give 75%"),
     ]
 
@@ -81,16 +122,23 @@ def test_research_without_a_likelihood():
 def test_researchers_without_an_engineer():
     tasks = healthy().tasks.filter(healthy().tasks["kind"] == "research")
     assert run(checks.researchers_with_engineers, healthy().replace(tasks=tasks)) == [
-        ("projects.fraud", "researchers work on this project without an engineer; pair them so models reach "
-                           "production"),
+        (
+            "projects.fraud",
+            "researchers work on this project without an engineer; pair them so models reach production",
+        ),
     ]
 
 
 @pytest.mark.parametrize(
     ("impact", "flagged"),
-    [("F1 up 0.2", True), ("AUC 0.91 on the holdout", True), ("", True), (None, True),
-     ("Lift conversions ~10%, still validating on more demographics", False),
-     ("Recall +5 points, which cuts chargebacks by ~3%", False)],
+    [
+        ("F1 up 0.2", True),
+        ("AUC 0.91 on the holdout", True),
+        ("", True),
+        (None, True),
+        ("Lift conversions ~10%, still validating on more demographics", False),
+        ("Recall +5 points, which cuts chargebacks by ~3%", False),
+    ],
 )
 def test_impact_stated_as_a_model_metric(impact, flagged):
     plan = healthy().replace(projects=frame("projects", [{"id": "fraud", "impact": impact}]))
@@ -100,14 +148,24 @@ def test_impact_stated_as_a_model_metric(impact, flagged):
 def test_model_metric_message():
     plan = healthy().replace(projects=frame("projects", [{"id": "fraud", "impact": "F1 up 0.2"}]))
     assert run(checks.product_impact, plan) == [
-        ("projects.fraud.impact", "impact 'F1 up 0.2' is a model metric; state the product impact and its risk "
-                                  "for leadership"),
+        (
+            "projects.fraud.impact",
+            "impact 'F1 up 0.2' is a model metric; state the product impact and its risk for leadership",
+        ),
     ]
 
 
 def test_unicorn_posting():
-    hires = frame("hires", [{"id": "req", "role": "ml_engineer", "must_have": [
-        "invents models", "builds data pipelines", "deploys and monitors"]}])
+    hires = frame(
+        "hires",
+        [
+            {
+                "id": "req",
+                "role": "ml_engineer",
+                "must_have": ["invents models", "builds data pipelines", "deploys and monitors"],
+            }
+        ],
+    )
     unicorn, describes = checks.specific_postings(healthy().replace(hires=hires))
     assert unicorn.location == describes.location == "hires.req.must_have"
     assert unicorn.message.startswith("Unicorn posting: the must-haves span the core skills of 3 roles")
@@ -118,16 +176,21 @@ def test_unicorn_posting():
 
 def test_scorecards_without_a_minimum_bar():
     plan = healthy().replace(
-        candidates=frame("candidates", [
-            {"id": "kim", "role": "ml_engineer", "strengths": ["modelling"], "bars": ["coding"]},
-            {"id": "lee", "role": "data_engineer", "strengths": ["spark"]},
-        ]),
+        candidates=frame(
+            "candidates",
+            [
+                {"id": "kim", "role": "ml_engineer", "strengths": ["modelling"], "bars": ["coding"]},
+                {"id": "lee", "role": "data_engineer", "strengths": ["spark"]},
+            ],
+        ),
         scorecards=healthy().scorecards.with_columns(minimum=None),
     )
     assert run(checks.minimum_bars, plan) == [
         ("scorecards.kim.pair_coding", "bar 'coding' has no minimum; teamcast assumes 3 of 5"),
-        ("candidates.lee.bars", "no minimum bar on the candidate's weaker aspects; name the aspects to test a "
-                                "floor on"),
+        (
+            "candidates.lee.bars",
+            "no minimum bar on the candidate's weaker aspects; name the aspects to test a floor on",
+        ),
     ]
 
 
@@ -140,13 +203,20 @@ def test_core_ml_candidate_tested_on_ml_only():
 
 def test_org_design_points_out_contradictions_mismatches_and_bad_answers():
     plan = healthy().replace(
-        org_answers=frame("org_answers", [{"question": "who_does_ml", "answer": "no_one"},
-                                          {"question": "ml_reports_to", "answer": "senior_leadership"}]),
+        org_answers=frame(
+            "org_answers",
+            [
+                {"question": "who_does_ml", "answer": "no_one"},
+                {"question": "ml_reports_to", "answer": "senior_leadership"},
+            ],
+        ),
         org=frame("org", [{"swe_vs_research": "swe"}]),
     )
     findings = run(checks.org_design, plan)
-    assert findings[0] == ("org.answers", "contradictory answers (who_does_ml vs ml_reports_to): no one does ML, "
-                                          "yet an ML group has a reporting line")
+    assert findings[0] == (
+        "org.answers",
+        "contradictory answers (who_does_ml vs ml_reports_to): no one does ML, yet an ML group has a reporting line",
+    )
     bad = plan.replace(org_answers=frame("org_answers", [{"question": "data_control", "answer": "maybe"}]))
     (error,) = checks.org_design(bad)
     assert error.severity == "error" and error.location == "org.answers.data_control"
@@ -156,10 +226,12 @@ def test_a_broken_check_becomes_an_error_finding_and_the_others_still_run():
     def broken(plan):
         raise RuntimeError("boom")
 
-    registry = SimpleNamespace(checks={
-        "broken": checks.HealthCheck("broken", "elsewhere", broken),
-        "product_impact": checks.HealthCheck("product_impact", checks.MANAGING, checks.product_impact),
-    })
+    registry = SimpleNamespace(
+        checks={
+            "broken": checks.HealthCheck("broken", "elsewhere", broken),
+            "product_impact": checks.HealthCheck("product_impact", checks.MANAGING, checks.product_impact),
+        }
+    )
     plan = healthy().replace(projects=frame("projects", [{"id": "fraud", "impact": "F1 up 0.2"}]))
     first, second = checks.run_checks(plan, registry)
     assert (first.check, first.severity, first.message) == ("broken", "error", "check failed: RuntimeError('boom')")

@@ -8,10 +8,9 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from teamcast.engine.plan import planfile  # noqa: E402
 from teamcast.engine.plan.demo import DEMO_PATH, demo_text, summary_lines
 from teamcast.engine.plan.model import Role
-
-from teamcast.engine.plan import planfile  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -143,9 +142,8 @@ def test_headless_command_prints_the_summary(plan):
 def test_without_the_tui_the_command_falls_back_to_the_summary(plan, monkeypatch):
     import sys
 
-    from teamcast.engine.commands.demo import demo
-
     from teamcast.engine.commands import demo as demo_module
+    from teamcast.engine.commands.demo import demo
 
     monkeypatch.setattr(demo_module, "_interactive", lambda: True)
     monkeypatch.setitem(sys.modules, "teamcast.tui", None)  # makes `from teamcast.tui import ...` fail

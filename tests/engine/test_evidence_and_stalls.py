@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from teamcast.engine.forecast.compile import compile_plan
-from teamcast.engine.plan.model import Plan, frame
 from teamcast.engine.forecast.progress import reevaluate
 from teamcast.engine.forecast.sampling import parse_modifier
 from teamcast.engine.forecast.simulate import simulate
+from teamcast.engine.plan.model import Plan, frame
 from teamcast.errors import SimulationError
 from teamcast.plugins.manager import get_registry
 
@@ -17,8 +17,19 @@ START = dt.date(2027, 1, 4)
 
 
 def plan_with_history(history_rows, *, task_extra=None, kind="engineering", model="fixed"):
-    task = {"id": "t", "project": "p", "title": "t", "kind": kind, "est_form": "range", "est_low": 4.0,
-            "est_likely": 6.0, "est_high": 10.0, "assignee": "ana", "model": model, **(task_extra or {})}
+    task = {
+        "id": "t",
+        "project": "p",
+        "title": "t",
+        "kind": kind,
+        "est_form": "range",
+        "est_low": 4.0,
+        "est_likely": 6.0,
+        "est_high": 10.0,
+        "assignee": "ana",
+        "model": model,
+        **(task_extra or {}),
+    }
     return Plan(
         plan=frame("plan", [{"name": "ebs", "start": START}]),
         people=frame("people", [{"id": "ana", "role": "ml_engineer", "capacity": 1.0}]),
@@ -29,8 +40,10 @@ def plan_with_history(history_rows, *, task_extra=None, kind="engineering", mode
 
 
 def history(person, pairs, finished=dt.date(2026, 12, 1)):
-    return [{"task": f"h{i}", "person": person, "est_likely": e, "actual_days": a, "succeeded": True, "finished": finished}
-            for i, (e, a) in enumerate(pairs)]
+    return [
+        {"task": f"h{i}", "person": person, "est_likely": e, "actual_days": a, "succeeded": True, "finished": finished}
+        for i, (e, a) in enumerate(pairs)
+    ]
 
 
 def test_ebs_divides_the_estimate_by_a_velocity_from_the_persons_history():
@@ -75,7 +88,9 @@ def test_stalls_widen_the_p95_much_more_than_the_p50():
     assert widen_p95 > 4 * widen_p50
     # Only stall-prone kinds stall.
     eng = plan_with_history([], kind="engineering", model="pert")
-    assert simulate(eng, trials=2_000, seed=3, modifiers=["stall"]).to_json() == simulate(eng, trials=2_000, seed=3).to_json() | {"modifiers": ["stall"]}
+    assert simulate(eng, trials=2_000, seed=3, modifiers=["stall"]).to_json() == simulate(
+        eng, trials=2_000, seed=3
+    ).to_json() | {"modifiers": ["stall"]}
 
 
 def test_modifier_options_are_parsed_and_bad_ones_rejected():
@@ -87,7 +102,9 @@ def test_modifier_options_are_parsed_and_bad_ones_rejected():
 
 def test_work_past_its_estimate_loses_probability_of_success():
     def doing(started):
-        return plan_with_history([], model="pert", task_extra={"status": "doing", "started": started, "done_by": "ana", "p_success": 0.6})
+        return plan_with_history(
+            [], model="pert", task_extra={"status": "doing", "started": started, "done_by": "ana", "p_success": 0.6}
+        )
 
     registry = get_registry()
     early = reevaluate(compile_plan(doing(dt.date(2027, 1, 1))), registry).row(0, named=True)  # 1 day spent

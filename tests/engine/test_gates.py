@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from teamcast.errors import UsageError
 from teamcast.engine.forecast.gates import Gate, GatesFailed, check_gates, evaluate_gates, parse_gate
+from teamcast.errors import UsageError
 
 SHAPE = "expected SUBJECT.METRIC OP NUMBER with OP one of < <= > >= == !=, e.g. fraud.p_on_time<0.5"
 
@@ -16,8 +16,12 @@ def project(pid: str, p_success: float, p_on_time: float | None, p80: float | No
         "name": pid.title(),
         "p_success": p_success,
         "p_on_time": p_on_time,
-        "finish_days": {"p50": None if p80 is None else p80 - 10, "p80": p80, "p95": None if p80 is None else p80 + 10,
-                        "mean": None if p80 is None else p80 - 8},
+        "finish_days": {
+            "p50": None if p80 is None else p80 - 10,
+            "p80": p80,
+            "p95": None if p80 is None else p80 + 10,
+            "mean": None if p80 is None else p80 - 8,
+        },
         "finish_date": {"p50": None, "p80": None, "p95": None},
         "deadline": None,
         "value": value,
@@ -37,12 +41,29 @@ def result() -> dict:
             project("moonshot", 0.0, 0.0, None, 1.0),
         ],
         "tasks": [
-            {"id": "fraud-gnn", "project": "fraud", "p_run": 0.9, "p_success": 0.5,
-             "finish_days": {"p50": 20.0, "p80": 25.0, "p95": 30.0}, "criticality": 0.95, "sensitivity": 0.4},
-            {"id": "churn-eval", "project": "churn", "p_run": 1.0, "p_success": 1.0,
-             "finish_days": {"p50": 10.0, "p80": 12.0, "p95": 15.0}, "criticality": 0.3, "sensitivity": 0.1},
+            {
+                "id": "fraud-gnn",
+                "project": "fraud",
+                "p_run": 0.9,
+                "p_success": 0.5,
+                "finish_days": {"p50": 20.0, "p80": 25.0, "p95": 30.0},
+                "criticality": 0.95,
+                "sensitivity": 0.4,
+            },
+            {
+                "id": "churn-eval",
+                "project": "churn",
+                "p_run": 1.0,
+                "p_success": 1.0,
+                "finish_days": {"p50": 10.0, "p80": 12.0, "p95": 15.0},
+                "criticality": 0.3,
+                "sensitivity": 0.1,
+            },
         ],
-        "people": [{"id": "ana", "utilization": 0.91, "busy_days": 50.0}, {"id": "bo", "utilization": 0.4, "busy_days": 20.0}],
+        "people": [
+            {"id": "ana", "utilization": 0.91, "busy_days": 50.0},
+            {"id": "bo", "utilization": 0.4, "busy_days": 20.0},
+        ],
     }
 
 
@@ -118,7 +139,10 @@ def test_negative_and_exponent_thresholds():
             "expected one of p_run, p_success, p50, p80, p95, criticality, sensitivity",
         ),
         ("task..p50 > 3", "--fail-if 'task..p50 > 3': expected task.ID.METRIC, e.g. task.*.p_run"),
-        ("person..utilization > 3", "--fail-if 'person..utilization > 3': expected person.ID.METRIC, e.g. person.*.utilization"),
+        (
+            "person..utilization > 3",
+            "--fail-if 'person..utilization > 3': expected person.ID.METRIC, e.g. person.*.utilization",
+        ),
     ],
 )
 def test_bad_expressions_are_usage_errors_with_one_line(expr, message):
@@ -180,7 +204,9 @@ def test_tasks_and_people(result):
 
 
 def test_an_undefined_metric_fails_its_gate(result):
-    assert failed("moonshot.p80 > 1000", result) == ["moonshot.p80 is undefined (no trial succeeded), so the gate fails"]
+    assert failed("moonshot.p80 > 1000", result) == [
+        "moonshot.p80 is undefined (no trial succeeded), so the gate fails"
+    ]
 
 
 def test_several_gates_report_every_failure_in_order(result):
@@ -195,9 +221,13 @@ def test_unknown_project_names_the_known_ids(result):
 
 
 def test_unknown_task_and_person(result):
-    with pytest.raises(UsageError, match=r"^--fail-if 'task\.nope\.p80>1': no task 'nope'; known tasks: fraud-gnn, churn-eval$"):
+    with pytest.raises(
+        UsageError, match=r"^--fail-if 'task\.nope\.p80>1': no task 'nope'; known tasks: fraud-gnn, churn-eval$"
+    ):
         failed("task.nope.p80>1", result)
-    with pytest.raises(UsageError, match=r"^--fail-if 'person\.cy\.utilization>1': no person 'cy'; known people: ana, bo$"):
+    with pytest.raises(
+        UsageError, match=r"^--fail-if 'person\.cy\.utilization>1': no person 'cy'; known people: ana, bo$"
+    ):
         failed("person.cy.utilization>1", result)
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from teamcast.engine.plan.model import Plan, frame
 from teamcast.engine.practice import growth
 from teamcast.errors import NotFoundError
-from teamcast.engine.plan.model import Plan, frame
 
 
 def plan(person: dict, history=(), experiments=()) -> Plan:

@@ -6,9 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from teamcast.engine.plan.model import Plan, Role, frame
 from teamcast.engine.practice import hiring
 from teamcast.errors import NotFoundError
-from teamcast.engine.plan.model import Plan, Role, frame
 
 # The lecture's own unicorn posting (Lecture 13, §4).
 UNICORN = [
@@ -56,8 +56,12 @@ def test_a_posting_across_two_roles_is_noted_but_not_a_unicorn():
 
 @pytest.mark.parametrize(
     ("phrase", "role"),
-    [("A/B tests", Role.DATA_SCIENTIST), ("owns the roadmap", Role.ML_PRODUCT_MANAGER),
-     ("state-of-the-art NLP", Role.ML_RESEARCHER), ("AWS", Role.DEVOPS_ENGINEER)],
+    [
+        ("A/B tests", Role.DATA_SCIENTIST),
+        ("owns the roadmap", Role.ML_PRODUCT_MANAGER),
+        ("state-of-the-art NLP", Role.ML_RESEARCHER),
+        ("AWS", Role.DEVOPS_ENGINEER),
+    ],
 )
 def test_keywords_place_must_haves(phrase, role):
     assert hiring.roles_of(phrase) == [role]
@@ -85,8 +89,19 @@ def test_funnel_with_custom_rates_and_rejects_impossible_ones():
 def test_open_positions_arrive_at_the_pert_mean_of_time_to_hire():
     plan = Plan(
         plan=frame("plan", [{"name": "x", "start": dt.date(2027, 1, 4)}]),
-        hires=frame("hires", [{"id": "req", "role": "ml_researcher", "tth_low": 30.0, "tth_likely": 45.0,
-                               "tth_high": 90.0, "must_have": UNICORN}]),
+        hires=frame(
+            "hires",
+            [
+                {
+                    "id": "req",
+                    "role": "ml_researcher",
+                    "tth_low": 30.0,
+                    "tth_likely": 45.0,
+                    "tth_high": 90.0,
+                    "must_have": UNICORN,
+                }
+            ],
+        ),
     )
     (position,) = hiring.open_positions(plan)
     assert position.expected_day == pytest.approx(50)
@@ -99,18 +114,24 @@ def test_open_positions_arrive_at_the_pert_mean_of_time_to_hire():
 
 def candidate_plan(role="ml_engineer", strengths=("modelling",), bars=("coding",), cards=()):
     return Plan(
-        candidates=frame("candidates", [{"id": "kim", "name": "Kim", "role": role,
-                                         "strengths": list(strengths), "bars": list(bars)}]),
+        candidates=frame(
+            "candidates", [{"id": "kim", "name": "Kim", "role": role, "strengths": list(strengths), "bars": list(bars)}]
+        ),
         scorecards=frame("scorecards", [{"candidate": "kim", **c} for c in cards]),
     )
 
 
 def test_a_candidate_who_validates_strengths_and_clears_bars():
-    review = hiring.review_candidate(candidate_plan(cards=[
-        {"assessment": "applied_ml", "aspect": "modelling", "score": 4.0},
-        {"assessment": "ml_theory", "aspect": "modelling", "score": 5.0},
-        {"assessment": "pair_coding", "aspect": "coding", "score": 3.0, "minimum": 3.0},
-    ]), "kim")
+    review = hiring.review_candidate(
+        candidate_plan(
+            cards=[
+                {"assessment": "applied_ml", "aspect": "modelling", "score": 4.0},
+                {"assessment": "ml_theory", "aspect": "modelling", "score": 5.0},
+                {"assessment": "pair_coding", "aspect": "coding", "score": 3.0, "minimum": 3.0},
+            ]
+        ),
+        "kim",
+    )
     assert review.decision == "clear"
     assert review.strengths[0].status == "validated" and review.strengths[0].mean == 4.5
     assert review.bars[0].status == "cleared"
@@ -120,30 +141,44 @@ def test_a_candidate_who_validates_strengths_and_clears_bars():
 
 
 def test_a_missed_bar_uses_the_default_minimum_when_none_is_given():
-    review = hiring.review_candidate(candidate_plan(cards=[
-        {"assessment": "applied_ml", "aspect": "modelling", "score": 5.0},
-        {"assessment": "pair_coding", "aspect": "coding", "score": 2.0},
-    ]), "kim")
+    review = hiring.review_candidate(
+        candidate_plan(
+            cards=[
+                {"assessment": "applied_ml", "aspect": "modelling", "score": 5.0},
+                {"assessment": "pair_coding", "aspect": "coding", "score": 2.0},
+            ]
+        ),
+        "kim",
+    )
     assert review.bars[0].threshold == hiring.DEFAULT_MINIMUM
     assert review.decision == "missed_bar"
     assert review.summary() == "missed_bar (validated: modelling; bars missed: coding)"
 
 
 def test_unvalidated_and_untested_hypotheses():
-    plan = candidate_plan(strengths=("modelling", "writing"), cards=[
-        {"assessment": "applied_ml", "aspect": "modelling", "score": 3.0},
-        {"assessment": "pair_coding", "aspect": "coding", "score": 4.0},
-    ])
+    plan = candidate_plan(
+        strengths=("modelling", "writing"),
+        cards=[
+            {"assessment": "applied_ml", "aspect": "modelling", "score": 3.0},
+            {"assessment": "pair_coding", "aspect": "coding", "score": 4.0},
+        ],
+    )
     review = hiring.review_candidate(plan, "kim")
     assert [s.status for s in review.strengths] == ["not_validated", "untested"]
     assert review.decision == "unvalidated"
 
 
 def test_core_ml_candidate_not_tested_on_software_engineering_is_warned():
-    review = hiring.review_candidate(candidate_plan(role="ml_researcher", cards=[
-        {"assessment": "ml_theory", "aspect": "modelling", "score": 5.0},
-        {"assessment": "take_home", "aspect": "coding", "score": 4.0},
-    ]), "kim")
+    review = hiring.review_candidate(
+        candidate_plan(
+            role="ml_researcher",
+            cards=[
+                {"assessment": "ml_theory", "aspect": "modelling", "score": 5.0},
+                {"assessment": "take_home", "aspect": "coding", "score": 4.0},
+            ],
+        ),
+        "kim",
+    )
     assert review.warnings == [
         "an ML researcher candidate should be tested on both ML knowledge and software engineering; "
         "not tested: software engineering (Lecture 13, §4)"
@@ -151,17 +186,21 @@ def test_core_ml_candidate_not_tested_on_software_engineering_is_warned():
 
 
 def test_pair_debugging_ml_code_tests_both_and_adjacent_roles_are_not_warned():
-    both = hiring.review_candidate(candidate_plan(cards=[
-        {"assessment": "pair_debugging_ml", "aspect": "coding", "score": 4.0}]), "kim")
+    both = hiring.review_candidate(
+        candidate_plan(cards=[{"assessment": "pair_debugging_ml", "aspect": "coding", "score": 4.0}]), "kim"
+    )
     assert both.warnings == []
-    adjacent = hiring.review_candidate(candidate_plan(role="data_engineer", cards=[
-        {"assessment": "pair_coding", "aspect": "coding", "score": 4.0}]), "kim")
+    adjacent = hiring.review_candidate(
+        candidate_plan(role="data_engineer", cards=[{"assessment": "pair_coding", "aspect": "coding", "score": 4.0}]),
+        "kim",
+    )
     assert adjacent.warnings == []
 
 
 def test_an_assessment_outside_the_lectures_vocabulary_is_noted():
-    review = hiring.review_candidate(candidate_plan(role="data_engineer", cards=[
-        {"assessment": "vibes", "aspect": "coding", "score": 4.0}]), "kim")
+    review = hiring.review_candidate(
+        candidate_plan(role="data_engineer", cards=[{"assessment": "vibes", "aspect": "coding", "score": 4.0}]), "kim"
+    )
     assert review.warnings[0].startswith("'vibes' is not one of the lecture's assessment types")
 
 
@@ -203,10 +242,16 @@ def test_a_skill_several_roles_share_counts_once(must_have, role, expected):
 
 
 def test_other_spellings_of_the_lectures_assessments_are_understood():
-    review = hiring.review_candidate(candidate_plan(role="ml_researcher", cards=[
-        {"assessment": "previous_projects", "aspect": "modelling", "score": 5.0},
-        {"assessment": "pair_coding", "aspect": "coding", "score": 4.0},
-        {"assessment": "background_and_culture", "aspect": "fit", "score": 4.0},
-    ]), "kim")
+    review = hiring.review_candidate(
+        candidate_plan(
+            role="ml_researcher",
+            cards=[
+                {"assessment": "previous_projects", "aspect": "modelling", "score": 5.0},
+                {"assessment": "pair_coding", "aspect": "coding", "score": 4.0},
+                {"assessment": "background_and_culture", "aspect": "fit", "score": 4.0},
+            ],
+        ),
+        "kim",
+    )
     assert list(review.by_assessment) == ["previous_ml_projects", "pair_coding", "background_culture_fit"]
     assert review.warnings == []

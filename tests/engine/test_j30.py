@@ -128,8 +128,10 @@ def test_deterministic_schedule_is_feasible_and_close_to_optimal(instances, opti
         assert makespans[name] >= optimum[name], f"{name}: makespan {makespans[name]} beats the optimum {optimum[name]}"
     deviation = _mean_deviation_percent(makespans, optimum)
     same = sum(makespans[name] == baseline_makespans[name] for name in makespans)
-    print(f"\nteamcast deterministic schedule, priority {priority}: mean deviation from the J30 optimum "
-          f"{deviation:.2f} %; same makespan as the pure-Python LFT baseline on {same}/480")
+    print(
+        f"\nteamcast deterministic schedule, priority {priority}: mean deviation from the J30 optimum "
+        f"{deviation:.2f} %; same makespan as the pure-Python LFT baseline on {same}/480"
+    )
     if priority == "lft":
         low, high = LFT_DEVIATION_BAND
         assert low <= deviation <= high

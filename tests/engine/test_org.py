@@ -5,36 +5,66 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from teamcast.engine.plan.model import Archetype, Plan, frame
 from teamcast.engine.practice import org
 from teamcast.errors import PlanError
-from teamcast.engine.plan.model import Archetype, Plan, frame
 
 # Hand-made organisations, one per archetype, answered as such an organisation would.
 ORGS = {
     Archetype.NASCENT: {  # a logistics SMB with one analyst who tried a model once
-        "who_does_ml": "individuals", "ml_reports_to": "no_ml_function", "path_to_production": "manual",
-        "model_maintenance": "nobody", "data_control": "ad_hoc", "compute": "laptops", "hiring": "struggling",
-        "feedback_speed": "not_shipped", "leadership": "little",
+        "who_does_ml": "individuals",
+        "ml_reports_to": "no_ml_function",
+        "path_to_production": "manual",
+        "model_maintenance": "nobody",
+        "data_control": "ad_hoc",
+        "compute": "laptops",
+        "hiring": "struggling",
+        "feedback_speed": "not_shipped",
+        "leadership": "little",
     },
     Archetype.RND: {  # an oil & gas research lab
-        "who_does_ml": "research_lab", "ml_reports_to": "research_department", "path_to_production": "rarely",
-        "model_maintenance": "nobody", "data_control": "no_control", "compute": "research_cluster",
-        "hiring": "researchers", "feedback_speed": "no_loop", "leadership": "long_term_bets",
+        "who_does_ml": "research_lab",
+        "ml_reports_to": "research_department",
+        "path_to_production": "rarely",
+        "model_maintenance": "nobody",
+        "data_control": "no_control",
+        "compute": "research_cluster",
+        "hiring": "researchers",
+        "feedback_speed": "no_loop",
+        "leadership": "long_term_bets",
     },
     Archetype.EMBEDDED: {  # a software company with ML engineers in product teams
-        "who_does_ml": "product_teams", "ml_reports_to": "engineering_lead", "path_to_production": "team_ships",
-        "model_maintenance": "builders", "data_control": "via_data_engineers", "compute": "product_infrastructure",
-        "hiring": "grow_engineers", "feedback_speed": "weeks", "leadership": "per_product",
+        "who_does_ml": "product_teams",
+        "ml_reports_to": "engineering_lead",
+        "path_to_production": "team_ships",
+        "model_maintenance": "builders",
+        "data_control": "via_data_engineers",
+        "compute": "product_infrastructure",
+        "hiring": "grow_engineers",
+        "feedback_speed": "weeks",
+        "leadership": "per_product",
     },
     Archetype.DIVISION: {  # a bank's central ML division
-        "who_does_ml": "central_team", "ml_reports_to": "senior_leadership", "path_to_production": "handoff",
-        "model_maintenance": "ml_team_after_handoff", "data_control": "governance", "compute": "dedicated_budget",
-        "hiring": "talent_density", "feedback_speed": "months", "leadership": "dedicated_org",
+        "who_does_ml": "central_team",
+        "ml_reports_to": "senior_leadership",
+        "path_to_production": "handoff",
+        "model_maintenance": "ml_team_after_handoff",
+        "data_control": "governance",
+        "compute": "dedicated_budget",
+        "hiring": "talent_density",
+        "feedback_speed": "months",
+        "leadership": "dedicated_org",
     },
     Archetype.ML_FIRST: {  # an ML-focused big-tech company
-        "who_does_ml": "everywhere", "ml_reports_to": "ceo_and_teams", "path_to_production": "platform",
-        "model_maintenance": "users", "data_control": "owns_infrastructure", "compute": "on_demand",
-        "hiring": "top_of_market", "feedback_speed": "days", "leadership": "ceo_core",
+        "who_does_ml": "everywhere",
+        "ml_reports_to": "ceo_and_teams",
+        "path_to_production": "platform",
+        "model_maintenance": "users",
+        "data_control": "owns_infrastructure",
+        "compute": "on_demand",
+        "hiring": "top_of_market",
+        "feedback_speed": "days",
+        "leadership": "ceo_core",
     },
 }
 
@@ -74,7 +104,12 @@ def test_unanswered_questions_give_a_partial_assessment_that_names_them():
     assert assessment.best is Archetype.DIVISION
     assert assessment.partial
     assert assessment.missing == [
-        "path_to_production", "model_maintenance", "data_control", "compute", "hiring", "feedback_speed",
+        "path_to_production",
+        "model_maintenance",
+        "data_control",
+        "compute",
+        "hiring",
+        "feedback_speed",
     ]
     assert (
         "Partial assessment: 6 of 9 questions unanswered (path_to_production, model_maintenance, data_control, "

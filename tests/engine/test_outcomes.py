@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from teamcast.engine.commands.cli import main
 from teamcast.engine.commands.retro import commands
 from teamcast.engine.plan.demo import demo_plan
-from teamcast.errors import NotFoundError, PlanError
+from teamcast.engine.plan.workspace import Workspace
 from teamcast.engine.retro.outcomes import (
     OutcomeError,
     effort_quantiles,
@@ -20,7 +20,7 @@ from teamcast.engine.retro.outcomes import (
     parse_mapping,
     record_outcome,
 )
-from teamcast.engine.plan.workspace import Workspace
+from teamcast.errors import NotFoundError, PlanError
 
 for command in commands:  # until engine/commands/cli.py lists the module
     if command.name not in main.commands:
@@ -51,7 +51,12 @@ def test_done_moves_the_task_into_history_with_its_forecast(ws):
     with Workspace.open(ws) as store:
         plan = store.load()
     task = plan.tasks.filter(plan.tasks["id"] == "fraud-eval-harness").row(0, named=True)
-    assert (task["status"], task["finished"], task["actual_days"], task["done_by"]) == ("done", dt.date(2026, 12, 18), 10.0, "jonas")
+    assert (task["status"], task["finished"], task["actual_days"], task["done_by"]) == (
+        "done",
+        dt.date(2026, 12, 18),
+        10.0,
+        "jonas",
+    )
     assert plan.history.height == before.history.height + 1
     row = plan.history.row(-1, named=True)
     assert row["task"] == "fraud-eval-harness" and row["person"] == "jonas" and row["team"] == "risk"
@@ -70,19 +75,31 @@ def test_fail_records_failure_and_start_sets_doing(ws):
     task = plan.tasks.filter(plan.tasks["id"] == "fraud-graph-build").row(0, named=True)
     assert (task["status"], task["started"], task["done_by"]) == ("failed", dt.date(2026, 12, 28), "tomas")
     row = plan.history.row(-1, named=True)
-    assert (row["task"], row["succeeded"], row["actual_days"], row["person"]) == ("fraud-graph-build", False, 2.5, "tomas")
+    assert (row["task"], row["succeeded"], row["actual_days"], row["person"]) == (
+        "fraud-graph-build",
+        False,
+        2.5,
+        "tomas",
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["task", "done", "nope"], "not found: task 'nope' does not exist in"),
-        (["task", "done", "fraud-eval-harness", "--on", "2026-13-01"],
-         "outcome: --on '2026-13-01' is not a date; write it as YYYY-MM-DD"),
+        (
+            ["task", "done", "fraud-eval-harness", "--on", "2026-13-01"],
+            "outcome: --on '2026-13-01' is not a date; write it as YYYY-MM-DD",
+        ),
         (["task", "done", "fraud-spec"], "outcome: task 'fraud-spec' is already done"),
-        (["task", "done", "fraud-graph-build"],
-         "outcome: task 'fraud-graph-build' was never started: give --actual DAYS (working days of effort)"),
-        (["task", "start", "fraud-eval-harness"], "outcome: task 'fraud-eval-harness' is already doing; only a todo task can start"),
+        (
+            ["task", "done", "fraud-graph-build"],
+            "outcome: task 'fraud-graph-build' was never started: give --actual DAYS (working days of effort)",
+        ),
+        (
+            ["task", "start", "fraud-eval-harness"],
+            "outcome: task 'fraud-eval-harness' is already doing; only a todo task can start",
+        ),
         (["task", "done", "fraud-eval-harness", "--by", "ghost"], "not found: person 'ghost' does not exist in"),
     ],
 )
@@ -102,7 +119,8 @@ def test_task_done_cli_prints_what_it_recorded(ws):
 
 def test_task_cli_in_a_real_subprocess(ws, tmp_path):
     script = tmp_path / "teamcast_cli.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import sys
         from teamcast.engine.commands.cli import main
         from teamcast.engine.commands.retro import commands
@@ -110,13 +128,24 @@ def test_task_cli_in_a_real_subprocess(ws, tmp_path):
             if command.name not in main.commands:
                 main.add_command(command)
         sys.exit(main())
-    """))
-    run = subprocess.run([sys.executable, str(script), "task", "fail", "fraud-gbm", "--in", str(ws), "--on", "2026-12-22"],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    """)
+    )
+    run = subprocess.run(
+        [sys.executable, str(script), "task", "fail", "fraud-gbm", "--in", str(ws), "--on", "2026-12-22"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stderr == "fraud-gbm: failed on 2026-12-22 after 12 working days\n"
-    bad = subprocess.run([sys.executable, str(script), "task", "done", "nope", "--in", str(ws)],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, str(script), "task", "done", "nope", "--in", str(ws)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert bad.returncode == 1 and bad.stdout == "" and bad.stderr.count("\n") == 1
 
 
@@ -137,7 +166,12 @@ def test_jira_export_lands_in_the_history(ws, tmp_path):
     with Workspace.open(ws) as store:
         history = store.load().history
     first, second = history.tail(2).to_dicts()
-    assert (first["task"], first["person"], first["succeeded"], first["finished"]) == ("frd-1", "ana-ruiz", True, dt.date(2026, 10, 9))
+    assert (first["task"], first["person"], first["succeeded"], first["finished"]) == (
+        "frd-1",
+        "ana-ruiz",
+        True,
+        dt.date(2026, 10, 9),
+    )
     assert (first["est_likely"], first["actual_days"]) == (5.0, 6.0)  # seconds at 8 h a day
     assert (second["task"], second["person"], second["team"], second["succeeded"]) == ("frd-2", "wei", "risk", False)
     assert second["started"] == dt.date(2026, 10, 5) and second["finished"] == dt.date(2026, 10, 16)
@@ -148,13 +182,21 @@ def test_jira_export_lands_in_the_history(ws, tmp_path):
 
 def test_github_export_with_a_mapping_override(ws, tmp_path):
     export = tmp_path / "issues.csv"
-    export.write_text("Number,Repository,Assignees,Created At,Done On,State Reason,Estimate,Actual\n"
-                      "12,acme/fraud,sofia,2026-11-02T10:00:00Z,2026-11-10T12:00:00Z,completed,3,4.5\n")
+    export.write_text(
+        "Number,Repository,Assignees,Created At,Done On,State Reason,Estimate,Actual\n"
+        "12,acme/fraud,sofia,2026-11-02T10:00:00Z,2026-11-10T12:00:00Z,completed,3,4.5\n"
+    )
     summary = import_tracker_csv(ws, export, "github", parse_mapping(["finished=Done On"]))
     assert summary.imported == 1
     with Workspace.open(ws) as store:
         row = store.load().history.row(-1, named=True)
-    assert (row["task"], row["project"], row["person"], row["actual_days"], row["est_likely"]) == ("gh-12", "acme/fraud", "sofia", 4.5, 3.0)
+    assert (row["task"], row["project"], row["person"], row["actual_days"], row["est_likely"]) == (
+        "gh-12",
+        "acme/fraud",
+        "sofia",
+        4.5,
+        3.0,
+    )
 
 
 def test_csv_with_missing_columns_is_refused_untouched(ws, tmp_path):

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from teamcast.engine.plan import io, planfile
-from teamcast.errors import PlanError, Problem
 from teamcast.engine.plan.planfile import check_plan_text, parse_plan_text, plan_to_toml, read_plan, write_plan
+from teamcast.errors import PlanError, Problem
 
 PLANS = Path(__file__).parent / "plans"
 DEMO = Path(__file__).parents[2] / "engine" / "plan" / "data" / "demo.toml"
@@ -71,7 +71,9 @@ def test_every_table_is_read():
 
 
 def test_canonical_text_of_a_small_plan():
-    text = MINIMAL.replace('id = "t"\n', 'id = "t"\nafter = []\np_success = 1\nestimate = 3.0\n').replace("estimate = 3\n", "")
+    text = MINIMAL.replace('id = "t"\n', 'id = "t"\nafter = []\np_success = 1\nestimate = 3.0\n').replace(
+        "estimate = 3\n", ""
+    )
     assert plan_to_toml(parse_plan_text(text)) == (
         '[plan]\nname = "Tiny"\nstart = 2027-01-04\n\n'
         '[[people]]\nid = "ana"\nrole = "ml_engineer"\n\n'
@@ -89,8 +91,20 @@ def task_row(estimate: str) -> dict:
 
 
 def test_estimate_forms():
-    assert task_row("[3, 5, 10]") == {"est_form": "range", "est_low": 3.0, "est_likely": 5.0, "est_high": 10.0, "est_params": None}
-    assert task_row("4.5") == {"est_form": "single", "est_low": None, "est_likely": 4.5, "est_high": None, "est_params": None}
+    assert task_row("[3, 5, 10]") == {
+        "est_form": "range",
+        "est_low": 3.0,
+        "est_likely": 5.0,
+        "est_high": 10.0,
+        "est_params": None,
+    }
+    assert task_row("4.5") == {
+        "est_form": "single",
+        "est_low": None,
+        "est_likely": 4.5,
+        "est_high": None,
+        "est_params": None,
+    }
     row = task_row("{ sd = 2, mean = 5.0 }")
     assert row["est_form"] == "params" and row["est_likely"] is None
     assert row["est_params"] == '{"mean": 5.0, "sd": 2}'
@@ -131,7 +145,9 @@ def test_fractions_are_written_as_floats_and_whole_days_as_integers():
 
 
 def test_skills_map_to_columns_and_back():
-    plan = parse_plan_text(MINIMAL.replace('role = "ml_engineer"\n\n', 'role = "ml_engineer"\nskills = { comm = 2, ml = 4 }\n\n', 1))
+    plan = parse_plan_text(
+        MINIMAL.replace('role = "ml_engineer"\n\n', 'role = "ml_engineer"\nskills = { comm = 2, ml = 4 }\n\n', 1)
+    )
     assert plan.people.select("skill_ml", "skill_swe", "skill_comm").row(0) == (4, None, 2)
     assert "skills = { ml = 4, comm = 2 }\n" in plan_to_toml(plan)
 
@@ -174,9 +190,18 @@ def test_unknown_keys_at_every_level_suggest_the_closest():
         ('capacity = "full"', "people[bo].capacity: expected a number, got string 'full'"),
         ("capacity = true", "people[bo].capacity: expected a number, got boolean true"),
         ("name = 5", "people[bo].name: expected a string, got integer 5"),
-        ('joined = "2027-13-01"', "people[bo].joined: expected a date (YYYY-MM-DD), got string '2027-13-01' (month must be in 1..12)"),
-        ('joined = "2027-01-04"', "people[bo].joined: expected a date (YYYY-MM-DD), got string '2027-01-04'; write it without quotes: 2027-01-04"),
-        ("joined = 2027-01-04T09:00:00", "people[bo].joined: expected a date (YYYY-MM-DD), got date-time 2027-01-04T09:00:00"),
+        (
+            'joined = "2027-13-01"',
+            "people[bo].joined: expected a date (YYYY-MM-DD), got string '2027-13-01' (month must be in 1..12)",
+        ),
+        (
+            'joined = "2027-01-04"',
+            "people[bo].joined: expected a date (YYYY-MM-DD), got string '2027-01-04'; write it without quotes: 2027-01-04",
+        ),
+        (
+            "joined = 2027-01-04T09:00:00",
+            "people[bo].joined: expected a date (YYYY-MM-DD), got date-time 2027-01-04T09:00:00",
+        ),
         ("skills = { ml = 4.5 }", "people[bo].skills.ml: expected a whole number, got float 4.5"),
         ("skills = 3", "people[bo].skills: expected a table like { ml = 3, swe = 4, comm = 2 }, got integer 3"),
     ],
@@ -191,7 +216,10 @@ def test_wrong_types(snippet, expected):
         ("estimate = [1, 2]", "expected [low, likely, high] or a single number, got an array"),
         ('estimate = "3 days"', "expected [low, likely, high] or a single number, got string '3 days'"),
         ('estimate = [1, "2", 3]', None),
-        ("estimate = { mean = 2027-01-04 }", "model parameters must be finite numbers, strings, booleans or arrays of them"),
+        (
+            "estimate = { mean = 2027-01-04 }",
+            "model parameters must be finite numbers, strings, booleans or arrays of them",
+        ),
     ],
 )
 def test_wrong_estimate_types(snippet, expected):
@@ -203,7 +231,10 @@ def test_wrong_estimate_types(snippet, expected):
 
 
 def test_a_table_where_an_array_of_tables_belongs():
-    assert problems_of(MINIMAL.replace("[[people]]", "[people]"))[0] == "people: expected an array of tables [[people]], got a table"
+    assert (
+        problems_of(MINIMAL.replace("[[people]]", "[people]"))[0]
+        == "people: expected an array of tables [[people]], got a table"
+    )
     assert "pools: expected a table [pools], got an array" in problems_of(MINIMAL + "[[pools]]\ngpus = 1\n")
 
 

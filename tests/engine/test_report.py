@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from teamcast.engine.commands.cli import main
 from teamcast.engine.commands.retro import commands
 from teamcast.engine.plan.demo import demo_plan
-from teamcast.engine.retro.report import leadership_data, render, retro_data
 from teamcast.engine.plan.workspace import Workspace
+from teamcast.engine.retro.report import leadership_data, render, retro_data
 
 for command in commands:  # until engine/commands/cli.py lists the module
     if command.name not in main.commands:
@@ -50,7 +50,10 @@ def test_leadership_markdown_speaks_in_product_terms(leadership):
 
 def test_retro_markdown_has_the_json_numbers(retro):
     text = render(retro, ".md")
-    assert f"| Brier score | {retro['success']['brier']:.3f} | 0–1 scale, 0 is perfect; always saying 50% scores 0.250 |" in text
+    assert (
+        f"| Brier score | {retro['success']['brier']:.3f} | 0–1 scale, 0 is perfect; always saying 50% scores 0.250 |"
+        in text
+    )
     assert f"| inside the P80 interval (10–90%) | {_pct(retro['durations']['coverage_p80'])} | 80% |" in text
     assert "Sorted by name." in text
 
@@ -72,9 +75,21 @@ def test_html_is_one_self_contained_file_with_charts(kind, leadership, retro):
 def _chromium(page_path, tmp_path):
     profile = tmp_path / "profile"
     run = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
-         "--enable-logging=stderr", "--v=0", "--dump-dom", page_path.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            page_path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout, run.stderr

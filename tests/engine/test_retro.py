@@ -8,13 +8,13 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine.retro import calibration as cal
 from teamcast.engine.commands.cli import main
 from teamcast.engine.commands.retro import commands
 from teamcast.engine.plan.demo import demo_plan
 from teamcast.engine.plan.model import frame
-from teamcast.engine.retro.review import build_retro, render_retro, select_history
 from teamcast.engine.plan.workspace import Workspace
+from teamcast.engine.retro import calibration as cal
+from teamcast.engine.retro.review import build_retro, render_retro, select_history
 
 for command in commands:  # until engine/commands/cli.py lists the module
     if command.name not in main.commands:
@@ -57,7 +57,9 @@ def test_selection_by_date_team_and_person(plan):
 def test_people_are_sorted_by_name_never_by_success(plan):
     retro = build_retro(plan)
     assert [g.id for g in retro.people] == sorted(g.id for g in retro.people)
-    assert [r["person"] for r in retro.experiments_by_person] == sorted(r["person"] for r in retro.experiments_by_person)
+    assert [r["person"] for r in retro.experiments_by_person] == sorted(
+        r["person"] for r in retro.experiments_by_person
+    )
     assert all(g.brier is None for g in retro.people if g.resolved < cal.MIN_RESOLVED)
     wei = next(r for r in retro.experiments_by_person if r["person"] == "wei")
     log = plan.experiments.filter(pl.col("person") == "wei")
@@ -67,8 +69,14 @@ def test_people_are_sorted_by_name_never_by_success(plan):
 def test_trend_flags_a_date_that_slips_faster_than_time(plan):
     t0 = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     rows = [
-        {"snapshot": s, "created": t0 + dt.timedelta(days=7 * (s - 1)), "level": "project", "id": "fraud",
-         "p50": 60.0 + 10 * (s - 1), "p80": 70.0 + 10 * (s - 1)}  # ten working days later every week
+        {
+            "snapshot": s,
+            "created": t0 + dt.timedelta(days=7 * (s - 1)),
+            "level": "project",
+            "id": "fraud",
+            "p50": 60.0 + 10 * (s - 1),
+            "p80": 70.0 + 10 * (s - 1),
+        }  # ten working days later every week
         for s in (1, 2, 3)
     ]
     retro = build_retro(plan.replace(forecasts=frame("forecasts", rows)))
@@ -91,7 +99,10 @@ def test_retro_cli_table_and_json(ws, plan):
     table = runner.invoke(main, ["retro", str(ws)])
     assert table.exit_code == 0, table.output
     retro = build_retro(plan)
-    assert f"Brier score  {retro.success.brier:.3f}  (0-1 scale, 0 is perfect; always saying 50% scores 0.250)" in table.stdout
+    assert (
+        f"Brier score  {retro.success.brier:.3f}  (0-1 scale, 0 is perfect; always saying 50% scores 0.250)"
+        in table.stdout
+    )
     assert all(len(line) <= 80 for line in table.stdout.splitlines())
     data = json.loads(runner.invoke(main, ["retro", str(ws), "--format", "json", "--team", "risk"]).stdout)
     assert data["selection"] == "team risk"

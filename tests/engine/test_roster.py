@@ -7,11 +7,19 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from teamcast.engine.practice import roster
 from teamcast.engine.plan.model import Plan, frame
+from teamcast.engine.practice import roster
 
 PEOPLE = [
-    {"id": "ana", "name": "Ana", "role": "ml_engineer", "capacity": 1.0, "skill_ml": 4, "skill_swe": 4, "skill_comm": 2},
+    {
+        "id": "ana",
+        "name": "Ana",
+        "role": "ml_engineer",
+        "capacity": 1.0,
+        "skill_ml": 4,
+        "skill_swe": 4,
+        "skill_comm": 2,
+    },
     {"id": "bo", "name": "Bo", "role": "ml_engineer", "capacity": 0.5},
     {"id": "cy", "name": "Cy", "role": "data_engineer"},
 ]
@@ -20,8 +28,12 @@ TASKS = [
     {"id": "t1", "project": "fraud", "est_low": 2.0, "est_likely": 5.0, "est_high": 14.0, "role": "ml_engineer"},
     {"id": "t2", "project": "fraud", "est_likely": 6.0, "role": "data_engineer", "status": "doing"},
     {"id": "t3", "project": "fraud", "est_likely": 100.0, "role": "ml_engineer", "status": "done"},
-    {"id": "t4", "project": "churn", "est_likely": 4.0,
-     "needs": [{"pool": "ml_engineer", "units": 2}, {"pool": "gpus", "units": 4}]},
+    {
+        "id": "t4",
+        "project": "churn",
+        "est_likely": 4.0,
+        "needs": [{"pool": "ml_engineer", "units": 2}, {"pool": "gpus", "units": 4}],
+    },
     {"id": "t5", "project": "churn", "est_likely": 3.0, "assignee": "cy"},
     {"id": "t6", "project": "churn", "est_likely": 9.0, "role": "ml_researcher"},
 ]
@@ -53,8 +65,10 @@ def test_coverage_clears_each_roles_queue_at_its_capacity():
 
 
 def test_a_hire_covers_a_role_after_arrival_and_ramp_up():
-    hires = frame("hires", [{"id": "req", "role": "ml_researcher", "tth_likely": 10.0,
-                             "ramp_days": 4.0, "ramp_productivity": 0.5}])
+    hires = frame(
+        "hires",
+        [{"id": "req", "role": "ml_researcher", "tth_likely": 10.0, "ramp_days": 4.0, "ramp_productivity": 0.5}],
+    )
     cover = roster.coverage(plan(hires=hires)).filter(pl.col("role") == "ml_researcher").row(0, named=True)
     # arrives day 10, 4 days at half speed (2 days of work), then 7 more days at full speed
     assert cover["hires"] == 1 and cover["clear_day"] == pytest.approx(21.0)
@@ -86,11 +100,13 @@ def fake_simulate(p80_by_role):
 
 
 def test_bottlenecks_rank_the_roles_by_how_much_they_move_p80():
-    simulate = fake_simulate({
-        None: {"fraud": 60.0, "churn": 40.0},
-        "ml_engineer": {"fraud": 58.0, "churn": 39.0},
-        "data_engineer": {"fraud": 51.0, "churn": 40.0},
-    })
+    simulate = fake_simulate(
+        {
+            None: {"fraud": 60.0, "churn": 40.0},
+            "ml_engineer": {"fraud": 58.0, "churn": 39.0},
+            "data_engineer": {"fraud": 51.0, "churn": 40.0},
+        }
+    )
     found = roster.bottlenecks(plan(), trials=500, seed=7, simulate=simulate)
     assert [b.sentence() for b in found] == [
         "an extra data engineer moves Fraud v2 P80 by −9 days",
@@ -102,11 +118,13 @@ def test_bottlenecks_rank_the_roles_by_how_much_they_move_p80():
 
 
 def test_projects_without_a_p80_are_left_out():
-    simulate = fake_simulate({
-        None: {"fraud": float("nan"), "churn": 40.0},
-        "ml_engineer": {"fraud": 50.0, "churn": 38.0},
-        "data_engineer": {"fraud": 50.0, "churn": 41.0},
-    })
+    simulate = fake_simulate(
+        {
+            None: {"fraud": float("nan"), "churn": 40.0},
+            "ml_engineer": {"fraud": 50.0, "churn": 38.0},
+            "data_engineer": {"fraud": 50.0, "churn": 41.0},
+        }
+    )
     found = roster.bottlenecks(plan(), simulate=simulate)
     assert {b.project for b in found} == {"churn"}
     assert found[-1].sentence() == "an extra data engineer moves Churn P80 by +1 day"

@@ -133,8 +133,9 @@ def test_simulate_allows_new_top_level_keys(forecast):
 
 @pytest.fixture(scope="module")
 def sweep_result() -> dict:
-    return teamcast_json("sweep", str(DEMO), "--vary", "priority=value,lft", "--vary", "people.ml_engineer=4,0",
-                         "--trials", "200")
+    return teamcast_json(
+        "sweep", str(DEMO), "--vary", "priority=value,lft", "--vary", "people.ml_engineer=4,0", "--trials", "200"
+    )
 
 
 def test_sweep_output_matches_its_schema(sweep_result):
@@ -145,7 +146,10 @@ def test_sweep_output_matches_its_schema(sweep_result):
 def test_sweep_error_rows_match_its_schema(sweep_result):
     """No ML engineers leaves tasks without a doer: that scenario is one error row with no project."""
     error_rows = [row for row in sweep_result["rows"] if row["error"]]
-    assert [row["label"] for row in error_rows] == ["priority=value, people.ml_engineer=0", "priority=lft, people.ml_engineer=0"]
+    assert [row["label"] for row in error_rows] == [
+        "priority=value, people.ml_engineer=0",
+        "priority=lft, people.ml_engineer=0",
+    ]
     assert all(row["project"] is None and row["p80"] is None for row in error_rows)
 
 
@@ -180,7 +184,10 @@ def test_retro_without_a_required_key_fails(retro_result):
     broken = copy.deepcopy(retro_result)
     del broken["selection"]
     del broken["people"][0]["brier"]
-    assert errors("retro", broken) == [": 'selection' is a required property", "people/0: 'brier' is a required property"]
+    assert errors("retro", broken) == [
+        ": 'selection' is a required property",
+        "people/0: 'brier' is a required property",
+    ]
 
 
 def test_retro_success_scores_are_checked_inside(retro_result):

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from teamcast.engine.plan.model import Plan, frame
 from teamcast.engine.forecast.sampling import BLOCK
 from teamcast.engine.forecast.schedule import deterministic_schedule
 from teamcast.engine.forecast.simulate import simulate
+from teamcast.engine.plan.model import Plan, frame
 
 START = dt.date(2027, 1, 4)  # a Monday
 
@@ -38,7 +38,13 @@ def make_plan(tasks, *, people=(), projects=None, challenges=(), hires=(), pools
 
 
 def test_chain_finishes_at_the_sum_of_its_efforts():
-    plan = make_plan([{"id": "a", "estimate": 3}, {"id": "b", "estimate": 4, "after": ["a"]}, {"id": "c", "estimate": 5, "after": ["b"]}])
+    plan = make_plan(
+        [
+            {"id": "a", "estimate": 3},
+            {"id": "b", "estimate": 4, "after": ["a"]},
+            {"id": "c", "estimate": 5, "after": ["b"]},
+        ]
+    )
     forecast = simulate(plan, trials=100, seed=1)
     row = forecast.projects.row(0, named=True)
     assert row["p50"] == row["p95"] == 12.0
@@ -46,7 +52,9 @@ def test_chain_finishes_at_the_sum_of_its_efforts():
 
 
 def test_parallel_branches_finish_at_the_longest():
-    plan = make_plan([{"id": "a", "estimate": 3}, {"id": "b", "estimate": 7}, {"id": "c", "estimate": 2, "after": ["a", "b"]}])
+    plan = make_plan(
+        [{"id": "a", "estimate": 3}, {"id": "b", "estimate": 7}, {"id": "c", "estimate": 2, "after": ["a", "b"]}]
+    )
     assert simulate(plan, trials=50).projects["p50"][0] == 9.0
 
 
@@ -61,7 +69,9 @@ def test_a_single_person_serialises_two_tasks():
 
 
 def test_capacity_stretches_duration():
-    plan = make_plan([{"id": "a", "estimate": 3, "assignee": "ana"}], people=[{"id": "ana", "role": "ml_engineer", "capacity": 0.5}])
+    plan = make_plan(
+        [{"id": "a", "estimate": 3, "assignee": "ana"}], people=[{"id": "ana", "role": "ml_engineer", "capacity": 0.5}]
+    )
     assert simulate(plan, trials=10).projects["p50"][0] == 6.0
 
 
@@ -104,12 +114,32 @@ def _demo_like_plan():
             {"id": "a", "estimate": [1, 3, 8], "role": "ml_engineer", "p_success": 0.9},
             {"id": "b", "estimate": [2, 4, 9], "role": "ml_engineer"},
             {"id": "c", "estimate": [1, 2, 6], "role": "data_engineer", "after": ["a"]},
-            {"id": "d", "estimate": [3, 5, 12], "needs": [{"pool": "ml_engineer", "units": 1}, {"pool": "gpus", "units": 2}], "after": ["b"], "p_success": 0.6},
+            {
+                "id": "d",
+                "estimate": [3, 5, 12],
+                "needs": [{"pool": "ml_engineer", "units": 1}, {"pool": "gpus", "units": 2}],
+                "after": ["b"],
+                "p_success": 0.6,
+            },
             {"id": "e", "estimate": [3, 6, 15], "role": "ml_engineer", "p_success": 0.5},
             {"id": "f", "estimate": [1, 1.5, 3], "role": "data_engineer", "after": ["goal"]},
         ],
-        people=[{"id": "ana", "role": "ml_engineer"}, {"id": "bo", "role": "ml_engineer", "capacity": 0.8}, {"id": "cy", "role": "data_engineer"}],
-        hires=[{"id": "req", "role": "ml_engineer", "tth_low": 5, "tth_likely": 10, "tth_high": 30, "ramp_days": 20, "ramp_productivity": 0.5}],
+        people=[
+            {"id": "ana", "role": "ml_engineer"},
+            {"id": "bo", "role": "ml_engineer", "capacity": 0.8},
+            {"id": "cy", "role": "data_engineer"},
+        ],
+        hires=[
+            {
+                "id": "req",
+                "role": "ml_engineer",
+                "tth_low": 5,
+                "tth_likely": 10,
+                "tth_high": 30,
+                "ramp_days": 20,
+                "ramp_productivity": 0.5,
+            }
+        ],
         pools=[{"id": "gpus", "units": 2}],
         challenges=[{"id": "goal", "project": "p", "strategy": "parallel", "approaches": ["d", "e"]}],
         default_model="pert",
@@ -139,7 +169,11 @@ def test_progress_reports_and_cancellation():
 
 def test_deterministic_schedule_names_who_does_what():
     plan = make_plan(
-        [{"id": "a", "estimate": 3, "role": "ml_engineer"}, {"id": "b", "estimate": 4, "role": "ml_engineer"}, {"id": "c", "estimate": 2, "assignee": "bo", "after": ["a"]}],
+        [
+            {"id": "a", "estimate": 3, "role": "ml_engineer"},
+            {"id": "b", "estimate": 4, "role": "ml_engineer"},
+            {"id": "c", "estimate": 2, "assignee": "bo", "after": ["a"]},
+        ],
         people=[{"id": "ana", "role": "ml_engineer"}, {"id": "bo", "role": "ml_engineer"}],
     )
     table = deterministic_schedule(plan, priority="manual")
@@ -170,6 +204,8 @@ def test_a_run_split_across_workers_merges_to_the_same_forecast():
     split = simulate(plan, trials=trials, seed=8, executor="local", jobs=2).to_json()
     assert json.dumps(here) == json.dumps(split)
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
         on_dask = simulate(plan, trials=trials, seed=8, executor=cluster.scheduler_address, jobs=2).to_json()
     assert json.dumps(here) == json.dumps(on_dask)

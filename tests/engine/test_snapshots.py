@@ -5,10 +5,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from teamcast.engine.plan.demo import demo_plan
-from teamcast.engine.plan.model import FORECASTS_SCHEMA
 from teamcast.engine.forecast.simulate import simulate
 from teamcast.engine.forecast.snapshots import latest_task_forecast, project_trend, record, snapshots
+from teamcast.engine.plan.demo import demo_plan
+from teamcast.engine.plan.model import FORECASTS_SCHEMA
 from teamcast.engine.plan.workspace import Workspace
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from teamcast.engine.forecast.sweep import grid, parse_vary, rank, sweep
 from teamcast.engine.plan.demo import demo_plan
 from teamcast.errors import TeamcastError, UsageError
-from teamcast.engine.forecast.sweep import grid, parse_vary, rank, sweep
 
 TEAMCAST = Path(sys.executable).with_name("teamcast")
 
@@ -115,7 +115,9 @@ def test_local_pool_and_dask_cluster_agree_exactly_with_one_process(plan):
     pooled = sweep(plan, axes, trials=1024, seed=9, jobs=2)
     assert serial.equals(pooled)
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
         address = cluster.scheduler_address  # inproc://..., Dask's own address form
         on_dask = sweep(plan, axes, trials=1024, seed=9, executor=address)
     assert serial.equals(on_dask)
@@ -134,9 +136,24 @@ def test_the_cli_ranks_hiring_plans_and_writes_json(tmp_path):
     plan_file = tmp_path / "demo.toml"
     plan_file.write_text(demo_text())
     out = subprocess.run(
-        [str(TEAMCAST), "sweep", str(plan_file), "--vary", "hire.data_engineer=none,20", "--trials", "512",
-         "--top", "1", "--by", "on_time_value", "--format", "json"],
-        capture_output=True, text=True, timeout=120,
+        [
+            str(TEAMCAST),
+            "sweep",
+            str(plan_file),
+            "--vary",
+            "hire.data_engineer=none,20",
+            "--trials",
+            "512",
+            "--top",
+            "1",
+            "--by",
+            "on_time_value",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
@@ -146,7 +163,7 @@ def test_the_cli_ranks_hiring_plans_and_writes_json(tmp_path):
     assert bad.returncode == 2 and "expected KEY=V1,V2" in bad.stderr and "Traceback" not in bad.stderr
 
 
-CRASHING_PLUGIN = '''
+CRASHING_PLUGIN = """
 import os
 from pathlib import Path
 
@@ -167,7 +184,7 @@ def apply(ctx, effort, rng):
 @hookimpl
 def register_sample_modifiers(register):
     register(SampleModifier("crash", apply=apply))
-'''
+"""
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def test_the_base_plan_and_the_fixture_are_valid():
 
 
 def test_missing_required_keys():
-    text = BASE.replace('name = "Acme"\n', "").replace('start = 2027-01-04\n', "").replace('id = "fraud"', 'name = "F"')
+    text = BASE.replace('name = "Acme"\n', "").replace("start = 2027-01-04\n", "").replace('id = "fraud"', 'name = "F"')
     text += '\n[[projects.tasks]]\ntitle = "x"\n\n[[projects.challenges]]\nid = "c"\napproaches = []\n\n[[people]]\nname = "Cy"\n'
     assert [str(p) for p in check_plan_text(text)[1] if p.severity == "error"] == [
         "plan.name: required key missing",
@@ -87,7 +87,12 @@ def test_a_plan_without_its_plan_table():
 
 
 def test_duplicate_ids():
-    extra = task("a") + task("a") + task("b") + '\n[[projects.challenges]]\nid = "a"\nstrategy = "parallel"\napproaches = ["b"]\n'
+    extra = (
+        task("a")
+        + task("a")
+        + task("b")
+        + '\n[[projects.challenges]]\nid = "a"\nstrategy = "parallel"\napproaches = ["b"]\n'
+    )
     extra += '\n[[people]]\nid = "ana"\nrole = "ml_engineer"\n\n[[teams]]\nid = "core"\n'
     assert found(extra) == [
         "teams[core].id: id 'core' is already used by entry 1 of [[teams]]",
@@ -117,7 +122,11 @@ def test_dangling_references():
     extra += task("e", "estimate = 3\nneeds = { gpu = 1 }")
     extra += '\n[[history]]\ntask = "old"\nactual_days = 3\nperson = "zed"\nteam = "cor"\n'
     extra += '\n[[candidates]]\nid = "lee"\nhire = "req-2"\n'
-    text = (BASE + extra).replace('team = "core"', 'team = "kore"').replace('[[people]]\nid = "bo"', '[[people]]\nid = "bo"\nreports_to = "ann"')
+    text = (
+        (BASE + extra)
+        .replace('team = "core"', 'team = "kore"')
+        .replace('[[people]]\nid = "bo"', '[[people]]\nid = "bo"\nreports_to = "ann"')
+    )
     assert [str(p) for p in check_plan_text(text)[1]] == [
         "people[ana].team: unknown team 'kore'; did you mean 'core'?",
         "history[#1].team: unknown team 'cor'; did you mean 'core'?",
@@ -169,7 +178,9 @@ def test_a_sequential_approach_waits_for_the_one_before():
 
 
 def test_a_long_chain_is_no_problem():
-    extra = task("t0") + "".join(task(f"t{i}", f'estimate = 1\nrole = "ml_engineer"\nafter = ["t{i - 1}"]') for i in range(1, 3000))
+    extra = task("t0") + "".join(
+        task(f"t{i}", f'estimate = 1\nrole = "ml_engineer"\nafter = ["t{i - 1}"]') for i in range(1, 3000)
+    )
     assert found(extra) == []
 
 
@@ -218,7 +229,12 @@ def test_history_and_time_to_hire_ranges():
         ("people[ana].capacity", 'team = "core"', 'team = "core"\ncapacity = 1.5', "must be in (0, 1], got 1.5"),
         ("people[ana].capacity", 'team = "core"', 'team = "core"\ncapacity = nan', "not a finite number: nan"),
         ("people[ana].skills.swe", 'team = "core"', 'team = "core"\nskills = { swe = 6 }', "must be in [0, 5], got 6"),
-        ("hires[req-1].ramp_productivity", "[10, 20, 40]", "[10, 20, 40]\nramp_productivity = 2", "must be in (0, 1], got 2"),
+        (
+            "hires[req-1].ramp_productivity",
+            "[10, 20, 40]",
+            "[10, 20, 40]\nramp_productivity = 2",
+            "must be in (0, 1], got 2",
+        ),
         ("hires[req-1].ramp_days", "[10, 20, 40]", "[10, 20, 40]\nramp_days = -5", "must be at least 0, got -5"),
         ("pools.gpus", "gpus = 8", "gpus = 0", "must be at least 1, got 0"),
         ("projects[fraud].value", 'id = "fraud"', 'id = "fraud"\nvalue = 0', "must be positive, got 0"),
@@ -236,7 +252,9 @@ def test_p_success_must_be_a_probability_above_zero(p, message):
 
 
 def test_needs_beyond_the_roster_and_the_pools():
-    extra = task("big", "estimate = 3\nneeds = { ml_engineer = 3, gpus = 10 }") + task("zero", "estimate = 3\nneeds = { gpus = 0 }")
+    extra = task("big", "estimate = 3\nneeds = { ml_engineer = 3, gpus = 10 }") + task(
+        "zero", "estimate = 3\nneeds = { gpus = 0 }"
+    )
     extra += task("pair", 'estimate = 3\nassignee = "ana"\nneeds = { ml_engineer = 2 }')
     assert found(extra) == [
         "projects[fraud].tasks[zero].needs.gpus: must be at least 1, got 0",
@@ -273,27 +291,46 @@ def test_challenge_approaches():
     ("body", "expected"),
     [
         ('status = "done"\nstarted = 2026-12-01', ["finished: status 'done' needs a finished date"]),
-        ('status = "failed"\nfinished = 2026-12-01', ["actual_days: status 'failed' needs actual_days or a started date"]),
-        ("started = 2026-12-01", ["started: status 'todo' but started is given; set status to 'doing', 'done' or 'failed'"]),
-        ('status = "todo"\nfinished = 2026-12-01', ["finished: status 'todo' but finished is given; set status to 'doing', 'done' or 'failed'"]),
+        (
+            'status = "failed"\nfinished = 2026-12-01',
+            ["actual_days: status 'failed' needs actual_days or a started date"],
+        ),
+        (
+            "started = 2026-12-01",
+            ["started: status 'todo' but started is given; set status to 'doing', 'done' or 'failed'"],
+        ),
+        (
+            'status = "todo"\nfinished = 2026-12-01',
+            ["finished: status 'todo' but finished is given; set status to 'doing', 'done' or 'failed'"],
+        ),
         ('status = "doing"', ["started: status 'doing' needs a started date"]),
         (
             'status = "doing"\nstarted = 2026-12-01\nfinished = 2026-12-05',
             ["finished: status 'doing' but a finished date is given; set status to 'done' or 'failed'"],
         ),
-        ('status = "done"\nstarted = 2026-12-05\nfinished = 2026-12-01', ["finished: 2026-12-01 is before started 2026-12-05"]),
+        (
+            'status = "done"\nstarted = 2026-12-05\nfinished = 2026-12-01',
+            ["finished: 2026-12-01 is before started 2026-12-05"],
+        ),
         ('status = "finished"', ["status: unknown status 'finished'; expected one of todo, doing, done, failed"]),
-        ('status = "don"', ["status: unknown status 'don'; expected one of todo, doing, done, failed; did you mean 'done'?"]),
+        (
+            'status = "don"',
+            ["status: unknown status 'don'; expected one of todo, doing, done, failed; did you mean 'done'?"],
+        ),
     ],
 )
 def test_contradicting_status(body, expected):
-    assert found(task("t", f'estimate = 3\nrole = "ml_engineer"\n{body}')) == [f"projects[fraud].tasks[t].{e}" for e in expected]
+    assert found(task("t", f'estimate = 3\nrole = "ml_engineer"\n{body}')) == [
+        f"projects[fraud].tasks[t].{e}" for e in expected
+    ]
 
 
 def test_done_work_with_its_actuals_is_valid():
     body = 'estimate = 3\nrole = "ml_engineer"\nstatus = "done"\nfinished = 2026-12-10\nactual_days = 4\nby = "ana"'
     assert found(task("t", body)) == []
-    assert found(task("t", body.replace('"ana"', '"zed"'))) == ["projects[fraud].tasks[t].by: unknown person or open hire 'zed'"]
+    assert found(task("t", body.replace('"ana"', '"zed"'))) == [
+        "projects[fraud].tasks[t].by: unknown person or open hire 'zed'"
+    ]
 
 
 def test_dates_after_the_start_are_warned_about():
@@ -301,9 +338,9 @@ def test_dates_after_the_start_are_warned_about():
     assert found(task("t", body), "warning") == [
         "projects[fraud].tasks[t].started: 2027-02-01 is after the plan's start 2027-01-04 (the start is 'today')"
     ]
-    assert [str(p) for p in check_plan_text(BASE.replace('id = "fraud"', 'id = "fraud"\ndeadline = 2026-12-01'))[1]] == [
-        "projects[fraud].deadline: 2026-12-01 is before the plan's start 2027-01-04"
-    ]
+    assert [
+        str(p) for p in check_plan_text(BASE.replace('id = "fraud"', 'id = "fraud"\ndeadline = 2026-12-01'))[1]
+    ] == ["projects[fraud].deadline: 2026-12-01 is before the plan's start 2027-01-04"]
 
 
 # --- who does the work -------------------------------------------------------------------------
@@ -345,7 +382,9 @@ def test_work_in_progress_must_hold_its_people_at_day_zero():
     extra += task("w3", f'estimate = 3\nrole = "ml_engineer"\n{doing}')
     extra += task("w4", f'estimate = 3\nrole = "ml_engineer"\n{doing}')
     extra += task("w5", f'estimate = 3\nassignee = "req-1"\n{doing}')
-    extra += task("w6", f"estimate = 3\nneeds = {{ gpus = 6 }}\n{doing}") + task("w7", f"estimate = 3\nneeds = {{ gpus = 6 }}\n{doing}")
+    extra += task("w6", f"estimate = 3\nneeds = {{ gpus = 6 }}\n{doing}") + task(
+        "w7", f"estimate = 3\nneeds = {{ gpus = 6 }}\n{doing}"
+    )
     assert found(extra) == [
         "projects[fraud].tasks[w2].assignee: in progress, but 'ana' is already on 'w1', also in progress",
         "projects[fraud].tasks[w4].role: in progress, but only 0 of the 1 ml_engineer it needs are free at the start "
@@ -372,7 +411,7 @@ def test_links_only_a_workspace_can_break():
 
 
 def test_every_problem_is_reported_at_once():
-    text = (BASE + task("a", "estimate = [3, 2, 1]") + task("b", 'estimate = 1\nrole = "ml_engineer"\nafter = ["zz"]'))
+    text = BASE + task("a", "estimate = [3, 2, 1]") + task("b", 'estimate = 1\nrole = "ml_engineer"\nafter = ["zz"]')
     text = text.replace("gpus = 8", "gpus = 0").replace('team = "core"', 'team = "core"\ncolor = 1')
     assert len([p for p in check_plan_text(text)[1] if p.severity == "error"]) == 4
 
@@ -425,7 +464,10 @@ def test_validate_reports_syntax_errors(cli, tmp_path):
     path = write(tmp_path, "[plan\n")
     result = cli("validate", str(path))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == f"error: {path}: line 1, column 6: TOML syntax: Expected ']' at the end of a table declaration"
+    assert (
+        result.stderr.splitlines()[0]
+        == f"error: {path}: line 1, column 6: TOML syntax: Expected ']' at the end of a table declaration"
+    )
 
 
 def test_validate_refuses_a_missing_file(cli, tmp_path):

@@ -9,7 +9,6 @@ import polars as pl
 import pytest
 
 from teamcast.engine.plan.demo import demo_plan
-from teamcast.errors import NotFoundError
 from teamcast.engine.plan.model import frame
 from teamcast.engine.views import (
     Change,
@@ -24,6 +23,7 @@ from teamcast.engine.views import (
     retro_since,
     with_answers,
 )
+from teamcast.errors import NotFoundError
 from teamcast.plugins.records import Finding
 
 
@@ -69,7 +69,12 @@ def test_field_problems_cycle(plan):
 
 def test_forecast_changes_reports_moves_beyond_noise():
     before = projects([{"id": "fraud", "name": "Fraud v2"}, {"id": "fs", "name": "Feature store"}])
-    after = projects([{"id": "fraud", "name": "Fraud v2", "p80": 26.0, "p_success": 0.6}, {"id": "fs", "name": "Feature store", "p50": 10.4}])
+    after = projects(
+        [
+            {"id": "fraud", "name": "Fraud v2", "p80": 26.0, "p_success": 0.6},
+            {"id": "fs", "name": "Feature store", "p50": 10.4},
+        ]
+    )
     changes = forecast_changes(before, after)
     assert [c.sentence() for c in changes] == [
         "Fraud v2 P80 moved +6 days",
@@ -95,16 +100,59 @@ def test_histogram_counts_finished_trials_and_failure_share():
 
 
 def test_estimate_accuracy():
-    history = frame("history", [
-        {"task": "a", "person": "ana", "est_low": 2.0, "est_likely": 4.0, "est_high": 8.0, "p_success": 0.5, "actual_days": 6.0, "succeeded": True, "finished": dt.date(2026, 1, 2)},
-        {"task": "b", "person": "ana", "est_low": 1.0, "est_likely": 2.0, "est_high": 3.0, "p_success": 0.5, "actual_days": 4.0, "succeeded": False},
-        {"task": "c", "person": "bo", "est_likely": 5.0, "actual_days": 5.0, "succeeded": True},
-    ])
+    history = frame(
+        "history",
+        [
+            {
+                "task": "a",
+                "person": "ana",
+                "est_low": 2.0,
+                "est_likely": 4.0,
+                "est_high": 8.0,
+                "p_success": 0.5,
+                "actual_days": 6.0,
+                "succeeded": True,
+                "finished": dt.date(2026, 1, 2),
+            },
+            {
+                "task": "b",
+                "person": "ana",
+                "est_low": 1.0,
+                "est_likely": 2.0,
+                "est_high": 3.0,
+                "p_success": 0.5,
+                "actual_days": 4.0,
+                "succeeded": False,
+            },
+            {"task": "c", "person": "bo", "est_likely": 5.0, "actual_days": 5.0, "succeeded": True},
+        ],
+    )
     table = estimate_accuracy(history)
     assert table.to_dicts() == [
-        {"person": "ana", "tasks": 2, "median_ratio": 1.75, "within_estimate": 0.5, "success_rate": 0.5, "stated_p": 0.5},
-        {"person": "bo", "tasks": 1, "median_ratio": 1.0, "within_estimate": None, "success_rate": 1.0, "stated_p": 1.0},
-        {"person": "all", "tasks": 3, "median_ratio": 1.5, "within_estimate": 0.5, "success_rate": 2 / 3, "stated_p": 2 / 3},
+        {
+            "person": "ana",
+            "tasks": 2,
+            "median_ratio": 1.75,
+            "within_estimate": 0.5,
+            "success_rate": 0.5,
+            "stated_p": 0.5,
+        },
+        {
+            "person": "bo",
+            "tasks": 1,
+            "median_ratio": 1.0,
+            "within_estimate": None,
+            "success_rate": 1.0,
+            "stated_p": 1.0,
+        },
+        {
+            "person": "all",
+            "tasks": 3,
+            "median_ratio": 1.5,
+            "within_estimate": 0.5,
+            "success_rate": 2 / 3,
+            "stated_p": 2 / 3,
+        },
     ]
 
 
@@ -114,11 +162,20 @@ def test_with_answers_sets_clears_and_keeps_the_questionnaire_order(plan):
     assert answers["leadership"] == "ceo_core"
     assert "who_does_ml" not in answers
     assert changed.org_answers["question"].to_list() == [
-        "ml_reports_to", "path_to_production", "model_maintenance", "data_control", "compute", "hiring",
-        "feedback_speed", "leadership",
+        "ml_reports_to",
+        "path_to_production",
+        "model_maintenance",
+        "data_control",
+        "compute",
+        "hiring",
+        "feedback_speed",
+        "leadership",
     ]
     unknown = plan.replace(org_answers=frame("org_answers", [{"question": "custom", "answer": "x"}]))
-    assert with_answers(unknown, {"hiring": "researchers"}).org_answers.rows() == [("hiring", "researchers"), ("custom", "x")]
+    assert with_answers(unknown, {"hiring": "researchers"}).org_answers.rows() == [
+        ("hiring", "researchers"),
+        ("custom", "x"),
+    ]
 
 
 def test_findings_by_section_keeps_empty_sections_and_collects_unknown_checks():

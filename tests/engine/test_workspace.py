@@ -17,14 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 import teamcast.engine.plan.workspace as workspace_module
-from teamcast.errors import ConflictError, NotFoundError, PlanError, Problem, WorkspaceError
 from teamcast.engine.plan.model import SCHEMAS, Plan, empty_frame, frame
 from teamcast.engine.plan.workspace import Workspace
+from teamcast.errors import ConflictError, NotFoundError, PlanError, Problem, WorkspaceError
 
 _spec = importlib.util.spec_from_file_location("workspace_worker", Path(__file__).with_name("workspace_worker.py"))
 worker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(worker)
-
 
 
 def _planfile_importable() -> bool:
@@ -201,8 +200,13 @@ def test_singleton_rows_are_addressed_by_their_table_and_start_at_version_zero(t
         version = ws.update_row("org", "org", {"archetype": "rnd"}, 0)
         ws.update_row("org", "org", {"name": "Acme"}, version)
         assert ws.load().org.to_dicts() == [
-            {"name": "Acme", "archetype": "rnd", "swe_vs_research": None, "data_ownership": None,
-             "model_ownership": None}
+            {
+                "name": "Acme",
+                "archetype": "rnd",
+                "swe_vs_research": None,
+                "data_ownership": None,
+                "model_ownership": None,
+            }
         ]
 
 
@@ -223,10 +227,13 @@ def test_insert_row_appends_and_refuses_a_taken_id(db):
 def test_deleting_a_project_deletes_its_tasks_and_challenges(db):
     with Workspace.open(db) as ws:
         ws.insert_row("projects", {"id": "churn", "name": "Churn"})
-        ws.insert_row("tasks", {"id": "churn-a", "project": "churn", "est_form": "single", "est_likely": 2.0,
-                                "role": "ml_engineer"})
-        ws.insert_row("challenges", {"id": "churn-c", "project": "churn", "strategy": "sequential",
-                                     "approaches": ["churn-a"]})
+        ws.insert_row(
+            "tasks",
+            {"id": "churn-a", "project": "churn", "est_form": "single", "est_likely": 2.0, "role": "ml_engineer"},
+        )
+        ws.insert_row(
+            "challenges", {"id": "churn-c", "project": "churn", "strategy": "sequential", "approaches": ["churn-a"]}
+        )
         ws.delete_row("projects", "churn", ws.row_version("projects", "churn"))
         plan = ws.load()
     assert without_forecasts(plan).equals(without_forecasts(worker.full_plan()))
@@ -361,8 +368,10 @@ def test_the_stored_columns_match_the_data_model(db):
 
 def test_the_connection_uses_wal_a_busy_timeout_and_foreign_keys(db):
     with Workspace.open(db) as ws:
-        pragma = {name: ws._conn.execute(f"PRAGMA {name}").fetchone()[0] for name in
-                  ("journal_mode", "busy_timeout", "foreign_keys")}
+        pragma = {
+            name: ws._conn.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "busy_timeout", "foreign_keys")
+        }
     assert pragma == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
 
 
@@ -392,8 +401,8 @@ def test_a_failing_migration_leaves_the_file_as_it_was(db, monkeypatch):
 
 def cli():
     """teamcast's click group with this module's commands, whether or not the lead registered them yet."""
-    from teamcast.engine.commands.cli import main
     from teamcast.engine.commands import workspace as workspace_commands
+    from teamcast.engine.commands.cli import main
 
     for command in workspace_commands.commands:
         if command.name not in main.commands:

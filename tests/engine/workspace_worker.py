@@ -18,9 +18,9 @@ from pathlib import Path
 
 import polars as pl
 
-from teamcast.errors import ConflictError
 from teamcast.engine.plan.model import Plan, frame
 from teamcast.engine.plan.workspace import Workspace
+from teamcast.errors import ConflictError
 
 
 def full_plan() -> Plan:
@@ -37,68 +37,180 @@ def full_plan() -> Plan:
         people=frame(
             "people",
             [
-                {"id": "ana", "name": "Ana Ruiz", "role": "ml_engineer", "team": "core-ml", "capacity": 1.0,
-                 "skill_ml": 4, "skill_swe": 4, "skill_comm": 2, "joined": d(2025, 3, 1)},
+                {
+                    "id": "ana",
+                    "name": "Ana Ruiz",
+                    "role": "ml_engineer",
+                    "team": "core-ml",
+                    "capacity": 1.0,
+                    "skill_ml": 4,
+                    "skill_swe": 4,
+                    "skill_comm": 2,
+                    "joined": d(2025, 3, 1),
+                },
                 {"id": "bo", "name": "Bo Chen", "role": "ml_researcher", "team": "core-ml", "capacity": 0.5},
             ],
         ),
         hires=frame(
             "hires",
-            [{"id": "req-researcher", "role": "ml_researcher", "team": "core-ml", "tth_low": 30.0,
-              "tth_likely": 45.0, "tth_high": 90.0, "ramp_days": 60.0, "ramp_productivity": 0.5,
-              "must_have": ["ranking research", "PyTorch"], "nice_to_have": []}],
+            [
+                {
+                    "id": "req-researcher",
+                    "role": "ml_researcher",
+                    "team": "core-ml",
+                    "tth_low": 30.0,
+                    "tth_likely": 45.0,
+                    "tth_high": 90.0,
+                    "ramp_days": 60.0,
+                    "ramp_productivity": 0.5,
+                    "must_have": ["ranking research", "PyTorch"],
+                    "nice_to_have": [],
+                }
+            ],
         ),
         pools=frame("pools", [{"id": "gpus", "units": 8}]),
         projects=frame(
             "projects",
-            [{"id": "fraud", "name": "Fraud model v2", "team": "core-ml", "deadline": d(2027, 4, 30),
-              "value": 8.0, "impact": "Cut chargebacks by ~15%"}],
+            [
+                {
+                    "id": "fraud",
+                    "name": "Fraud model v2",
+                    "team": "core-ml",
+                    "deadline": d(2027, 4, 30),
+                    "value": 8.0,
+                    "impact": "Cut chargebacks by ~15%",
+                }
+            ],
         ),
         tasks=frame(
             "tasks",
             [
-                {"id": "fraud-baseline", "project": "fraud", "title": "Baseline", "kind": "engineering",
-                 "est_form": "range", "est_low": 3.0, "est_likely": 5.0, "est_high": 10.0, "role": "ml_engineer",
-                 "after": [], "status": "done", "started": d(2026, 12, 1), "finished": d(2026, 12, 9),
-                 "actual_days": 6.0, "done_by": "ana"},
-                {"id": "fraud-gbm", "project": "fraud", "title": "GBM", "est_form": "single", "est_likely": 4.0,
-                 "p_success": 0.6, "needs": [{"pool": "ml_engineer", "units": 1}, {"pool": "gpus", "units": 2}],
-                 "after": ["fraud-baseline"]},
-                {"id": "fraud-gnn", "project": "fraud", "title": "GNN", "est_form": "params",
-                 "est_params": '{"mu": 2.0, "sigma": 0.5}', "model": "lognormal", "p_success": 0.3,
-                 "assignee": "bo", "after": ["fraud-baseline"]},
+                {
+                    "id": "fraud-baseline",
+                    "project": "fraud",
+                    "title": "Baseline",
+                    "kind": "engineering",
+                    "est_form": "range",
+                    "est_low": 3.0,
+                    "est_likely": 5.0,
+                    "est_high": 10.0,
+                    "role": "ml_engineer",
+                    "after": [],
+                    "status": "done",
+                    "started": d(2026, 12, 1),
+                    "finished": d(2026, 12, 9),
+                    "actual_days": 6.0,
+                    "done_by": "ana",
+                },
+                {
+                    "id": "fraud-gbm",
+                    "project": "fraud",
+                    "title": "GBM",
+                    "est_form": "single",
+                    "est_likely": 4.0,
+                    "p_success": 0.6,
+                    "needs": [{"pool": "ml_engineer", "units": 1}, {"pool": "gpus", "units": 2}],
+                    "after": ["fraud-baseline"],
+                },
+                {
+                    "id": "fraud-gnn",
+                    "project": "fraud",
+                    "title": "GNN",
+                    "est_form": "params",
+                    "est_params": '{"mu": 2.0, "sigma": 0.5}',
+                    "model": "lognormal",
+                    "p_success": 0.3,
+                    "assignee": "bo",
+                    "after": ["fraud-baseline"],
+                },
             ],
         ),
         challenges=frame(
             "challenges",
-            [{"id": "fraud-beat-baseline", "project": "fraud", "title": "Beat it", "strategy": "parallel",
-              "approaches": ["fraud-gbm", "fraud-gnn"]}],
+            [
+                {
+                    "id": "fraud-beat-baseline",
+                    "project": "fraud",
+                    "title": "Beat it",
+                    "strategy": "parallel",
+                    "approaches": ["fraud-gbm", "fraud-gnn"],
+                }
+            ],
         ),
         history=frame(
             "history",
-            [{"task": "churn-features", "person": "ana", "est_low": 4.0, "est_likely": 6.0, "est_high": 12.0,
-              "p_success": 0.7, "actual_days": 9.0, "succeeded": True, "finished": d(2026, 10, 2)}],
+            [
+                {
+                    "task": "churn-features",
+                    "person": "ana",
+                    "est_low": 4.0,
+                    "est_likely": 6.0,
+                    "est_high": 12.0,
+                    "p_success": 0.7,
+                    "actual_days": 9.0,
+                    "succeeded": True,
+                    "finished": d(2026, 10, 2),
+                }
+            ],
         ),
         forecasts=frame(
             "forecasts",
-            [{"snapshot": 1, "created": dt.datetime(2027, 1, 5, 9, 30, tzinfo=dt.UTC), "who": "ana",
-              "plan_version": 1, "seed": 7, "trials": 1000, "level": "project", "id": "fraud", "p50": 40.0,
-              "p80": 50.5, "p95": 61.0, "mean": 42.0, "p_success": 0.8, "p_on_time": 0.5}],
+            [
+                {
+                    "snapshot": 1,
+                    "created": dt.datetime(2027, 1, 5, 9, 30, tzinfo=dt.UTC),
+                    "who": "ana",
+                    "plan_version": 1,
+                    "seed": 7,
+                    "trials": 1000,
+                    "level": "project",
+                    "id": "fraud",
+                    "p50": 40.0,
+                    "p80": 50.5,
+                    "p95": 61.0,
+                    "mean": 42.0,
+                    "p_success": 0.8,
+                    "p_on_time": 0.5,
+                }
+            ],
         ),
         experiments=frame(
             "experiments",
-            [{"date": d(2027, 1, 20), "person": "bo", "task": "fraud-gnn", "tried": "GraphSAGE",
-              "outcome": "no lift", "effort_days": 3.5}],
+            [
+                {
+                    "date": d(2027, 1, 20),
+                    "person": "bo",
+                    "task": "fraud-gnn",
+                    "tried": "GraphSAGE",
+                    "outcome": "no lift",
+                    "effort_days": 3.5,
+                }
+            ],
         ),
         candidates=frame(
             "candidates",
-            [{"id": "cand-1", "name": "Kim", "role": "ml_researcher", "hire": "req-researcher",
-              "strengths": ["ranking"], "bars": ["communication"]}],
+            [
+                {
+                    "id": "cand-1",
+                    "name": "Kim",
+                    "role": "ml_researcher",
+                    "hire": "req-researcher",
+                    "strengths": ["ranking"],
+                    "bars": ["communication"],
+                }
+            ],
         ),
         scorecards=frame(
             "scorecards",
-            [{"candidate": "cand-1", "assessment": "pair_coding", "aspect": "communication", "score": 3.0,
-              "minimum": 3.0}],
+            [
+                {
+                    "candidate": "cand-1",
+                    "assessment": "pair_coding",
+                    "aspect": "communication",
+                    "score": 3.0,
+                    "minimum": 3.0,
+                }
+            ],
         ),
     )
 
@@ -106,8 +218,17 @@ def full_plan() -> Plan:
 def large_plan(rows: int, tag: str) -> Plan:
     """A plan whose every task title carries `tag`, so a reader can tell two imports apart."""
     tasks = [
-        {"id": f"t{i}", "project": "big", "title": f"{tag} {i}", "est_form": "range", "est_low": 1.0,
-         "est_likely": 2.0, "est_high": 3.0, "role": "ml_engineer", "after": [f"t{i - 1}"] if i else []}
+        {
+            "id": f"t{i}",
+            "project": "big",
+            "title": f"{tag} {i}",
+            "est_form": "range",
+            "est_low": 1.0,
+            "est_likely": 2.0,
+            "est_high": 3.0,
+            "role": "ml_engineer",
+            "after": [f"t{i - 1}"] if i else [],
+        }
         for i in range(rows)
     ]
     return Plan(

@@ -75,7 +75,7 @@ class _Plan:
         self.chal_project = inp.chal_project.tolist()
         pools = _csr(inp.dem_ptr, inp.dem_pool)
         counts = _csr(inp.dem_ptr, inp.dem_count)
-        self.demands = [list(zip(p, c)) for p, c in zip(pools, counts)]
+        self.demands = [list(zip(p, c, strict=False)) for p, c in zip(pools, counts, strict=False)]
         self.task_unit = inp.task_unit.tolist()
         # "the lowest unit index" first, whatever order pool_units lists them in.
         self.pool_units = [sorted(units) for units in _csr(inp.pool_ptr, inp.pool_units)]
@@ -301,9 +301,7 @@ class _Trial:
         ends = sorted({end for end in ramp_end.values() if end > t})
         cur, remaining = t, effort
         for b in ends + [math.inf]:
-            rate = min(
-                plan.capacity[u] * (plan.ramp_prod[u] if cur < ramp_end[u] else 1.0) for u in units
-            )
+            rate = min(plan.capacity[u] * (plan.ramp_prod[u] if cur < ramp_end[u] else 1.0) for u in units)
             if b == math.inf or remaining <= rate * (b - cur):
                 return cur + remaining / rate
             remaining -= rate * (b - cur)
@@ -354,21 +352,15 @@ class _Trial:
         for project, tasks in enumerate(plan.project_tasks):
             finishes = [self.finish[i] for i in tasks if self.state[i] in _OUTPUT_STATE]
             proj_finish.append(max(finishes) if finishes else math.nan)
-            tasks_ok = all(
-                self.state[i] == SUCCEEDED for i in tasks if plan.task_challenge[i] < 0
-            )
+            tasks_ok = all(self.state[i] == SUCCEEDED for i in tasks if plan.task_challenge[i] < 0)
             challenges_ok = all(
-                self.chal_state[c] == WON
-                for c in range(plan.n_challenges)
-                if plan.chal_project[c] == project
+                self.chal_state[c] == WON for c in range(plan.n_challenges) if plan.chal_project[c] == project
             )
             proj_success.append(int(tasks_ok and challenges_ok))
         return {
             "start": np.array(self.start, dtype=np.float64),
             "finish": np.array(self.finish, dtype=np.float64),
-            "state": np.array(
-                [_OUTPUT_STATE.get(s, STATE_NOT_RUN) for s in self.state], dtype=np.uint8
-            ),
+            "state": np.array([_OUTPUT_STATE.get(s, STATE_NOT_RUN) for s in self.state], dtype=np.uint8),
             "critical": np.array(self.critical(), dtype=np.uint8),
             "proj_finish": np.array(proj_finish, dtype=np.float64),
             "proj_success": np.array(proj_success, dtype=np.uint8),
@@ -393,9 +385,7 @@ def simulate_trial(
 def run_chunk(inp: KernelInput, effort, success, arrival) -> KernelOutput:
     """The oracle's answer for a chunk of trials, shaped like the kernel's."""
     plan = _Plan(inp)
-    trials = [
-        simulate_trial(inp, e, s, a, _plan=plan) for e, s, a in zip(effort, success, arrival)
-    ]
+    trials = [simulate_trial(inp, e, s, a, _plan=plan) for e, s, a in zip(effort, success, arrival, strict=False)]
     shapes = {
         "start": (inp.n_tasks, np.float64),
         "finish": (inp.n_tasks, np.float64),
@@ -407,9 +397,7 @@ def run_chunk(inp: KernelInput, effort, success, arrival) -> KernelOutput:
     }
     return KernelOutput(
         **{
-            name: np.array([trial[name] for trial in trials], dtype=dtype).reshape(
-                len(trials), width
-            )
+            name: np.array([trial[name] for trial in trials], dtype=dtype).reshape(len(trials), width)
             for name, (width, dtype) in shapes.items()
         }
     )

@@ -94,10 +94,7 @@ def make_input(
         chal_ptr=_ptr([c.approaches for c in challenges]),
         chal_tasks=_flat([c.approaches for c in challenges]),
         chal_strategy=[c.strategy for c in challenges],
-        chal_project=[
-            c.project if c.project is not None else tasks[c.approaches[0]].project
-            for c in challenges
-        ],
+        chal_project=[c.project if c.project is not None else tasks[c.approaches[0]].project for c in challenges],
         dem_ptr=_ptr([task.needs for task in tasks]),
         dem_pool=[pool for task in tasks for pool, _ in task.needs],
         dem_count=[count for task in tasks for _, count in task.needs],
@@ -208,9 +205,7 @@ def _challenges(draw, task_project: list[int], position: list[int]) -> list[Chal
         if not projects:
             break
         project = draw(st.sampled_from(projects))
-        approaches = draw(
-            st.lists(st.sampled_from(free[project]), min_size=2, max_size=3, unique=True)
-        )
+        approaches = draw(st.lists(st.sampled_from(free[project]), min_size=2, max_size=3, unique=True))
         strategy = draw(st.sampled_from((STRATEGY_PARALLEL, STRATEGY_SEQUENTIAL)))
         if strategy == STRATEGY_SEQUENTIAL:
             # Listed in dependency order, so "the previous approach failed" never waits on a later one.
@@ -238,9 +233,7 @@ def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3) -> Case:
     """A random valid plan of 1-`max_tasks` tasks over 1-3 projects and 1-`max_trials` trials."""
     n_tasks = draw(st.integers(1, max_tasks))
     n_projects = draw(st.integers(1, 3))
-    task_project = sorted(
-        draw(st.lists(st.integers(0, n_projects - 1), min_size=n_tasks, max_size=n_tasks))
-    )
+    task_project = sorted(draw(st.lists(st.integers(0, n_projects - 1), min_size=n_tasks, max_size=n_tasks)))
     topo = draw(st.permutations(range(n_tasks)))
     position = [0] * n_tasks
     for k, task in enumerate(topo):
@@ -255,13 +248,9 @@ def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3) -> Case:
     for task in topo:
         own = challenge_of.get(task)
         candidates: list[Node] = [
-            p
-            for p in range(n_tasks)
-            if position[p] < position[task] and (own is None or challenge_of.get(p) != own)
+            p for p in range(n_tasks) if position[p] < position[task] and (own is None or challenge_of.get(p) != own)
         ]
-        candidates += [
-            f"c{c}" for c in range(len(challenges)) if chal_position[c] < position[task] and c != own
-        ]
+        candidates += [f"c{c}" for c in range(len(challenges)) if chal_position[c] < position[task] and c != own]
         if candidates:
             # Approaches get fewer predecessors, so that they often run side by side.
             most = 1 if own is not None else 3
@@ -306,13 +295,9 @@ def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3) -> Case:
     )
 
     n_trials = draw(st.integers(1, max_trials))
-    effort = draw(
-        st.lists(st.sampled_from(EFFORTS), min_size=n_trials * n_tasks, max_size=n_trials * n_tasks)
-    )
+    effort = draw(st.lists(st.sampled_from(EFFORTS), min_size=n_trials * n_tasks, max_size=n_trials * n_tasks))
     # P(success) = 0.7.
-    success = draw(
-        st.lists(st.integers(0, 9), min_size=n_trials * n_tasks, max_size=n_trials * n_tasks)
-    )
+    success = draw(st.lists(st.integers(0, 9), min_size=n_trials * n_tasks, max_size=n_trials * n_tasks))
     arrival = [
         [draw(st.sampled_from(HIRE_ARRIVALS)) if u in pools.hires else 0.0 for u in range(pools.n_units)]
         for _ in range(n_trials)
@@ -394,7 +379,7 @@ def describe(case: Case) -> str:
         after = ", ".join(node_name(p) for p in _rows(inp.pred_ptr, inp.pred_idx, i))
         needs = ", ".join(
             f"k{k}x{c}"
-            for k, c in zip(_rows(inp.dem_ptr, inp.dem_pool, i), _rows(inp.dem_ptr, inp.dem_count, i))
+            for k, c in zip(_rows(inp.dem_ptr, inp.dem_pool, i), _rows(inp.dem_ptr, inp.dem_count, i), strict=False)
         )
         unit = inp.task_unit[i]
         text = (

@@ -242,8 +242,9 @@ def _sequential_challenge():
 def test_sequential_challenge_tries_the_next_approach_only_after_a_failure():
     out = run(_sequential_challenge(), [[3.0, 4.0, 1.0]] * 2, success=[[0, 1, 1], [1, 1, 1]])
     np.testing.assert_array_equal(out.start, [[0, 3, 7], [0, NAN, 3]])
-    np.testing.assert_array_equal(out.state, [[STATE_FAILED, STATE_SUCCEEDED, STATE_SUCCEEDED],
-                                              [STATE_SUCCEEDED, STATE_NOT_RUN, STATE_SUCCEEDED]])
+    np.testing.assert_array_equal(
+        out.state, [[STATE_FAILED, STATE_SUCCEEDED, STATE_SUCCEEDED], [STATE_SUCCEEDED, STATE_NOT_RUN, STATE_SUCCEEDED]]
+    )
     np.testing.assert_array_equal(out.critical, [[1, 1, 1], [1, 0, 1]])
     np.testing.assert_array_equal(out.proj_success, [[1], [1]])
 
@@ -304,8 +305,13 @@ def _random_plan(rng, n_tasks=40):
     for i in range(n_tasks):
         after = sorted({int(j) for j in rng.integers(0, i, size=min(i, 2))}) if i else []
         tasks.append({"after": after, "needs": {int(rng.integers(0, 3)): 1}})
-    return build(tasks, pools=[[1.0, 0.8], [1.0, 1.0], [0.5]], challenges=[{"approaches": [n_tasks - 2, n_tasks - 1]}],
-                 ramp={4: (10.0, 0.5)}, prio=rng.permutation(n_tasks))
+    return build(
+        tasks,
+        pools=[[1.0, 0.8], [1.0, 1.0], [0.5]],
+        challenges=[{"approaches": [n_tasks - 2, n_tasks - 1]}],
+        ramp={4: (10.0, 0.5)},
+        prio=rng.permutation(n_tasks),
+    )
 
 
 def test_results_do_not_depend_on_the_thread_count():
@@ -332,7 +338,7 @@ def test_read_only_inputs_are_accepted_and_left_unchanged():
     for a in (effort, success, arrival):
         a.setflags(write=False)
     run_chunk(inp, effort, success, arrival, threads=2)
-    for a, c in zip((effort, success, arrival), copies):
+    for a, c in zip((effort, success, arrival), copies, strict=False):
         np.testing.assert_array_equal(a, c)
 
 

@@ -42,9 +42,7 @@ def assert_kernel_matches_oracle(case: Case, threads: int) -> None:
         hint = ""
         if all(line.startswith("busy") for line in lines) and np.allclose(got.busy, expected.busy):
             hint = "\n(busy differs only by rounding: the order of the additions differs)"
-        raise AssertionError(
-            f"kernel (threads={threads}) and oracle disagree:\n  {listed}{more}{hint}"
-        )
+        raise AssertionError(f"kernel (threads={threads}) and oracle disagree:\n  {listed}{more}{hint}")
 
 
 def hand_case(inp, effort, success, arrival=()) -> Case:

@@ -253,9 +253,7 @@ def test_a_parallel_portfolio_succeeds_with_probability_one_minus_all_failing():
 
 
 def test_work_in_progress_starts_first_with_its_remaining_effort():
-    inp = make_input(
-        [Task(needs=[(0, 1)]), Task(unit=0, fixed=FIXED_DOING)], one_pool(Unit()), prio_order=[0, 1]
-    )
+    inp = make_input([Task(needs=[(0, 1)]), Task(unit=0, fixed=FIXED_DOING)], one_pool(Unit()), prio_order=[0, 1])
     out = simulate(inp, [1.0, 2.0])
     assert_array_equal(out["start"], [2.0, 0.0])
     assert_array_equal(out["finish"], [3.0, 2.0])
@@ -301,7 +299,7 @@ def test_a_chunk_stacks_its_trials():
 def test_random_schedules_respect_precedence_units_and_accounting(case):
     inp = case.inp
     plan = oracle._Plan(inp)
-    for effort, success, arrival in zip(case.effort, case.success, case.arrival):
+    for effort, success, arrival in zip(case.effort, case.success, case.arrival, strict=False):
         # The trial object, not just its outputs, to see which units each task held.
         trial = oracle._Trial(plan, effort.tolist(), success.tolist(), arrival.tolist())
         trial.run()
@@ -342,6 +340,6 @@ def assert_units_are_never_double_booked(plan, trial, out, arrival):
             held[u].append((out["start"][i], out["finish"][i]))
     for u, intervals in enumerate(held):
         intervals.sort()
-        for (_, end), (begin, _) in zip(intervals, intervals[1:]):
+        for (_, end), (begin, _) in zip(intervals, intervals[1:], strict=False):
             assert end <= begin
         assert out["busy"][u] == pytest.approx(sum(f - s for s, f in intervals))

@@ -23,7 +23,15 @@ def tasks_frame(estimates: list[tuple[float, float, float]], p_success: list[flo
     """A TASKS_SCHEMA frame with defaults applied, as the driver hands it to models."""
     p = p_success or [1.0] * len(estimates)
     rows = [
-        {"id": f"t{i}", "est_form": "range", "est_low": a, "est_likely": m, "est_high": b, "p_success": q, "model": "pert"}
+        {
+            "id": f"t{i}",
+            "est_form": "range",
+            "est_low": a,
+            "est_likely": m,
+            "est_high": b,
+            "p_success": q,
+            "model": "pert",
+        }
         for i, ((a, m, b), q) in enumerate(zip(estimates, p, strict=True))
     ]
     return frame("tasks", rows)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 import teamcast
-
 from teamcast.errors import PluginError
 from teamcast.plugins.manager import get_registry
 
@@ -46,7 +45,9 @@ def test_a_plugin_claiming_pert_again_makes_pert_an_error_naming_both(dists):
     dists.add("tc-pert-clone", "0.3", {"tc_pert_clone": CLAIMS_PERT}, {"pert-clone": "tc_pert_clone"})
     registry = dists.registry()
     failure = next(f for f in registry.failures if f.entry_point == "pert-clone")
-    assert failure.error.startswith("register_duration_models: duration model 'pert' is already registered by teamcast ")
+    assert failure.error.startswith(
+        "register_duration_models: duration model 'pert' is already registered by teamcast "
+    )
     with pytest.raises(PluginError) as err:
         registry.duration_model("pert")
     assert err.value.message == (

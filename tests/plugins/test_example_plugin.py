@@ -30,7 +30,18 @@ def example_installed(tmp_path_factory):
     shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     target = tmp_path_factory.mktemp("example-site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q", "--target", str(target), str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "--target",
+            str(target),
+            str(source),
+        ],
         check=True,
         capture_output=True,
         cwd=tmp_path_factory.mktemp("pip-cwd"),
@@ -76,10 +87,22 @@ def test_the_example_gamma_model_matches_the_pert_mean(example_installed, tasks_
 
 
 def test_load_failures_are_listed_by_distribution(dists):
-    dists.add("tc-no-import", "0.1", {"tc_no_import_cli": "raise RuntimeError('half installed')\n"}, {"no-import": "tc_no_import_cli"})
+    dists.add(
+        "tc-no-import",
+        "0.1",
+        {"tc_no_import_cli": "raise RuntimeError('half installed')\n"},
+        {"no-import": "tc_no_import_cli"},
+    )
     dists.registry()
     result = CliRunner().invoke(plugins, ["--json"])
-    assert {"name": "no-import", "dist": "tc-no-import", "version": "0.1",
-            "error": "cannot import tc_no_import_cli: RuntimeError: half installed"} in json.loads(result.output)["failures"]
+    assert {
+        "name": "no-import",
+        "dist": "tc-no-import",
+        "version": "0.1",
+        "error": "cannot import tc_no_import_cli: RuntimeError: half installed",
+    } in json.loads(result.output)["failures"]
     table = CliRunner().invoke(plugins, []).output
-    assert "  no-import (tc-no-import 0.1): cannot import tc_no_import_cli: RuntimeError: half installed" in table.splitlines()
+    assert (
+        "  no-import (tc-no-import 0.1): cannot import tc_no_import_cli: RuntimeError: half installed"
+        in table.splitlines()
+    )

@@ -61,7 +61,9 @@ def test_every_hook_has_a_test_here():
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_is_documented_with_its_signature(hook):
     params = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
-    assert re.search(rf"^### `{hook}\({params}\)`$", DOCS.read_text(encoding="utf-8"), re.MULTILINE), f"{hook}({params}) not in docs/plugins.md"
+    assert re.search(rf"^### `{hook}\({params}\)`$", DOCS.read_text(encoding="utf-8"), re.MULTILINE), (
+        f"{hook}({params}) not in docs/plugins.md"
+    )
 
 
 def test_every_hookspec_has_a_docstring_with_an_example():
@@ -73,7 +75,11 @@ def test_hook_register_duration_models(tasks_frame, rng):
     class Plugin:
         @hookimpl
         def register_duration_models(self, register):
-            register(DurationModel("double", sample=lambda t, n, r: np.full((n, t.height), 2.0), mean=lambda t: np.full(t.height, 2.0)))
+            register(
+                DurationModel(
+                    "double", sample=lambda t, n, r: np.full((n, t.height), 2.0), mean=lambda t: np.full(t.height, 2.0)
+                )
+            )
 
     with inline(Plugin()) as registry:
         model = registry.duration_model("double")
@@ -88,7 +94,10 @@ def test_hook_register_success_models(tasks_frame, rng):
             register(SuccessModel("never", sample=lambda t, n, r: np.zeros((n, t.height), dtype=bool)))
 
     with inline(Plugin()) as registry:
-        assert checked_success(registry.success_model("never"), tasks_frame([(1.0, 1.0, 1.0)]), 2, rng).tolist() == [[0], [0]]
+        assert checked_success(registry.success_model("never"), tasks_frame([(1.0, 1.0, 1.0)]), 2, rng).tolist() == [
+            [0],
+            [0],
+        ]
 
 
 def test_hook_register_sample_modifiers(tasks_frame, rng):
@@ -100,7 +109,10 @@ def test_hook_register_sample_modifiers(tasks_frame, rng):
     tasks = tasks_frame([(1.0, 1.0, 1.0)])
     ctx = SampleContext(plan=Plan(), tasks=tasks, doer=np.array(["ana"], dtype=object), first_trial=0, n=2)
     with inline(Plugin()) as registry:
-        assert checked_modify(registry.sample_modifier("plus-one"), ctx, np.ones((2, 1)), rng).tolist() == [[2.0], [2.0]]
+        assert checked_modify(registry.sample_modifier("plus-one"), ctx, np.ones((2, 1)), rng).tolist() == [
+            [2.0],
+            [2.0],
+        ]
 
 
 def test_hook_register_priority_rules(tasks_frame):
@@ -137,7 +149,9 @@ def test_hook_register_checks():
             register(HealthCheck("solo", section="teamcast", run=run))
 
     with inline(Plugin()) as registry:
-        assert registry.checks["solo"].run(Plan()) == [Finding("solo", "people", "nobody to review the work", "warning")]
+        assert registry.checks["solo"].run(Plan()) == [
+            Finding("solo", "people", "nobody to review the work", "warning")
+        ]
         assert registry.owner("check", "solo").name == "inline-hook-test"
 
 

@@ -64,7 +64,9 @@ TWIN = """
 @pytest.fixture
 def broken(dists):
     dists.add("tc-bad-models", "1.2.3", {"tc_bad_models": BAD_MODELS}, {"bad-models": "tc_bad_models"})
-    dists.add("tc-no-import", "0.1", {"tc_no_import": "import tc_not_installed_anywhere\n"}, {"no-import": "tc_no_import"})
+    dists.add(
+        "tc-no-import", "0.1", {"tc_no_import": "import tc_not_installed_anywhere\n"}, {"no-import": "tc_no_import"}
+    )
     dists.add("tc-misspelled", "2.0", {"tc_misspelled": MISSPELLED}, {"misspelled": "tc_misspelled"})
     return dists
 
@@ -77,7 +79,9 @@ def test_a_plugin_that_fails_to_import_is_a_load_failure_and_the_others_load(bro
     registry = broken.registry()
     failure = failures_by_name(registry)["no-import"]
     assert (failure.dist, failure.version) == ("tc-no-import", "0.1")
-    assert failure.error == "cannot import tc_no_import: ModuleNotFoundError: No module named 'tc_not_installed_anywhere'"
+    assert (
+        failure.error == "cannot import tc_no_import: ModuleNotFoundError: No module named 'tc_not_installed_anywhere'"
+    )
     assert "wide" in registry.duration_models
 
 
@@ -92,7 +96,12 @@ def test_a_misspelled_hook_is_a_load_failure_and_the_plugin_is_unregistered(brok
 
 def test_plugin_info_names_distribution_version_module_and_hooks(broken):
     info = get_registry(refresh=True).owner("duration_model", "wide")
-    assert (info.name, info.dist, info.version, info.module) == ("bad-models", "tc-bad-models", "1.2.3", "tc_bad_models")
+    assert (info.name, info.dist, info.version, info.module) == (
+        "bad-models",
+        "tc-bad-models",
+        "1.2.3",
+        "tc_bad_models",
+    )
     assert info.hooks == ["register_duration_models"]
 
 
@@ -164,7 +173,11 @@ def test_a_plugin_registered_inline_appears_and_disappears():
     class Inline:
         @hookimpl
         def register_duration_models(self, register):
-            register(DurationModel("inline-one", sample=lambda t, n, r: np.ones((n, t.height)), mean=lambda t: np.ones(t.height)))
+            register(
+                DurationModel(
+                    "inline-one", sample=lambda t, n, r: np.ones((n, t.height)), mean=lambda t: np.ones(t.height)
+                )
+            )
 
     pm = get_plugin_manager()
     pm.register(Inline(), name="inline-test")
@@ -184,7 +197,10 @@ def test_checked_success_returns_uint8_and_rejects_other_values(tasks_frame, rng
     bad = SuccessModel("two", sample=lambda t, n, r: np.full((n, t.height), 2))
     with pytest.raises(PluginError) as err:
         checked_success(bad, tasks, 2, rng)
-    assert err.value.message == "hook register_success_models (success model 'two'): returned values other than 0/1 or True/False"
+    assert (
+        err.value.message
+        == "hook register_success_models (success model 'two'): returned values other than 0/1 or True/False"
+    )
 
 
 def test_checked_modify_validates_the_new_block(tasks_frame, rng):

@@ -25,7 +25,11 @@ async def open_task_form(pilot, task_id: str) -> TaskForm:
     await pilot.press("p", "enter")
     await pilot.pause()
     tree = pilot.app.screen.query_one(Tree)
-    tree.cursor_line = next(tree.get_node_at_line(i).line for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == ("tasks", task_id))
+    tree.cursor_line = next(
+        tree.get_node_at_line(i).line
+        for i in range(tree.last_line + 1)
+        if tree.get_node_at_line(i).data == ("tasks", task_id)
+    )
     await pilot.press("e")
     await pilot.pause()
     assert isinstance(pilot.app.screen, TaskForm)
@@ -41,8 +45,16 @@ async def test_keys_reach_every_screen(app, settle):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, PortfolioScreen)
-        for key, screen in [("o", OrgScreen), ("r", RosterScreen), ("t", RetroScreen), ("p", PortfolioScreen),
-                            ("1", OrgScreen), ("2", RosterScreen), ("3", PortfolioScreen), ("4", RetroScreen)]:
+        for key, screen in [
+            ("o", OrgScreen),
+            ("r", RosterScreen),
+            ("t", RetroScreen),
+            ("p", PortfolioScreen),
+            ("1", OrgScreen),
+            ("2", RosterScreen),
+            ("3", PortfolioScreen),
+            ("4", RetroScreen),
+        ]:
             await pilot.press(key)
             assert isinstance(app.screen, screen), key
         await pilot.press("f1")

@@ -7,10 +7,10 @@ import datetime as dt
 
 from textual.widgets import DataTable, Select
 
-from teamcast.engine.practice.org import answers_of, assess
-from teamcast.engine.retro.review import select_history
-from teamcast.engine.practice.roster import bottlenecks
 from teamcast.engine.plan.workspace import Workspace
+from teamcast.engine.practice.org import answers_of, assess
+from teamcast.engine.practice.roster import bottlenecks
+from teamcast.engine.retro.review import select_history
 from teamcast.tui.screens.dialogs import HelpScreen
 from teamcast.tui.screens.questionnaire import AnswersForm
 
@@ -126,7 +126,9 @@ async def test_retro_window_and_drill_down_change_the_figures(app, settle):
         await pilot.press("s")
         await settle(pilot)
         quarter = select_history(app.plan, since=dt.date(2026, 10, 4)).height
-        assert f"{quarter} finished tasks · window: last quarter (finished since 2026-10-04)" in text(retro, "#retro-title")
+        assert f"{quarter} finished tasks · window: last quarter (finished since 2026-10-04)" in text(
+            retro, "#retro-title"
+        )
         assert retro.query_one("#history", DataTable).row_count == quarter
         await pilot.press("s", "s")  # last month, then all again
         await settle(pilot)

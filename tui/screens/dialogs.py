@@ -33,8 +33,11 @@ class HelpScreen(ModalScreen[None]):
         lines += [f"  {b.key:<18} {b.description}" for b in screen_keys] or ["  (no keys of its own)"]
         lines += ["", "[b]Everywhere[/b]"]
         lines += [f"  {b.key:<18} {b.description or b.action}" for b in app_keys]
-        lines += ["  ctrl+p            command palette", "  tab, arrows       move between and within widgets",
-                  "  pgup, pgdn        scroll the focused table or page"]
+        lines += [
+            "  ctrl+p            command palette",
+            "  tab, arrows       move between and within widgets",
+            "  pgup, pgdn        scroll the focused table or page",
+        ]
         return lines
 
 

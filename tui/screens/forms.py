@@ -155,7 +155,9 @@ class RowForm(ModalScreen[None]):
         if not changes:
             self.notify("nothing changed: edit a field first", severity="warning")
             return
-        label = f"{self.row['id']}: " + ", ".join(f"{k}={_text(v, 'float' if isinstance(v, float) else 'str')}" for k, v in changes.items())
+        label = f"{self.row['id']}: " + ", ".join(
+            f"{k}={_text(v, 'float' if isinstance(v, float) else 'str')}" for k, v in changes.items()
+        )
         self.dismiss()
         self.app.start_whatif(edit_row(self.app.plan, self.TABLE, self.row["id"], changes, self.version, label))
 

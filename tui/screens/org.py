@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
 
-from teamcast.engine.practice.checks import run_checks, section_of
-from teamcast.errors import PlanError
 from teamcast.engine.plan.model import ROLE_TITLE, Plan
+from teamcast.engine.practice.checks import run_checks, section_of
 from teamcast.engine.practice.org import PROFILES, QUESTIONS, answers_of, assess, design_review
 from teamcast.engine.views import findings_by_section
+from teamcast.errors import PlanError
 from teamcast.tui import charts
 from teamcast.tui.screens.base import AreaScreen
 
@@ -38,7 +38,9 @@ class OrgScreen(AreaScreen):
         plan = self.app.plan
         tree = self.query_one(Tree)
         tree.clear()
-        tree.root.set_label(plan.org["name"][0] if plan.org.height and plan.org["name"][0] else plan.name or "organisation")
+        tree.root.set_label(
+            plan.org["name"][0] if plan.org.height and plan.org["name"][0] else plan.name or "organisation"
+        )
         _fill_tree(tree, plan)
         tree.root.expand_all()
         self.query_one("#org-profile", Static).update("\n".join(profile_lines(plan)))
@@ -59,7 +61,9 @@ class OrgScreen(AreaScreen):
 
     def _answered(self, answers: dict[str, str | None] | None) -> None:
         if answers is not None and self.app.save_answers(answers):
-            self.notify(f"{sum(a is not None for a in answers.values())} of {len(QUESTIONS)} answered", title="answers saved")
+            self.notify(
+                f"{sum(a is not None for a in answers.values())} of {len(QUESTIONS)} answered", title="answers saved"
+            )
 
 
 def _fill_tree(tree: Tree, plan: Plan) -> None:

@@ -14,7 +14,6 @@ from teamcast.tui import charts
 from teamcast.tui.scenario import drop_project, edit_row
 from teamcast.tui.screens.base import AreaScreen, fmt_p
 
-
 NAME_WIDTH = 20  # room for every column at 80 columns
 
 
@@ -40,7 +39,9 @@ class PortfolioScreen(AreaScreen):
             yield Static(id="portfolio-hint")
 
     def setup(self) -> None:
-        self.query_one("#projects", DataTable).add_columns("project", "P50", "P80", "P95", "P(ok)", "P(time)", "due", "EV")
+        self.query_one("#projects", DataTable).add_columns(
+            "project", "P50", "P80", "P95", "P(ok)", "P(time)", "due", "EV"
+        )
 
     def show(self) -> None:
         plan, forecast = self.app.plan, self.app.forecast
@@ -57,8 +58,13 @@ class PortfolioScreen(AreaScreen):
                 continue
             dates = [_short_date(f[f"date_p{q}"]) for q in (50, 80, 95)]
             table.add_row(
-                name, *dates, fmt_p(f["p_success"]), fmt_p(f["p_on_time"]), deadline,
-                f"{f['expected_value']:.1f}", key=p["id"],
+                name,
+                *dates,
+                fmt_p(f["p_success"]),
+                fmt_p(f["p_on_time"]),
+                deadline,
+                f"{f['expected_value']:.1f}",
+                key=p["id"],
             )
         table.move_cursor(row=min(cursor, max(table.row_count - 1, 0)))
         hint = "Enter: tasks and charts · w: what-if without it · f: forecast again"
@@ -150,8 +156,11 @@ class ProjectScreen(AreaScreen):
     @staticmethod
     def _likelihood(tasks: pl.DataFrame, figures: dict) -> list[str]:
         rows = [
-            {"id": t["id"], "likelihood": t["p_success"] if t["p_success"] is not None else 1.0,
-             "importance": figures[t["id"]]["criticality"] if t["id"] in figures else None}
+            {
+                "id": t["id"],
+                "likelihood": t["p_success"] if t["p_success"] is not None else 1.0,
+                "importance": figures[t["id"]]["criticality"] if t["id"] in figures else None,
+            }
             for t in tasks.iter_rows(named=True)
         ]
         frame = pl.DataFrame(rows, schema={"id": pl.String, "likelihood": pl.Float64, "importance": pl.Float64})

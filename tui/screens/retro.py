@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from teamcast.engine.retro.calibration import MIN_RESOLVED
 from teamcast.engine.plan.model import Plan
-from teamcast.engine.retro.review import Retro, pit_shape, build_retro, select_history
+from teamcast.engine.retro.calibration import MIN_RESOLVED
+from teamcast.engine.retro.review import Retro, build_retro, pit_shape, select_history
 from teamcast.engine.views import RETRO_WINDOWS, estimate_accuracy, retro_since
 from teamcast.tui import charts
 from teamcast.tui.screens.base import AreaScreen, fmt_p
@@ -64,7 +64,9 @@ class RetroScreen(AreaScreen):
             yield DataTable(id="history", cursor_type="row")
 
     def setup(self) -> None:
-        self.query_one("#reliability", DataTable).add_columns("forecast", "n", "said", "happened", "95% band (Wilson)", "")
+        self.query_one("#reliability", DataTable).add_columns(
+            "forecast", "n", "said", "happened", "95% band (Wilson)", ""
+        )
         self.query_one("#groups", DataTable).add_columns(
             "who", "n", "ok", "Brier", "tasks", "in P50", "in P80", "ln(a/e)", "a/e"
         )
@@ -134,8 +136,12 @@ class RetroScreen(AreaScreen):
             if b.count == 0:
                 continue
             table.add_row(
-                f"{100 * b.low:.0f}–{100 * b.high:.0f}%", str(b.count), fmt_p(b.mean_forecast), fmt_p(b.observed),
-                f"{fmt_p(b.band_low)}–{fmt_p(b.band_high)}", "" if b.consistent else "⚠ outside the band",
+                f"{100 * b.low:.0f}–{100 * b.high:.0f}%",
+                str(b.count),
+                fmt_p(b.mean_forecast),
+                fmt_p(b.observed),
+                f"{fmt_p(b.band_low)}–{fmt_p(b.band_high)}",
+                "" if b.consistent else "⚠ outside the band",
             )
 
     def _fill_groups(self, retro: Retro) -> None:
@@ -148,8 +154,16 @@ class RetroScreen(AreaScreen):
                 factor = g.typical_factor
                 ln_ratio = "–" if not _finite(factor) else f"{math.log(factor):+.2f}"
                 table.add_row(
-                    who, str(g.resolved), str(g.succeeded), brier, str(g.durations), fmt_p(g.coverage50),
-                    fmt_p(g.coverage80), ln_ratio, "–" if not _finite(factor) else f"×{factor:.2f}", key=f"{kind}:{g.id}",
+                    who,
+                    str(g.resolved),
+                    str(g.succeeded),
+                    brier,
+                    str(g.durations),
+                    fmt_p(g.coverage50),
+                    fmt_p(g.coverage80),
+                    ln_ratio,
+                    "–" if not _finite(factor) else f"×{factor:.2f}",
+                    key=f"{kind}:{g.id}",
                 )
 
     def _fill_experiments(self, retro: Retro) -> None:
@@ -157,14 +171,20 @@ class RetroScreen(AreaScreen):
         people.clear()
         for r in retro.experiments_by_person:
             people.add_row(
-                r["person"], str(r["experiments"]), f"{r['experiment_days']:.1f}", str(r["tasks_finished"]),
-                f"{r['task_days']:.1f}", ", ".join(r["approaches"]) or "–",
+                r["person"],
+                str(r["experiments"]),
+                f"{r['experiment_days']:.1f}",
+                str(r["tasks_finished"]),
+                f"{r['task_days']:.1f}",
+                ", ".join(r["approaches"]) or "–",
             )
         approaches = self.query_one("#approaches", DataTable)
         approaches.clear()
         approaches.display = bool(retro.experiments_by_approach)
         for r in retro.experiments_by_approach:
-            approaches.add_row(r["task"], str(r["experiments"]), f"{r['effort_days']:.1f}", ", ".join(r["people"]), r["outcome"])
+            approaches.add_row(
+                r["task"], str(r["experiments"]), f"{r['effort_days']:.1f}", ", ".join(r["people"]), r["outcome"]
+            )
 
     def _fill_accuracy(self, history: pl.DataFrame) -> None:
         accuracy = self.query_one("#accuracy", DataTable)
@@ -172,8 +192,12 @@ class RetroScreen(AreaScreen):
         for row in estimate_accuracy(history).iter_rows(named=True):
             ratio = "–" if row["median_ratio"] is None else f"{row['median_ratio']:.2f}×"
             accuracy.add_row(
-                row["person"], str(row["tasks"]), ratio, fmt_p(row["within_estimate"]),
-                fmt_p(row["success_rate"]), fmt_p(row["stated_p"]),
+                row["person"],
+                str(row["tasks"]),
+                ratio,
+                fmt_p(row["within_estimate"]),
+                fmt_p(row["success_rate"]),
+                fmt_p(row["stated_p"]),
             )
 
     def _fill_history(self, history: pl.DataFrame) -> None:
@@ -182,8 +206,13 @@ class RetroScreen(AreaScreen):
         for h in history.iter_rows(named=True):
             estimate = "/".join("–" if h[c] is None else f"{h[c]:g}" for c in ("est_low", "est_likely", "est_high"))
             table.add_row(
-                h["task"], h["person"] or "", estimate, f"{h['actual_days']:g}", fmt_p(h["p_success"]),
-                "✓" if h["succeeded"] else "✗", h["finished"].isoformat() if h["finished"] else "",
+                h["task"],
+                h["person"] or "",
+                estimate,
+                f"{h['actual_days']:g}",
+                fmt_p(h["p_success"]),
+                "✓" if h["succeeded"] else "✗",
+                h["finished"].isoformat() if h["finished"] else "",
             )
 
     # --- actions ----------------------------------------------------------------------------

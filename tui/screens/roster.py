@@ -12,13 +12,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from teamcast.engine.forecast.simulate import simulate
 from teamcast.engine.plan.calendar import Calendar
+from teamcast.engine.plan.model import ROLE_TITLE, Plan
 from teamcast.engine.practice.growth import LECTURE as GROWTH_SOURCE
 from teamcast.engine.practice.growth import growth
 from teamcast.engine.practice.hiring import open_positions
-from teamcast.engine.plan.model import ROLE_TITLE, Plan
 from teamcast.engine.practice.roster import Bottleneck, bottlenecks, coverage
-from teamcast.engine.forecast.simulate import simulate
 from teamcast.tui import charts
 from teamcast.tui.scenario import add_person
 from teamcast.tui.screens.base import AreaScreen, fmt_p
@@ -60,9 +60,15 @@ class RosterScreen(AreaScreen):
             yield Static(id="skills-chart")
 
     def setup(self) -> None:
-        self.query_one("#people", DataTable).add_columns("id", "name", "role", "team", "ml", "swe", "comm", "capacity", "util.")
-        self.query_one("#coverage", DataTable).add_columns("role", "people", "hires", "open days", "per day", "clears by", "covered")
-        self.query_one("#hires", DataTable).add_columns("id", "role", "team", "expected arrival", "ramp", "posting", "describes")
+        self.query_one("#people", DataTable).add_columns(
+            "id", "name", "role", "team", "ml", "swe", "comm", "capacity", "util."
+        )
+        self.query_one("#coverage", DataTable).add_columns(
+            "role", "people", "hires", "open days", "per day", "clears by", "covered"
+        )
+        self.query_one("#hires", DataTable).add_columns(
+            "id", "role", "team", "expected arrival", "ramp", "posting", "describes"
+        )
 
     def show(self) -> None:
         plan, forecast = self.app.plan, self.app.forecast
@@ -73,9 +79,13 @@ class RosterScreen(AreaScreen):
         people.clear()
         for p in plan.people.iter_rows(named=True):
             people.add_row(
-                p["id"], p["name"] or "", _role(p["role"]), p["team"] or "",
+                p["id"],
+                p["name"] or "",
+                _role(p["role"]),
+                p["team"] or "",
                 *(_skill(p[f"skill_{axis}"]) for axis in ("ml", "swe", "comm")),
-                fmt_p(p["capacity"] if p["capacity"] is not None else 1.0), fmt_p(utilization.get(p["id"])),
+                fmt_p(p["capacity"] if p["capacity"] is not None else 1.0),
+                fmt_p(utilization.get(p["id"])),
                 key=p["id"],
             )
         people.move_cursor(row=min(cursor, max(people.row_count - 1, 0)))
@@ -90,10 +100,22 @@ class RosterScreen(AreaScreen):
         table.clear()
         for row in coverage(plan).iter_rows(named=True):
             clear = row["clear_day"]
-            clears_by = "never" if clear is None else calendar.day_to_date(clear).isoformat() if calendar else f"day {clear:.0f}"
+            clears_by = (
+                "never"
+                if clear is None
+                else calendar.day_to_date(clear).isoformat()
+                if calendar
+                else f"day {clear:.0f}"
+            )
             table.add_row(
-                _role(row["role"]), str(row["people"]), str(row["hires"]), f"{row['demand_days']:.0f}",
-                f"{row['capacity_per_day']:.1f}", clears_by, "✓" if row["covered"] else "✗ no one", key=row["role"],
+                _role(row["role"]),
+                str(row["people"]),
+                str(row["hires"]),
+                f"{row['demand_days']:.0f}",
+                f"{row['capacity_per_day']:.1f}",
+                clears_by,
+                "✓" if row["covered"] else "✗ no one",
+                key=row["role"],
             )
 
     def _show_hires(self, plan: Plan) -> None:
@@ -105,10 +127,25 @@ class RosterScreen(AreaScreen):
             hire = ramps[position.id]
             ramp = f"{hire['ramp_days']:.0f} d at {fmt_p(hire['ramp_productivity'])}" if hire["ramp_days"] else "–"
             review = position.posting
-            verdict = f"unicorn: {len(review.roles)} roles" if review.is_unicorn else "too many" if review.too_many else "specific"
+            verdict = (
+                f"unicorn: {len(review.roles)} roles"
+                if review.is_unicorn
+                else "too many"
+                if review.too_many
+                else "specific"
+            )
             arrival = position.expected_date.isoformat() if position.expected_date else "–"
             described = ", ".join(_role(r) for r in review.described) or "–"
-            hires.add_row(position.id, _role(position.role), position.team or "", arrival, ramp, verdict, described, key=position.id)
+            hires.add_row(
+                position.id,
+                _role(position.role),
+                position.team or "",
+                arrival,
+                ramp,
+                verdict,
+                described,
+                key=position.id,
+            )
             notes += [f"⚠ {escape(position.id)}: {escape(m)}" for m in review.messages()]
         self.query_one("#postings", Static).update("\n".join(notes) or "✓ every posting is specific")
 
@@ -120,7 +157,10 @@ class RosterScreen(AreaScreen):
             return
         found = growth(self.app.plan, person["id"])
         lines = [f"[b]Growth[/b]: {escape(found.name or found.person)} (five ways to stand out, {GROWTH_SOURCE})"]
-        lines += [f"{TIER_BADGE.get(t.status, '?')} {t.tier} {t.title}: {t.status} ({escape(t.evidence)})" for t in found.tiers]
+        lines += [
+            f"{TIER_BADGE.get(t.status, '?')} {t.tier} {t.title}: {t.status} ({escape(t.evidence)})"
+            for t in found.tiers
+        ]
         lines.append(f"→ {escape(found.next_step())}")
         panel.update("\n".join(lines))
 
@@ -165,7 +205,9 @@ class RosterScreen(AreaScreen):
         self.running = "simulating…"
         self._show_bottlenecks()
         self.query_one("#bottlenecks", Static).scroll_visible()
-        self.run_bottlenecks(self.app.plan, self.app.plan_version, min(self.app.trials, BOTTLENECK_TRIALS), self.app.seed)
+        self.run_bottlenecks(
+            self.app.plan, self.app.plan_version, min(self.app.trials, BOTTLENECK_TRIALS), self.app.seed
+        )
 
     def action_cancel(self) -> None:
         self.workers.cancel_group(self, "bottlenecks")
