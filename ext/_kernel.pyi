@@ -42,5 +42,6 @@ def schedule(
     proj_success: npt.NDArray[np.uint8],
     busy: npt.NDArray[np.float64],
     n_threads: int = 1,
+    held: npt.NDArray[np.int32] | None = None,
 ) -> None:
-    """Fill the output arrays (start ... busy) for every trial row of effort/success/arrival."""
+    """Fill the output arrays (start ... busy, and held if given) for every trial row of effort/success/arrival."""

@@ -891,6 +891,18 @@ cdef void summarise(const Plan* p, Scratch* s, uint8_t* critical,
             i = s.cause[i]
 
 
+cdef void copy_held(const Plan* p, const Scratch* s, int32_t* out) noexcept nogil:
+    """The units each task held in this trial (-1 for a task that held none: never ran, or fixed done)."""
+    cdef:
+        int32_t i
+        int64_t j
+        bint ran
+    for i in range(p.n_tasks):
+        ran = s.state[i] != 0 and p.task_fixed[i] < 2
+        for j in range(p.hold_ptr[i], p.hold_ptr[i + 1]):
+            out[j] = s.held[j] if ran else -1
+
+
 cdef void run_trial(const Plan* p, Scratch* s, uint8_t* critical,
                     uint8_t* proj_success) noexcept nogil:
     reset(p, s)
@@ -1017,12 +1029,18 @@ def schedule(
     uint8_t[:, ::1] critical, double[:, ::1] proj_finish, uint8_t[:, ::1] proj_success,
     double[:, ::1] busy,
     int n_threads=1,
+    int32_t[:, ::1] held=None,
 ):
-    """Schedule `effort.shape[0]` trials into the output arrays (see teamcast.ext.kernel)."""
+    """Schedule `effort.shape[0]` trials into the output arrays (see teamcast.ext.kernel).
+
+    `held`, when given ((n, units taken over all tasks) int32), receives the units each task held.
+    """
     cdef:
         Plan p
         Scratch** scratch = NULL
         Scratch* s
+        int32_t* held_out = NULL
+        Py_ssize_t held_width = 0
         Py_ssize_t n = effort.shape[0], trial
         Py_ssize_t T = effort.shape[1], U = arrival.shape[1], P = proj_finish.shape[1]
         int threads = max(1, min(n_threads, tc_max_threads())), th
@@ -1070,6 +1088,12 @@ def schedule(
         return
     try:
         derive(&p)
+        if held is not None:
+            held_width = held.shape[1]
+            if held.shape[0] != n or held_width != p.hold_ptr[p.n_tasks]:
+                raise ValueError(f"held must be ({n}, {p.hold_ptr[p.n_tasks]}), got ({held.shape[0]}, {held_width})")
+            if held_width > 0:
+                held_out = &held[0, 0]
         scratch = <Scratch**> calloc(threads, sizeof(Scratch*))
         if scratch == NULL:
             raise MemoryError()
@@ -1088,6 +1112,8 @@ def schedule(
             s.state = &state[trial, 0]
             s.proj_finish = &proj_finish[trial, 0]
             run_trial(&p, s, &critical[trial, 0], &proj_success[trial, 0])
+            if held_out != NULL:
+                copy_held(&p, s, held_out + trial * held_width)
     finally:
         if scratch != NULL:
             for th in range(threads):

@@ -110,6 +110,13 @@ class KernelInput:
     def n_pools(self) -> int:
         return int(self.pool_ptr.shape[0] - 1)
 
+    def hold_ptr(self) -> np.ndarray:
+        """Where each task's held units sit in a row of `KernelOutput.held`: task i's are
+        held[:, hold_ptr[i]:hold_ptr[i + 1]] (a named person first, then each demand's units)."""
+        demanded = np.concatenate([[0], np.cumsum(self.dem_count, dtype=np.int64)])
+        slots = (self.task_unit >= 0).astype(np.int64) + demanded[self.dem_ptr[1:]] - demanded[self.dem_ptr[:-1]]
+        return np.concatenate([[0], np.cumsum(slots)]).astype(np.int64)
+
     def with_priority(self, prio_order: np.ndarray) -> KernelInput:
         from dataclasses import replace
 
@@ -127,6 +134,13 @@ class KernelOutput:
     proj_finish: np.ndarray
     proj_success: np.ndarray
     busy: np.ndarray
+    held: np.ndarray | None = None  # (n, slots) units each task held, -1 where none; with units=True
+
+
+def units_held(inp: KernelInput, held_row: np.ndarray) -> list[list[int]]:
+    """One trial's `held` row as the list of units each task held (empty where it held none)."""
+    ptr = inp.hold_ptr()
+    return [[int(u) for u in held_row[ptr[t] : ptr[t + 1]] if u >= 0] for t in range(inp.n_tasks)]
 
 
 def openmp_available() -> bool:
@@ -150,11 +164,13 @@ def run_chunk(
     arrival: np.ndarray,
     *,
     threads: int = 1,
+    units: bool = False,
 ) -> KernelOutput:
     """Schedule one chunk of trials: row `k` of each sample array is trial `k`.
 
     `effort` is (n, T) float64, `success` (n, T) 0/1, `arrival` (n, U) float64. Results do
-    not depend on `threads`. Raises ValueError when an array does not fit the plan.
+    not depend on `threads`. With `units`, the output's `held` says which units each task
+    held (see KernelInput.hold_ptr). Raises ValueError when an array does not fit the plan.
     """
     from teamcast.ext import _kernel
 
@@ -174,6 +190,7 @@ def run_chunk(
         proj_finish=np.full((n, inp.n_projects), np.nan),
         proj_success=np.zeros((n, inp.n_projects), np.uint8),
         busy=np.zeros((n, n_units), np.float64),
+        held=np.full((n, int(inp.hold_ptr()[-1])), -1, np.int32) if units else None,
     )
     _kernel.schedule(
         **{name: getattr(inp, name) for name in _DTYPES},
@@ -188,6 +205,7 @@ def run_chunk(
         proj_success=out.proj_success,
         busy=out.busy,
         n_threads=threads,
+        held=out.held,
     )
     return out
 

@@ -9,7 +9,7 @@ from teamcast.engine.forecast.compile import Compiled, compile_plan
 from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise
 from teamcast.engine.forecast.sampling import model_groups
 from teamcast.engine.plan.model import Plan
-from teamcast.ext.kernel import FIXED_DOING, FIXED_DONE, STATE_NOT_RUN, KernelInput, run_chunk
+from teamcast.ext.kernel import FIXED_DOING, STATE_NOT_RUN, run_chunk, units_held
 
 
 def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRIORITY, registry=None) -> pl.DataFrame:
@@ -33,8 +33,9 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     arrival = np.zeros((1, len(compiled.unit_ids)))
     hired = compiled.unit_hire >= 0
     arrival[0, hired] = compiled.plan.hires["tth_likely"].to_numpy()[compiled.unit_hire[hired]]
-    out = run_chunk(inp, effort, success, arrival, threads=1)
-    who = assign_units(inp, out.start[0], out.finish[0], out.state[0], arrival[0])
+    out = run_chunk(inp, effort, success, arrival, threads=1, units=True)
+    assert out.held is not None  # asked for with units=True
+    who = units_held(inp, out.held[0])
     cal = compiled.calendar
     done_by = compiled.tasks["done_by"].to_list()
     rows = []
@@ -66,43 +67,3 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
         }
     )
     return pl.DataFrame(rows, schema=schema, orient="row").sort(["start", "task"], maintain_order=True)
-
-
-def assign_units(
-    inp: KernelInput, start: np.ndarray, finish: np.ndarray, state: np.ndarray, arrival: np.ndarray
-) -> list[list[int]]:
-    """Which units each task of one trial held, replaying the kernel's unit rule (docs/simulation.md, step 4).
-
-    The kernel reports times only; the units follow from them because the rule is
-    deterministic: at each start time, completions free their units first, then tasks take
-    the lowest free units in the order the dispatch started them (work in progress first,
-    then priority order).
-    """
-    n_tasks = inp.n_tasks
-    rank = np.empty(n_tasks, dtype=np.int64)
-    rank[inp.prio_order] = np.arange(n_tasks)
-    started = [t for t in range(n_tasks) if not np.isnan(start[t]) and inp.task_fixed[t] < FIXED_DONE]
-    started.sort(key=lambda t: (start[t], 0 if inp.task_fixed[t] == FIXED_DOING else 1, rank[t]))
-    held_until = np.full(inp.n_units, -np.inf)
-    held_from = np.full(inp.n_units, -np.inf)
-    who: list[list[int]] = [[] for _ in range(n_tasks)]
-    for t in started:
-        s = start[t]
-        taken: list[int] = []
-        if inp.task_unit[t] >= 0:
-            taken.append(int(inp.task_unit[t]))
-        for d in range(inp.dem_ptr[t], inp.dem_ptr[t + 1]):
-            pool, count = inp.dem_pool[d], inp.dem_count[d]
-            members = inp.pool_units[inp.pool_ptr[pool] : inp.pool_ptr[pool + 1]]
-            free = [int(u) for u in members if _free(u, s, held_until, held_from, arrival) and int(u) not in taken]
-            taken.extend(free[:count])
-        for u in taken:
-            held_until[u] = finish[t]
-            held_from[u] = s
-        who[t] = taken
-    return who
-
-
-def _free(u, s, held_until, held_from, arrival) -> bool:
-    # A unit taken at this very instant is busy even if its task takes no time.
-    return arrival[u] <= s and (held_until[u] < s or (held_until[u] == s and held_from[u] < s))

@@ -6,6 +6,7 @@ import numpy as np
 import oracle
 import pytest
 from hypothesis import HealthCheck, example, given, note, settings
+from hypothesis import strategies as st
 from strategies import Case, Challenge, Task, Unit, describe, kernel_cases, make_input
 
 from teamcast.ext import kernel
@@ -128,3 +129,23 @@ def test_the_failure_report_lists_each_disagreement():
         "finish[trial 0, t3]: kernel nan, oracle 6.0",
         "state: kernel int64(1, 4), oracle uint8(1, 4)",
     ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=kernel_cases(), threads=st.sampled_from([1, 2]))
+def test_the_kernel_reports_the_units_the_oracle_gave_each_task(case, threads):
+    """`units=True` returns exactly the units each task held in the oracle's trial (none where it did not run)."""
+    got = kernel.run_chunk(case.inp, case.effort, case.success, case.arrival, threads=threads, units=True)
+    plan = oracle._Plan(case.inp)
+    fixed_done = np.isin(case.inp.task_fixed, [2, 3])
+    for k, (effort, success, arrival) in enumerate(zip(case.effort, case.success, case.arrival, strict=True)):
+        trial = oracle._Trial(plan, effort.tolist(), success.tolist(), arrival.tolist())
+        trial.run()
+        ran = trial.outputs()["state"] != 0
+        expected = [sorted(units) if ran[i] and not fixed_done[i] else [] for i, units in enumerate(trial.taken)]
+        assert [sorted(u) for u in kernel.units_held(case.inp, got.held[k])] == expected
+
+
+def test_without_units_the_kernel_returns_no_held_array():
+    case = ABANDONING
+    assert kernel.run_chunk(case.inp, case.effort, case.success, case.arrival).held is None
