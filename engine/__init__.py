@@ -26,8 +26,8 @@ _EXPORTS: dict[str, str] = {
     "load_plan": "teamcast.engine.plan.io",
     "read_plan": "teamcast.engine.plan.planfile",
     "parse_plan_text": "teamcast.engine.plan.planfile",
-    "plan_to_toml": "teamcast.engine.plan.planfile",
-    "write_plan": "teamcast.engine.plan.planfile",
+    "plan_to_toml": "teamcast.engine.plan.planwriter",
+    "write_plan": "teamcast.engine.plan.io",
     "validate_plan": "teamcast.engine.plan.validate",
     "Workspace": "teamcast.engine.plan.workspace",
     "Calendar": "teamcast.engine.plan.calendar",
@@ -58,6 +58,33 @@ _EXPORTS: dict[str, str] = {
     "record_outcome": "teamcast.engine.retro.outcomes",
     "build_retro": "teamcast.engine.retro.review",
     "write_report": "teamcast.engine.retro.report",
+    # what the terminal app shows (teamcast.engine.views and the areas' constants)
+    "ROLE_TITLE": "teamcast.engine.plan.model",
+    "DEMO_SOURCE": "teamcast.engine.plan.demo",
+    "section_of": "teamcast.engine.practice.checks",
+    "GROWTH_SOURCE": "teamcast.engine.practice.growth",
+    "growth": "teamcast.engine.practice.growth",
+    "PROFILES": "teamcast.engine.practice.org",
+    "QUESTIONS": "teamcast.engine.practice.org",
+    "answers_of": "teamcast.engine.practice.org",
+    "Bottleneck": "teamcast.engine.practice.roster",
+    "skills_chart": "teamcast.engine.practice.roster",
+    "with_extra_person": "teamcast.engine.practice.roster",
+    "MIN_RESOLVED": "teamcast.engine.retro.calibration",
+    "Retro": "teamcast.engine.retro.review",
+    "pit_shape": "teamcast.engine.retro.review",
+    "select_history": "teamcast.engine.retro.review",
+    "GENERAL": "teamcast.engine.views",
+    "RETRO_WINDOWS": "teamcast.engine.views",
+    "apply_change": "teamcast.engine.views",
+    "compare_forecasts": "teamcast.engine.views",
+    "estimate_accuracy": "teamcast.engine.views",
+    "field_problems": "teamcast.engine.views",
+    "findings_by_section": "teamcast.engine.views",
+    "forecast_changes": "teamcast.engine.views",
+    "histogram": "teamcast.engine.views",
+    "retro_since": "teamcast.engine.views",
+    "with_answers": "teamcast.engine.views",
     # the error family (defined in the root package so plugins need nothing from the engine)
     "TeamcastError": "teamcast.errors",
     "Problem": "teamcast.errors",
@@ -70,20 +97,30 @@ _EXPORTS: dict[str, str] = {
     "SimulationError": "teamcast.errors",
     "CancelledError": "teamcast.errors",
 }
-_RENAMED = {"record_snapshot": "record"}
+_RENAMED = {"record_snapshot": "record", "GROWTH_SOURCE": "LECTURE"}
 
 __all__ = [
     "Archetype",
+    "Bottleneck",
     "Calendar",
     "CancelledError",
     "ConflictError",
     "DEMO_PATH",
+    "DEMO_SOURCE",
     "Forecast",
+    "GENERAL",
+    "GROWTH_SOURCE",
+    "MIN_RESOLVED",
     "NotFoundError",
+    "PROFILES",
     "Plan",
     "PlanError",
     "PluginError",
     "Problem",
+    "QUESTIONS",
+    "RETRO_WINDOWS",
+    "ROLE_TITLE",
+    "Retro",
     "Role",
     "SimulationError",
     "Strategy",
@@ -92,33 +129,49 @@ __all__ = [
     "UsageError",
     "Workspace",
     "WorkspaceError",
+    "answers_of",
+    "apply_change",
     "assess",
     "bottlenecks",
     "build_retro",
     "check_gates",
     "check_posting",
+    "compare_forecasts",
     "compile_plan",
     "coverage",
     "demo_plan",
     "design_review",
     "deterministic_schedule",
+    "estimate_accuracy",
+    "field_problems",
+    "findings_by_section",
+    "forecast_changes",
     "frame",
+    "growth",
     "growth_all",
+    "histogram",
     "load_plan",
     "open_positions",
     "parse_gate",
     "parse_plan_text",
     "parse_vary",
+    "pit_shape",
     "plan_to_toml",
     "read_plan",
     "read_sm",
     "record_outcome",
     "record_snapshot",
+    "retro_since",
     "review_candidate",
     "run_checks",
+    "section_of",
+    "select_history",
     "simulate",
+    "skills_chart",
     "sweep",
     "validate_plan",
+    "with_answers",
+    "with_extra_person",
     "write_plan",
     "write_report",
 ]
@@ -146,21 +199,37 @@ if TYPE_CHECKING:
     from teamcast.engine.forecast.snapshots import record as record_snapshot
     from teamcast.engine.forecast.sweep import parse_vary, sweep
     from teamcast.engine.plan.calendar import Calendar
-    from teamcast.engine.plan.demo import DEMO_PATH, demo_plan
-    from teamcast.engine.plan.io import load_plan
-    from teamcast.engine.plan.model import Archetype, Plan, Role, Strategy, TaskStatus, frame
-    from teamcast.engine.plan.planfile import parse_plan_text, plan_to_toml, read_plan, write_plan
+    from teamcast.engine.plan.demo import DEMO_PATH, DEMO_SOURCE, demo_plan
+    from teamcast.engine.plan.io import load_plan, write_plan
+    from teamcast.engine.plan.model import ROLE_TITLE, Archetype, Plan, Role, Strategy, TaskStatus, frame
+    from teamcast.engine.plan.planfile import parse_plan_text, read_plan
+    from teamcast.engine.plan.planwriter import plan_to_toml
     from teamcast.engine.plan.psplib import read_sm
     from teamcast.engine.plan.validate import validate_plan
     from teamcast.engine.plan.workspace import Workspace
-    from teamcast.engine.practice.checks import run_checks
-    from teamcast.engine.practice.growth import growth_all
+    from teamcast.engine.practice.checks import run_checks, section_of
+    from teamcast.engine.practice.growth import LECTURE as GROWTH_SOURCE
+    from teamcast.engine.practice.growth import growth, growth_all
     from teamcast.engine.practice.hiring import check_posting, open_positions, review_candidate
-    from teamcast.engine.practice.org import assess, design_review
-    from teamcast.engine.practice.roster import bottlenecks, coverage
+    from teamcast.engine.practice.org import PROFILES, QUESTIONS, answers_of, assess, design_review
+    from teamcast.engine.practice.roster import Bottleneck, bottlenecks, coverage, skills_chart, with_extra_person
+    from teamcast.engine.retro.calibration import MIN_RESOLVED
     from teamcast.engine.retro.outcomes import record_outcome
     from teamcast.engine.retro.report import write_report
-    from teamcast.engine.retro.review import build_retro
+    from teamcast.engine.retro.review import Retro, build_retro, pit_shape, select_history
+    from teamcast.engine.views import (
+        GENERAL,
+        RETRO_WINDOWS,
+        apply_change,
+        compare_forecasts,
+        estimate_accuracy,
+        field_problems,
+        findings_by_section,
+        forecast_changes,
+        histogram,
+        retro_since,
+        with_answers,
+    )
     from teamcast.errors import (
         CancelledError,
         ConflictError,

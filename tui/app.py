@@ -17,11 +17,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from teamcast.engine.forecast.result import Forecast
-from teamcast.engine.forecast.simulate import simulate
-from teamcast.engine.plan.model import Plan
-from teamcast.engine.plan.workspace import Workspace
-from teamcast.engine.views import forecast_changes, with_answers
+from teamcast.engine import Forecast, Plan, Workspace, forecast_changes, simulate, with_answers
 from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.scenario import Scenario
@@ -107,7 +103,7 @@ class TeamcastApp(App[None]):
 
     @staticmethod
     def _demo_workspace() -> Path:
-        from teamcast.engine.plan.demo import DEMO_SOURCE, demo_plan
+        from teamcast.engine import DEMO_SOURCE, demo_plan
 
         path = Path(tempfile.mkdtemp(prefix="teamcast-demo-")) / "demo.db"
         with Workspace.create(path) as ws:
@@ -164,7 +160,7 @@ class TeamcastApp(App[None]):
         """
         forecast, seconds = self._simulate(plan, trials, seed, "forecast")
         if record and self.workspace is not None:
-            from teamcast.engine.forecast.snapshots import record as record_snapshot
+            from teamcast.engine import record_snapshot
 
             record_snapshot(self.workspace.path, forecast)
         return forecast, seconds

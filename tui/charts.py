@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from teamcast.engine.views import histogram
+from teamcast.engine import histogram
 
 BARS = " ▁▂▃▄▅▆▇█"
 # One letter per lecture role reference point on the skills chart.

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from teamcast.engine.plan.model import Plan
-from teamcast.engine.plan.workspace import Workspace
-from teamcast.engine.views import apply_change
+from teamcast.engine import Plan, Workspace, apply_change
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ def drop_project(plan: Plan, project_id: str, version: int) -> Scenario:
 
 def add_person(plan: Plan, role: str) -> Scenario:
     """One more full-time person of `role`, available from the start (the roster's "hire one more")."""
-    from teamcast.engine.practice.roster import with_extra_person
+    from teamcast.engine import with_extra_person
 
     changed = with_extra_person(plan, role)
     row = changed.people.row(-1, named=True)

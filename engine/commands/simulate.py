@@ -105,7 +105,7 @@ def simulate(
                 raise click.UsageError("parquet is binary: use --out FILE or redirect stdout")
             table.write_parquet(buf)
         data = buf.getvalue()
-    _emit(data, out)
+    emit(data, out)
     check_gates(gates, result)
 
 
@@ -120,7 +120,7 @@ def _progress(quiet: bool):
     return show
 
 
-def _emit(data: bytes, out: str | None) -> None:
+def emit(data: bytes, out: str | None) -> None:
     if out:
         from teamcast.engine.plan.io import write_atomic
 
@@ -217,7 +217,7 @@ def schedule(plan_file, deterministic, priority, fmt, out):
                 ]
             )
         data = "\n".join(lines) + "\n"
-    _emit(data.encode(), out)
+    emit(data.encode(), out)
 
 
 commands = [simulate, schedule]

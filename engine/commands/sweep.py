@@ -75,9 +75,9 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
         buf = io.BytesIO()
         table.write_csv(buf) if fmt == "csv" else table.write_parquet(buf)
         data = buf.getvalue()
-    from teamcast.engine.commands.simulate import _emit
+    from teamcast.engine.commands.simulate import emit
 
-    _emit(data, out)
+    emit(data, out)
 
 
 def render_sweep(table, keys) -> str:

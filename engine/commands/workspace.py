@@ -108,7 +108,7 @@ def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ..
     from teamcast.engine.plan.workspace import Workspace, check_plan
 
     if file.suffix.lower() == ".csv":
-        from teamcast.engine.retro.outcomes import import_tracker_csv, parse_mapping
+        from teamcast.engine.retro.tracker import import_tracker_csv, parse_mapping
 
         click.echo(str(import_tracker_csv(workspace, file, fmt or "jira", parse_mapping(mapping))), err=True)
         return
@@ -139,7 +139,8 @@ def export(workspace: Path, target: str) -> None:
       teamcast export team.db --to plan.toml
       teamcast export team.db --to - | less
     """
-    from teamcast.engine.plan.planfile import plan_to_toml, write_plan
+    from teamcast.engine.plan.io import write_plan
+    from teamcast.engine.plan.planwriter import plan_to_toml
     from teamcast.engine.plan.workspace import Workspace
 
     with Workspace.open(workspace) as store:

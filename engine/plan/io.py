@@ -56,3 +56,10 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_plan(plan: Plan, path: str | os.PathLike) -> None:
+    """Write the plan's canonical TOML to `path` atomically: readers see the old file or the new one."""
+    from teamcast.engine.plan.planwriter import plan_to_toml
+
+    write_atomic(path, plan_to_toml(plan).encode("utf-8"))

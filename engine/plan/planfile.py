@@ -19,11 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
 import tomli_w
 
 from teamcast.engine.plan import model
-from teamcast.engine.plan.io import write_atomic
 from teamcast.engine.plan.model import Plan
 from teamcast.engine.plan.validate import item_location, validate_plan
 from teamcast.errors import PlanError, Problem
@@ -145,19 +143,10 @@ def _number(value: float) -> int | float:
     return int(value) if value.is_integer() and abs(value) < _EXACT_INT else value
 
 
-def _literal(value: object) -> str:
-    """One TOML value on one line, encoded by tomli_w (arrays and inline tables kept inline)."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_literal(v)}" for k, v in value.items()) + " }" if value else "{}"
-    return tomli_w.dumps({"v": value})[len("v = ") : -1]
-
-
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
-def _key(key: str) -> str:
+def toml_key(key: str) -> str:
     """A key as TOML writes it: bare when it can be, else quoted by tomli_w."""
     return key if _BARE_KEY.match(key) else tomli_w.dumps({key: 0}).rsplit(" = ", 1)[0]
 
@@ -337,7 +326,8 @@ class Needs(Field):
             return None
         # A bad entry is dropped, not the whole table, so validation still sees who the task needs.
         needs = [
-            {"pool": pool, "units": read_whole(units, f"{loc}.{_key(pool)}", problems)} for pool, units in value.items()
+            {"pool": pool, "units": read_whole(units, f"{loc}.{toml_key(pool)}", problems)}
+            for pool, units in value.items()
         ]
         return [n for n in needs if n["units"] is not None]
 
@@ -469,7 +459,7 @@ class _Reader:
             self.problems.append(Problem("org.answers", f"expected a table [org.answers], got {describe(answers)}"))
             return
         for question, answer in answers.items():
-            text = read_text(answer, f"org.answers.{_key(question)}", self.problems)
+            text = read_text(answer, f"org.answers.{toml_key(question)}", self.problems)
             self.rows["org_answers"].append({"question": question, "answer": text})
 
     def pools(self, value: object) -> None:
@@ -477,7 +467,9 @@ class _Reader:
             self.problems.append(Problem("pools", f"expected a table [pools], got {describe(value)}"))
             return
         for pool, units in value.items():
-            self.rows["pools"].append({"id": pool, "units": read_whole(units, f"pools.{_key(pool)}", self.problems)})
+            self.rows["pools"].append(
+                {"id": pool, "units": read_whole(units, f"pools.{toml_key(pool)}", self.problems)}
+            )
 
     def array(self, table: Table, value: object, loc: str, header: str, parent: tuple[str, str | None] | None) -> None:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -501,9 +493,9 @@ class _Reader:
         row: Row = {}
         for key, value in item.items():
             if key in fields:
-                row |= fields[key].read(value, f"{loc}.{_key(key)}", self.problems)
+                row |= fields[key].read(value, f"{loc}.{toml_key(key)}", self.problems)
             elif key not in extra and key not in (k for k, _, _ in table.children):
-                self.problems.append(unknown_key(key, table.keys() + list(extra), f"{loc}.{_key(key)}"))
+                self.problems.append(unknown_key(key, table.keys() + list(extra), f"{loc}.{toml_key(key)}"))
         return row
 
 
@@ -568,57 +560,3 @@ def read_plan_with_warnings(path: str | os.PathLike) -> tuple[Plan, Problems]:
 def read_plan(path: str | os.PathLike) -> Plan:
     """The plan in a .toml file; raises PlanError (source = the path) listing every problem."""
     return read_plan_with_warnings(path)[0]
-
-
-# --- writing -------------------------------------------------------------------------------------
-
-
-def _pairs(table: Table, row: Row) -> list[tuple[str, object]]:
-    written = ((f.key, f.write(row)) for f in table.fields)
-    return [(key, value) for key, value in written if value is not None]
-
-
-def _block(header: str, pairs: list[tuple[str, object]]) -> str:
-    return "".join([f"{header}\n", *(f"{_key(key)} = {_literal(value)}\n" for key, value in pairs)])
-
-
-def _array_blocks(table: Table, rows: list[Row], path: str, plan: Plan) -> Iterator[str]:
-    for row in rows:
-        yield _block(f"[[{path}]]", _pairs(table, row))
-        for key, child, parent_column in table.children:
-            children = getattr(plan, child.frame).filter(_parent_is(parent_column, row["id"])).to_dicts()
-            yield from _array_blocks(child, children, f"{path}.{key}", plan)
-
-
-def _parent_is(column: str, parent_id: str | None) -> pl.Expr:
-    return pl.col(column).is_null() if parent_id is None else pl.col(column) == parent_id
-
-
-def _blocks(plan: Plan) -> Iterator[str]:
-    for row in plan.plan.to_dicts():
-        yield _block("[plan]", _pairs(PLAN, row))
-    for row in plan.org.to_dicts():
-        yield _block("[org]", _pairs(ORG, row))
-        answers = plan.org_answers.to_dicts()
-        if answers:
-            yield _block("[org.answers]", [(a["question"], a["answer"]) for a in answers if a["answer"] is not None])
-    for key, table in ARRAYS.items():
-        yield from _array_blocks(table, getattr(plan, table.frame).to_dicts(), key, plan)
-    if plan.pools.height:
-        yield _block("[pools]", [(p["id"], p["units"]) for p in plan.pools.to_dicts() if p["units"] is not None])
-    for key, table in LATER_ARRAYS.items():
-        yield from _array_blocks(table, getattr(plan, table.frame).to_dicts(), key, plan)
-
-
-def plan_to_toml(plan: Plan) -> str:
-    """The canonical TOML text of a plan: tables and keys in a fixed order, null keys left out.
-
-    Tasks and challenges are written under their project, scores under their candidate; the
-    forecasts frame is not part of a plan file.
-    """
-    return "\n".join(_blocks(plan))
-
-
-def write_plan(plan: Plan, path: str | os.PathLike) -> None:
-    """Write the plan's canonical TOML to `path` atomically: readers see the old file or the new one."""
-    write_atomic(path, plan_to_toml(plan).encode("utf-8"))

@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import importlib.util
-import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,20 @@ from typing import Any
 import polars as pl
 
 from teamcast.engine.plan.model import SCHEMAS, Plan, frame
+from teamcast.engine.plan.storage import (
+    APPLICATION_ID,
+    BUSY_TIMEOUT_MS,
+    EDITABLE_TABLES,
+    MIGRATIONS,
+    PLAN_TABLES,
+    PROJECT_CHILDREN,
+    SCHEMA_VERSION,
+    SINGLETON_TABLES,
+    column_list,
+    decode_row,
+    encode_row,
+    row_label,
+)
 from teamcast.errors import (
     ConflictError,
     NotFoundError,
@@ -31,154 +44,6 @@ from teamcast.errors import (
     Problem,
     WorkspaceError,
 )
-
-# "tcas" in the header's application_id field: tells a workspace from any other SQLite file.
-APPLICATION_ID = 0x74636173
-BUSY_TIMEOUT_MS = 5000
-
-# Tables holding one row at most: their row is addressed by the table's own name.
-SINGLETON_TABLES = ("plan", "org")
-# Rows a session edits one at a time, under optimistic concurrency.
-EDITABLE_TABLES = (
-    *SINGLETON_TABLES,
-    "teams",
-    "people",
-    "hires",
-    "pools",
-    "projects",
-    "tasks",
-    "challenges",
-    "candidates",
-)
-# Everything import_plan replaces; forecasts are append-only snapshots and survive a re-import.
-PLAN_TABLES = tuple(name for name in SCHEMAS if name != "forecasts")
-# Rows deleted with a project (the foreign keys cascade the same way).
-PROJECT_CHILDREN = ("tasks", "challenges")
-
-_PROJECT_REF = (
-    '"project" TEXT NOT NULL REFERENCES projects("id") '
-    "ON UPDATE CASCADE ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
-)
-
-# Migration n brings a file from user_version n-1 to n. Never edit a released migration:
-# append a new one (a test checks that the stored columns match engine/plan/model.py).
-MIGRATIONS: list[tuple[str, ...]] = [
-    (
-        f"PRAGMA application_id = {APPLICATION_ID}",
-        'CREATE TABLE meta ("key" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)',
-        "INSERT INTO meta VALUES ('plan_version', 0), ('last_snapshot', 0)",
-        """CREATE TABLE plan (pos INTEGER PRIMARY KEY CHECK (pos = 0), row_version INTEGER NOT NULL,
-            "name" TEXT, "start" TEXT, "holidays" TEXT, "default_model" TEXT, "description" TEXT)""",
-        """CREATE TABLE org (pos INTEGER PRIMARY KEY CHECK (pos = 0), row_version INTEGER NOT NULL,
-            "name" TEXT, "archetype" TEXT, "swe_vs_research" TEXT, "data_ownership" TEXT, "model_ownership" TEXT)""",
-        """CREATE TABLE org_answers (pos INTEGER PRIMARY KEY, "question" TEXT, "answer" TEXT)""",
-        """CREATE TABLE teams (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, "name" TEXT, "reports_to" TEXT, "lead" TEXT)""",
-        """CREATE TABLE people (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, "name" TEXT, "role" TEXT, "team" TEXT, "capacity" REAL,
-            "skill_ml" INTEGER, "skill_swe" INTEGER, "skill_comm" INTEGER, "reports_to" TEXT, "joined" TEXT)""",
-        """CREATE TABLE hires (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, "name" TEXT, "role" TEXT, "team" TEXT,
-            "tth_low" REAL, "tth_likely" REAL, "tth_high" REAL, "ramp_days" REAL, "ramp_productivity" REAL,
-            "capacity" REAL, "must_have" TEXT, "nice_to_have" TEXT, "description" TEXT)""",
-        """CREATE TABLE pools (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, "units" INTEGER)""",
-        """CREATE TABLE projects (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, "name" TEXT, "team" TEXT, "deadline" TEXT, "value" REAL, "impact" TEXT)""",
-        f"""CREATE TABLE tasks (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, {_PROJECT_REF}, "title" TEXT, "kind" TEXT,
-            "est_form" TEXT, "est_low" REAL, "est_likely" REAL, "est_high" REAL, "est_params" TEXT,
-            "model" TEXT, "p_success" REAL, "role" TEXT, "needs" TEXT, "assignee" TEXT, "after" TEXT,
-            "status" TEXT, "started" TEXT, "finished" TEXT, "actual_days" REAL, "done_by" TEXT)""",
-        f"""CREATE TABLE challenges (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, {_PROJECT_REF}, "title" TEXT, "strategy" TEXT, "approaches" TEXT)""",
-        """CREATE TABLE history (pos INTEGER PRIMARY KEY, "task" TEXT, "project" TEXT, "kind" TEXT,
-            "person" TEXT, "team" TEXT, "est_low" REAL, "est_likely" REAL, "est_high" REAL, "p_success" REAL,
-            "actual_days" REAL, "succeeded" INTEGER, "started" TEXT, "finished" TEXT,
-            "forecast_p50" REAL, "forecast_p80" REAL)""",
-        """CREATE TABLE forecasts (pos INTEGER PRIMARY KEY, "snapshot" INTEGER NOT NULL, "created" TEXT,
-            "who" TEXT, "plan_version" INTEGER, "seed" INTEGER, "trials" INTEGER, "level" TEXT, "id" TEXT,
-            "p50" REAL, "p80" REAL, "p95" REAL, "mean" REAL, "p_success" REAL, "p_on_time" REAL)""",
-        "CREATE INDEX forecasts_snapshot ON forecasts (snapshot)",
-        """CREATE TABLE experiments (pos INTEGER PRIMARY KEY, "date" TEXT, "person" TEXT, "task" TEXT,
-            "tried" TEXT, "outcome" TEXT, "effort_days" REAL)""",
-        """CREATE TABLE candidates (pos INTEGER PRIMARY KEY, row_version INTEGER NOT NULL,
-            "id" TEXT NOT NULL UNIQUE, "name" TEXT, "role" TEXT, "hire" TEXT, "strengths" TEXT, "bars" TEXT)""",
-        """CREATE TABLE scorecards (pos INTEGER PRIMARY KEY, "candidate" TEXT, "assessment" TEXT,
-            "aspect" TEXT, "score" REAL, "minimum" REAL)""",
-    ),
-]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-# --- values: Polars/Python <-> SQLite ------------------------------------------------------
-
-
-def _to_json(value: Any) -> Any:
-    """Nested lists and structs as JSON-ready values (dates as ISO text)."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_to_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _to_json(item) for key, item in value.items()}
-    return value
-
-
-def _from_json(value: Any, dtype: pl.DataType) -> Any:
-    """The inverse of _to_json, guided by the column's declared type."""
-    if value is None:
-        return None
-    if isinstance(dtype, pl.List):
-        return [_from_json(item, dtype.inner) for item in value]
-    if isinstance(dtype, pl.Struct):
-        return {f.name: _from_json(value.get(f.name), f.dtype) for f in dtype.fields}
-    if dtype == pl.Date:
-        return dt.date.fromisoformat(value)
-    return value
-
-
-def _encode(value: Any, dtype: pl.DataType) -> Any:
-    if value is None:
-        return None
-    if isinstance(dtype, (pl.List, pl.Struct)):
-        return json.dumps(_to_json(value), ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, dt.date):  # dates and datetimes alike
-        return value.isoformat()
-    if dtype == pl.Boolean:
-        return int(value)
-    return value
-
-
-def _decode(value: Any, dtype: pl.DataType) -> Any:
-    if value is None:
-        return None
-    if isinstance(dtype, (pl.List, pl.Struct)):
-        return _from_json(json.loads(value), dtype)
-    if isinstance(dtype, pl.Datetime):
-        return dt.datetime.fromisoformat(value)
-    if dtype == pl.Date:
-        return dt.date.fromisoformat(value)
-    if dtype == pl.Boolean:
-        return bool(value)
-    return value
-
-
-def _encode_row(table: str, row: dict[str, Any]) -> list[Any]:
-    return [_encode(row.get(name), dtype) for name, dtype in SCHEMAS[table].items()]
-
-
-def _decode_row(table: str, values: tuple) -> dict[str, Any]:
-    return {name: _decode(v, dtype) for (name, dtype), v in zip(SCHEMAS[table].items(), values, strict=True)}
-
-
-def _columns(table: str) -> str:
-    return ", ".join(f'"{name}"' for name in SCHEMAS[table])
-
-
-def _row_label(table: str, row_id: str) -> str:
-    return table if table in SINGLETON_TABLES else f"{table}[{row_id}]"
-
 
 # --- plan checks ---------------------------------------------------------------------------
 
@@ -247,7 +112,7 @@ def _check_value(table: str, row_id: str, column: str, value: Any) -> None:
     except (TypeError, ValueError, pl.exceptions.PolarsError):
         fits = False
     if not fits:
-        location = f"{_row_label(table, row_id)}.{column}"
+        location = f"{row_label(table, row_id)}.{column}"
         raise PlanError([Problem(location, f"expected {dtype}, got {value!r}")])
 
 
@@ -259,6 +124,10 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
     # isolation_level=None: this module issues BEGIN/COMMIT itself, so a transaction spans
     # exactly the statements it means to.
     return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+
+# change(plan, task) -> (changed task row, history row or None)
+TaskChange = Callable[[Plan, dict], tuple[dict, "dict | None"]]
 
 
 class Workspace:
@@ -414,8 +283,8 @@ class Workspace:
         return Plan(**{table: self._read_table(table) for table in SCHEMAS})
 
     def _read_table(self, table: str) -> pl.DataFrame:
-        rows = self._conn.execute(f"SELECT {_columns(table)} FROM {table} ORDER BY pos").fetchall()
-        return frame(table, [_decode_row(table, values) for values in rows])
+        rows = self._conn.execute(f"SELECT {column_list(table)} FROM {table} ORDER BY pos").fetchall()
+        return frame(table, [decode_row(table, values) for values in rows])
 
     def row_version(self, table: str, row_id: str) -> int:
         """The version an update of this row must name; 0 for a singleton row not written yet."""
@@ -431,7 +300,7 @@ class Workspace:
             return found[0]
         if table in SINGLETON_TABLES:
             return 0
-        raise NotFoundError(f"{_row_label(table, row_id)} does not exist")
+        raise NotFoundError(f"{row_label(table, row_id)} does not exist")
 
     # --- writing ---------------------------------------------------------------------------
     def import_plan(self, plan: Plan, source: str | None = None) -> None:
@@ -446,12 +315,12 @@ class Workspace:
     def _insert(self, table: str, rows: Iterable[dict], start: int, version: int | None = None) -> None:
         """Rows at positions start, start + 1, ...; rows of editable tables carry `version`."""
         head = ["pos", "row_version"] if table in EDITABLE_TABLES else ["pos"]
-        names = ", ".join(head) + ", " + _columns(table)
+        names = ", ".join(head) + ", " + column_list(table)
         marks = ", ".join("?" * (len(head) + len(SCHEMAS[table])))
         stamp = [version] if table in EDITABLE_TABLES else []
         self._conn.executemany(
             f"INSERT INTO {table} ({names}) VALUES ({marks})",
-            ([start + i, *stamp, *_encode_row(table, row)] for i, row in enumerate(rows)),
+            ([start + i, *stamp, *encode_row(table, row)] for i, row in enumerate(rows)),
         )
 
     def _next_position(self, table: str) -> int:
@@ -567,20 +436,65 @@ class Workspace:
             self._insert("forecasts", forecasts.iter_rows(named=True), self._next_position("forecasts"))
             return snapshot
 
+    # --- recorded work: what outcomes, imports and the app record ---------------------------
+    def change_task(self, task_id: str, change: TaskChange) -> tuple[dict, dict | None]:
+        """Change one task and append the history row the change produces, in one transaction.
+
+        `change(plan, task)` sees the stored plan and the task's row as read inside the
+        transaction, and returns the changed row and a history row (or None). It may raise to
+        refuse; then, as when the change would add an error to the plan, nothing is written.
+        Returns what was written.
+        """
+        with self._transaction():
+            plan = self._read_plan()
+            rows = plan.tasks.to_dicts()
+            index = next((i for i, row in enumerate(rows) if row["id"] == task_id), None)
+            if index is None:
+                raise NotFoundError(f"task {task_id!r} does not exist in {self.path}")
+            changed, history = change(plan, rows[index])
+            rows[index] = changed
+            updated = plan.replace(tasks=frame("tasks", rows))
+            if history is not None:
+                updated = updated.replace(history=pl.concat([plan.history, frame("history", [history])]))
+            _check_change(plan, updated)
+            expected = self._stored_version("tasks", task_id)
+            version = self._bump_plan_version()
+            self._write_row("tasks", task_id, changed, expected, version)
+            if history is not None:
+                self._insert("history", [history], self._next_position("history"))
+        return changed, history
+
+    def append_history(self, select: Callable[[Plan], list[dict]], *, check: bool = True) -> list[dict]:
+        """Append the history rows `select(plan)` returns for the stored plan, in one transaction.
+
+        `select` runs inside the transaction, so what it checks against (rows already recorded,
+        the people) cannot change before the rows are written. With `check`, rows that add an
+        error to the plan are refused and nothing is written. Returns the rows appended.
+        """
+        with self._transaction():
+            plan = self._read_plan()
+            rows = select(plan)
+            if rows and check:
+                _check_change(plan, plan.replace(history=pl.concat([plan.history, frame("history", rows)])))
+            if rows:
+                self._bump_plan_version()
+                self._insert("history", rows, self._next_position("history"))
+        return rows
+
     def _write_row(self, table: str, row_id: str, row: dict, expected: int, version: int) -> None:
         assignments = ", ".join(f'"{name}" = ?' for name in SCHEMAS[table])
         cursor = self._conn.execute(
             f"UPDATE {table} SET row_version = ?, {assignments} WHERE {_key(table)} AND row_version = ?",
-            (version, *_encode_row(table, row), *_key_args(table, row_id), expected),
+            (version, *encode_row(table, row), *_key_args(table, row_id), expected),
         )
         if cursor.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; never write blind if it does
-            raise ConflictError(f"{_row_label(table, row_id)} was changed by another session; reload and try again")
+            raise ConflictError(f"{row_label(table, row_id)} was changed by another session; reload and try again")
 
     def _expect_version(self, table: str, row_id: str, expected: int) -> None:
         stored = self._stored_version(table, row_id)
         if stored != expected:
             raise ConflictError(
-                f"{_row_label(table, row_id)} was changed by another session "
+                f"{row_label(table, row_id)} was changed by another session "
                 f"(version {stored}, you had {expected}); reload and try again"
             )
 

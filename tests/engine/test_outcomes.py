@@ -13,13 +13,8 @@ from teamcast.engine.commands.cli import main
 from teamcast.engine.commands.retro import commands
 from teamcast.engine.plan.demo import demo_plan
 from teamcast.engine.plan.workspace import Workspace
-from teamcast.engine.retro.outcomes import (
-    OutcomeError,
-    effort_quantiles,
-    import_tracker_csv,
-    parse_mapping,
-    record_outcome,
-)
+from teamcast.engine.retro.outcomes import OutcomeError, effort_quantiles, record_outcome
+from teamcast.engine.retro.tracker import import_tracker_csv, parse_mapping
 from teamcast.errors import NotFoundError, PlanError
 
 for command in commands:  # until engine/commands/cli.py lists the module

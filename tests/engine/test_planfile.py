@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from teamcast.engine.plan import io, planfile
-from teamcast.engine.plan.planfile import check_plan_text, parse_plan_text, plan_to_toml, read_plan, write_plan
+from teamcast.engine.plan.io import write_plan
+from teamcast.engine.plan.planfile import check_plan_text, parse_plan_text, read_plan
+from teamcast.engine.plan.planwriter import plan_to_toml
 from teamcast.errors import PlanError, Problem
 
 PLANS = Path(__file__).parent / "plans"

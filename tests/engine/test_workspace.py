@@ -92,7 +92,8 @@ def test_null_and_empty_lists_stay_apart(db):
 
 @needs_planfile
 def test_export_to_toml_and_import_again_gives_the_same_plan(db, tmp_path):
-    from teamcast.engine.plan.planfile import parse_plan_text, plan_to_toml
+    from teamcast.engine.plan.planfile import parse_plan_text
+    from teamcast.engine.plan.planwriter import plan_to_toml
 
     with Workspace.open(db) as ws:
         loaded = ws.load()
@@ -482,7 +483,8 @@ def test_import_of_an_invalid_plan_changes_nothing(db, tmp_path, monkeypatch):
 
 @needs_planfile
 def test_import_and_export_round_trip_a_plan_file(tmp_path):
-    from teamcast.engine.plan.planfile import read_plan, write_plan
+    from teamcast.engine.plan.io import write_plan
+    from teamcast.engine.plan.planfile import read_plan
 
     source = tmp_path / "plan.toml"
     write_plan(without_forecasts(worker.full_plan()), source)

@@ -8,7 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from teamcast.engine.views import compare_forecasts
+from teamcast.engine import compare_forecasts
 
 
 class HelpScreen(ModalScreen[None]):

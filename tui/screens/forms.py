@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from teamcast.engine.views import GENERAL, field_problems
+from teamcast.engine import GENERAL, field_problems
 from teamcast.tui.scenario import edit_row
 
 

@@ -9,10 +9,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
 
-from teamcast.engine.plan.model import ROLE_TITLE, Plan
-from teamcast.engine.practice.checks import run_checks, section_of
-from teamcast.engine.practice.org import PROFILES, QUESTIONS, answers_of, assess, design_review
-from teamcast.engine.views import findings_by_section
+from teamcast.engine import (
+    PROFILES,
+    QUESTIONS,
+    ROLE_TITLE,
+    Plan,
+    answers_of,
+    assess,
+    design_review,
+    findings_by_section,
+    run_checks,
+    section_of,
+)
 from teamcast.errors import PlanError
 from teamcast.tui import charts
 from teamcast.tui.screens.base import AreaScreen

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, Static, Tree
 
-from teamcast.engine.plan.calendar import Calendar
+from teamcast.engine import Calendar
 from teamcast.tui import charts
 from teamcast.tui.scenario import drop_project, edit_row
 from teamcast.tui.screens.base import AreaScreen, fmt_p

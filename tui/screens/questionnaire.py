@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select
 
-from teamcast.engine.practice.org import QUESTIONS
+from teamcast.engine import QUESTIONS
 
 UNANSWERED = "(not answered)"
 

@@ -16,10 +16,17 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from teamcast.engine.plan.model import Plan
-from teamcast.engine.retro.calibration import MIN_RESOLVED
-from teamcast.engine.retro.review import Retro, build_retro, pit_shape, select_history
-from teamcast.engine.views import RETRO_WINDOWS, estimate_accuracy, retro_since
+from teamcast.engine import (
+    MIN_RESOLVED,
+    RETRO_WINDOWS,
+    Plan,
+    Retro,
+    build_retro,
+    estimate_accuracy,
+    pit_shape,
+    retro_since,
+    select_history,
+)
 from teamcast.tui import charts
 from teamcast.tui.screens.base import AreaScreen, fmt_p
 

@@ -12,13 +12,18 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from teamcast.engine.forecast.simulate import simulate
-from teamcast.engine.plan.calendar import Calendar
-from teamcast.engine.plan.model import ROLE_TITLE, Plan
-from teamcast.engine.practice.growth import LECTURE as GROWTH_SOURCE
-from teamcast.engine.practice.growth import growth
-from teamcast.engine.practice.hiring import open_positions
-from teamcast.engine.practice.roster import Bottleneck, bottlenecks, coverage
+from teamcast.engine import (
+    GROWTH_SOURCE,
+    ROLE_TITLE,
+    Bottleneck,
+    Calendar,
+    Plan,
+    bottlenecks,
+    coverage,
+    growth,
+    open_positions,
+    simulate,
+)
 from teamcast.tui import charts
 from teamcast.tui.scenario import add_person
 from teamcast.tui.screens.base import AreaScreen, fmt_p
@@ -261,7 +266,7 @@ def bottleneck_lines(found: list[Bottleneck], *, stale: bool) -> list[str]:
 
 
 def _skills_lines(plan) -> list[str]:
-    from teamcast.engine.practice.roster import skills_chart
+    from teamcast.engine import skills_chart
 
     return charts.skills_chart(skills_chart(plan)) + list(charts.SKILLS_LEGEND)
 
