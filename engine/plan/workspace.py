@@ -11,8 +11,6 @@ plan's row order so that an export gives back exactly what was imported.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +35,7 @@ from teamcast.engine.plan.storage import (
     encode_row,
     row_label,
 )
+from teamcast.engine.plan.validate import validate_plan
 from teamcast.errors import (
     ConflictError,
     NotFoundError,
@@ -72,11 +71,8 @@ def _storage_problems(plan: Plan) -> list[Problem]:
 
 
 def _validation_problems(plan: Plan) -> list[Problem]:
-    """Problems from teamcast.engine.plan.validate.validate_plan, when that module is installed."""
-    if importlib.util.find_spec("teamcast.engine.plan.validate") is None:
-        return []
-    validate_plan = importlib.import_module("teamcast.engine.plan.validate").validate_plan
-    return list(validate_plan(plan) or [])
+    """Problems from teamcast.engine.plan.validate.validate_plan."""
+    return list(validate_plan(plan))
 
 
 def _problems(plan: Plan) -> list[Problem]:

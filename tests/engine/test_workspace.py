@@ -26,17 +26,6 @@ worker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(worker)
 
 
-def _planfile_importable() -> bool:
-    try:
-        importlib.import_module("teamcast.engine.plan.planfile")
-    except ImportError:
-        return False
-    return True
-
-
-needs_planfile = pytest.mark.skipif(not _planfile_importable(), reason="teamcast.engine.plan.planfile not usable yet")
-
-
 def without_forecasts(plan: Plan) -> Plan:
     return plan.replace(forecasts=empty_frame("forecasts"))
 
@@ -90,7 +79,6 @@ def test_null_and_empty_lists_stay_apart(db):
     assert tasks["needs"].to_list()[0] is None
 
 
-@needs_planfile
 def test_export_to_toml_and_import_again_gives_the_same_plan(db, tmp_path):
     from teamcast.engine.plan.planfile import parse_plan_text
     from teamcast.engine.plan.planwriter import plan_to_toml
@@ -481,7 +469,6 @@ def test_import_of_an_invalid_plan_changes_nothing(db, tmp_path, monkeypatch):
     assert file_state(db) == before
 
 
-@needs_planfile
 def test_import_and_export_round_trip_a_plan_file(tmp_path):
     from teamcast.engine.plan.io import write_plan
     from teamcast.engine.plan.planfile import read_plan
