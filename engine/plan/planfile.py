@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard, cast
 
 import polars as pl
 import tomli_w
@@ -61,7 +62,7 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -132,7 +133,7 @@ def _estimate_points(value: object, loc: str, problems: Problems) -> tuple[float
         return float(value)
     if isinstance(value, list) and len(value) == 3:
         points = [read_number(v, f"{loc}[{i}]", problems) for i, v in enumerate(value)]
-        return None if None in points else tuple(points)
+        return None if None in points else cast(tuple[float, float, float], tuple(points))  # three, none None
     problems.append(Problem(loc, f"expected [low, likely, high] or a single number, got {describe(value)}"))
     return None
 
@@ -586,7 +587,8 @@ def _array_blocks(table: Table, rows: list[Row], path: str, plan: Plan) -> Itera
     for row in rows:
         yield _block(f"[[{path}]]", _pairs(table, row))
         for key, child, parent_column in table.children:
-            children = getattr(plan, child.frame).filter(_parent_is(parent_column, row["id"])).to_dicts()
+            row_id = cast(str | None, row["id"])  # the id column is a string one
+            children = getattr(plan, child.frame).filter(_parent_is(parent_column, row_id)).to_dicts()
             yield from _array_blocks(child, children, f"{path}.{key}", plan)
 
 

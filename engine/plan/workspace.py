@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -31,6 +31,9 @@ from teamcast.errors import (
     Problem,
     WorkspaceError,
 )
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 # "tcas" in the header's application_id field: tells a workspace from any other SQLite file.
 APPLICATION_ID = 0x74636173
@@ -125,7 +128,7 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _from_json(value: Any, dtype: pl.DataType) -> Any:
+def _from_json(value: Any, dtype: pl.DataType | DataTypeClass) -> Any:
     """The inverse of _to_json, guided by the column's declared type."""
     if value is None:
         return None
@@ -176,7 +179,7 @@ def _columns(table: str) -> str:
     return ", ".join(f'"{name}"' for name in SCHEMAS[table])
 
 
-def _row_label(table: str, row_id: str) -> str:
+def _row_label(table: str, row_id: str | None) -> str:
     return table if table in SINGLETON_TABLES else f"{table}[{row_id}]"
 
 
@@ -236,7 +239,7 @@ def _check_change(before: Plan, after: Plan) -> None:
         raise PlanError(added)
 
 
-def _check_value(table: str, row_id: str, column: str, value: Any) -> None:
+def _check_value(table: str, row_id: str | None, column: str, value: Any) -> None:
     if column not in SCHEMAS[table] or (column == "id" and table in SINGLETON_TABLES):
         raise WorkspaceError(f"{table} has no field {column!r}")
     dtype = SCHEMAS[table][column]
