@@ -185,14 +185,16 @@ def histogram(finish_days: np.ndarray, bins: int = 20) -> tuple[np.ndarray, np.n
 
 # --- retros -------------------------------------------------------------------------------------
 
-RETRO_COLUMNS = {
-    "person": pl.String,
-    "tasks": pl.Int64,
-    "median_ratio": pl.Float64,
-    "within_estimate": pl.Float64,
-    "success_rate": pl.Float64,
-    "stated_p": pl.Float64,
-}
+RETRO_COLUMNS = pl.Schema(
+    {
+        "person": pl.String,
+        "tasks": pl.Int64,
+        "median_ratio": pl.Float64,
+        "within_estimate": pl.Float64,
+        "success_rate": pl.Float64,
+        "stated_p": pl.Float64,
+    }
+)
 
 
 def estimate_accuracy(history: pl.DataFrame) -> pl.DataFrame:

@@ -52,7 +52,7 @@ class Kind:
 
     key: str
     hook: str
-    record: type
+    record: type[Any]
     label: str
 
 

@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual import work
 from textual.app import App
@@ -208,10 +208,10 @@ class TeamcastApp(App[None]):
             self.progress = Progress()
             self.forecast_note = f"{worker.name} cancelled"
         elif event.state == WorkerState.SUCCESS and worker.name == "forecast":
-            forecast, seconds = worker.result
+            forecast, seconds = cast(tuple[Forecast, float], worker.result)  # what run_forecast returns
             self._forecast_done(forecast, seconds)
         elif event.state == WorkerState.SUCCESS and worker.name == "what-if":
-            scenario, baseline, whatif = worker.result
+            scenario, baseline, whatif = cast(tuple[Scenario, Forecast, Forecast], worker.result)  # run_whatif's
             self.push_screen(WhatIfScreen(scenario, baseline, whatif), self._whatif_decided)
 
     def report(self, error: BaseException | None, what: str) -> None:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from teamcast.tui.app import TeamcastApp
+
 
 class ForecastStatus(Horizontal):
     """One line: what the last forecast was, or the running one's progress (press c to cancel)."""
+
+    if TYPE_CHECKING:
+        # For the type checker only: this line runs under TeamcastApp (run time keeps Textual's property).
+        app = getters.app(TeamcastApp)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="forecast-note")

@@ -43,7 +43,7 @@ class Aggregates:
     depend on the chunk size, the thread count or how the blocks were split between workers.
     """
 
-    def __init__(self, compiled: Compiled | None, trials: int, blocks: range | None = None):
+    def __init__(self, compiled: Compiled, trials: int, blocks: range | None = None):
         self.c = compiled
         self.trials = trials
         blocks = blocks if blocks is not None else range(-(-trials // BLOCK))
@@ -144,9 +144,9 @@ class Aggregates:
         finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
         task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
         if sensitivity:
-            sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
+            task_sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
         else:
-            sensitivity = np.full(len(c.task_ids), np.nan)
+            task_sensitivity = np.full(len(c.task_ids), np.nan)
         inp = c.inp
         task_rows = []
         for t, tid in enumerate(c.task_ids):
@@ -161,7 +161,7 @@ class Aggregates:
                     "p80": float(task_q[1][t]) if task_q is not None else np.nan,
                     "p95": float(task_q[2][t]) if task_q is not None else np.nan,
                     "criticality": 0.0 if fixed else self.critical[t] / trials,
-                    "sensitivity": 0.0 if fixed else float(sensitivity[t]),
+                    "sensitivity": 0.0 if fixed else float(task_sensitivity[t]),
                 }
             )
         tasks = result_frame(task_rows, TASK_RESULT_SCHEMA)

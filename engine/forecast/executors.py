@@ -13,8 +13,12 @@ import concurrent.futures as cf
 import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from teamcast.errors import TeamcastError, UsageError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 Progress = Callable[[int, int], None] | None
 RETRIES = 2
@@ -92,7 +96,7 @@ class DaskExecutor:
 
     def __init__(self, address: str):
         self.address = address
-        self.client = None
+        self.client: Client | None = None
 
     def __enter__(self):
         try:
@@ -119,6 +123,7 @@ class DaskExecutor:
         """fn(shared, *args) for each args tuple on the cluster (`shared` sent once); a `Lost` where it failed."""
         from distributed import as_completed
 
+        assert self.client is not None, "entered first (with DaskExecutor(...))"
         shared_future = self.client.scatter(shared, broadcast=True)
         futures = [
             self.client.submit(
@@ -139,6 +144,7 @@ class DaskExecutor:
 
     def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
         """fn(*args) for each args tuple on the cluster, retried by Dask when a worker is lost."""
+        assert self.client is not None, "entered first (with DaskExecutor(...))"
         futures = [self.client.submit(fn, *args, retries=RETRIES, pure=False) for args in calls]
         try:
             return self.client.gather(futures)

@@ -13,6 +13,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from teamcast.errors import TeamcastError, UsageError
 
@@ -163,7 +164,7 @@ def _values(gate: Gate, result: dict) -> list[tuple[str, float | None]]:
 
 
 def _lookup(row: dict, path: tuple[str, ...]) -> float | None:
-    value = row
+    value: Any = row
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
     return None if value is None else float(value)

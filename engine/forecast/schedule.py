@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import polars as pl
 
@@ -10,6 +12,9 @@ from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise
 from teamcast.engine.forecast.sampling import model_groups
 from teamcast.engine.plan.model import Plan
 from teamcast.ext.kernel import FIXED_DOING, STATE_NOT_RUN, run_chunk, units_held
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 
 def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRIORITY, registry=None) -> pl.DataFrame:
@@ -55,15 +60,14 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
                 "who": [compiled.unit_ids[u] for u in who[t]] or ([by] if (by := done_by[t]) else []),
             }
         )
-    schema = pl.Schema(
-        {
-            "task": pl.String,
-            "project": pl.String,
-            "start": pl.Float64,
-            "finish": pl.Float64,
-            "start_date": pl.Date,
-            "finish_date": pl.Date,
-            "who": pl.List(pl.String),
-        }
-    )
+    columns: dict[str, pl.DataType | DataTypeClass] = {
+        "task": pl.String,
+        "project": pl.String,
+        "start": pl.Float64,
+        "finish": pl.Float64,
+        "start_date": pl.Date,
+        "finish_date": pl.Date,
+        "who": pl.List(pl.String),
+    }
+    schema = pl.Schema(columns)
     return pl.DataFrame(rows, schema=schema, orient="row").sort(["start", "task"], maintain_order=True)

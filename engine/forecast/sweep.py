@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
@@ -265,7 +266,7 @@ def run_scenario(plan: Plan, scenario: Scenario, trials: int, seed: int) -> list
         )
     except TeamcastError as exc:
         return [{**base, "project": None, "error": " / ".join(exc.lines())[:500]}]
-    utilization = float(forecast.people["utilization"].mean()) if forecast.people.height else None
+    utilization = float(cast(float, forecast.people["utilization"].mean())) if forecast.people.height else None
     rows = []
     for row in forecast.projects.to_dicts():
         on_time_value = row["value"] * row["p_on_time"] if row["p_on_time"] == row["p_on_time"] else None

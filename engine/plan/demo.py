@@ -7,6 +7,7 @@ with a research challenge, and two quarters of history.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from importlib.resources import files
 
@@ -102,5 +103,9 @@ def _history_line(plan: Plan) -> str:
     if history.is_empty():
         return "History: none yet"
     first, last = history["started"].min(), history["finished"].max()
-    span = f" from {first.isoformat()} to {last.isoformat()}" if first and last else ""
+    span = (
+        f" from {first.isoformat()} to {last.isoformat()}"
+        if isinstance(first, dt.date) and isinstance(last, dt.date)
+        else ""
+    )
     return f"History: {history.height} finished tasks{span}, {plan.experiments.height} experiments logged"

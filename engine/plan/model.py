@@ -10,8 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 
 class Role(StrEnum):
@@ -85,13 +89,14 @@ class EstimateForm(StrEnum):
 SKILL_AXES = ("ml", "swe", "comm")
 DEFAULT_MODEL = "pert"
 
-_STR = pl.String
-_F = pl.Float64
-_I = pl.Int64
-_D = pl.Date
-_B = pl.Boolean
-_LIST_STR = pl.List(pl.String)
-_NEEDS = pl.List(pl.Struct({"pool": pl.String, "units": pl.Int64}))
+# Typed as either kind of polars dtype so that the schema dicts below type-check as one mapping.
+_STR: pl.DataType | DataTypeClass = pl.String
+_F: pl.DataType | DataTypeClass = pl.Float64
+_I: pl.DataType | DataTypeClass = pl.Int64
+_D: pl.DataType | DataTypeClass = pl.Date
+_B: pl.DataType | DataTypeClass = pl.Boolean
+_LIST_STR: pl.DataType | DataTypeClass = pl.List(pl.String)
+_NEEDS: pl.DataType | DataTypeClass = pl.List(pl.Struct({"pool": pl.String, "units": pl.Int64}))
 
 # One row: the [plan] table.
 PLAN_SCHEMA = pl.Schema(

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard, cast
 
 import tomli_w
 
@@ -59,7 +60,7 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -130,7 +131,7 @@ def _estimate_points(value: object, loc: str, problems: Problems) -> tuple[float
         return float(value)
     if isinstance(value, list) and len(value) == 3:
         points = [read_number(v, f"{loc}[{i}]", problems) for i, v in enumerate(value)]
-        return None if None in points else tuple(points)
+        return None if None in points else cast(tuple[float, float, float], tuple(points))  # three, none None
     problems.append(Problem(loc, f"expected [low, likely, high] or a single number, got {describe(value)}"))
     return None
 

@@ -4,6 +4,7 @@ keys left out), so that export -> import -> export gives back the same bytes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import polars as pl
 import tomli_w
@@ -34,7 +35,8 @@ def _array_blocks(table: Table, rows: list[Row], path: str, plan: Plan) -> Itera
     for row in rows:
         yield _block(f"[[{path}]]", _pairs(table, row))
         for key, child, parent_column in table.children:
-            children = getattr(plan, child.frame).filter(_parent_is(parent_column, row["id"])).to_dicts()
+            row_id = cast(str | None, row["id"])  # the id column is a string one
+            children = getattr(plan, child.frame).filter(_parent_is(parent_column, row_id)).to_dicts()
             yield from _array_blocks(child, children, f"{path}.{key}", plan)
 
 

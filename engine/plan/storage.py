@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from teamcast.engine.plan.model import SCHEMAS
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 # "tcas" in the header's application_id field: tells a workspace from any other SQLite file.
 APPLICATION_ID = 0x74636173
@@ -104,7 +107,7 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def from_json(value: Any, dtype: pl.DataType) -> Any:
+def from_json(value: Any, dtype: pl.DataType | DataTypeClass) -> Any:
     """The inverse of to_json, guided by the column's declared type."""
     if value is None:
         return None
@@ -155,5 +158,5 @@ def column_list(table: str) -> str:
     return ", ".join(f'"{name}"' for name in SCHEMAS[table])
 
 
-def row_label(table: str, row_id: str) -> str:
+def row_label(table: str, row_id: str | None) -> str:
     return table if table in SINGLETON_TABLES else f"{table}[{row_id}]"

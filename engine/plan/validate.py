@@ -13,6 +13,7 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 import polars as pl
 
@@ -92,8 +93,10 @@ REQUIRED: dict[str, dict[str, str]] = {
 
 # Numeric bounds: frame -> (TOML key, column, low, high, low inclusive); None = unbounded.
 BOUNDS: dict[str, list[tuple[str, str, float | None, float | None, bool]]] = {
-    "people": [("capacity", "capacity", 0, 1, False)]
-    + [(f"skills.{a}", f"skill_{a}", 0, 5, True) for a in model.SKILL_AXES],
+    "people": [
+        ("capacity", "capacity", 0, 1, False),
+        *[(f"skills.{a}", f"skill_{a}", 0, 5, True) for a in model.SKILL_AXES],
+    ],
     "hires": [
         ("capacity", "capacity", 0, 1, False),
         ("ramp_productivity", "ramp_productivity", 0, 1, False),
@@ -119,6 +122,7 @@ def _bound_message(value: float, low: float | None, high: float | None, low_incl
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     if not too_low and (high is None or value <= high):
         return None
+    assert low is not None  # every entry of BOUNDS has a low end
     if high is None:
         return (
             f"must be at least {_fmt(low)}, got {_fmt(value)}"
@@ -142,6 +146,7 @@ def _points_problems(low: float | None, likely: float | None, high: float | None
         return [] if likely is not None else ["required key missing"]
     if len(given) < 3:
         return [f"incomplete range: {', '.join(n for n in points if n not in given)} missing"]
+    assert low is not None and likely is not None and high is not None  # all three given
     if low > likely:
         return [f"low {_fmt(low)} > likely {_fmt(likely)}"]
     if likely > high:
@@ -458,7 +463,7 @@ class _Validator:
             if row["strategy"] == Strategy.SEQUENTIAL:
                 for before, approach in zip(approaches, approaches[1:], strict=False):
                     graph.setdefault(approach, []).append(before)
-        graph.pop(None, None)
+        cast(dict[str | None, list[str]], graph).pop(None, None)  # rows without an id
         return {node: [d for d in deps if d in graph] for node, deps in graph.items()}
 
     def check_cycles(self) -> None:
@@ -536,6 +541,8 @@ class _Validator:
 
 
 def _is_json_object(text: str | None) -> bool:
+    if text is None:
+        return False
     try:
         return isinstance(json.loads(text), dict)
     except (TypeError, ValueError):

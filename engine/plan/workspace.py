@@ -97,7 +97,7 @@ def _check_change(before: Plan, after: Plan) -> None:
         raise PlanError(added)
 
 
-def _check_value(table: str, row_id: str, column: str, value: Any) -> None:
+def _check_value(table: str, row_id: str | None, column: str, value: Any) -> None:
     if column not in SCHEMAS[table] or (column == "id" and table in SINGLETON_TABLES):
         raise WorkspaceError(f"{table} has no field {column!r}")
     dtype = SCHEMAS[table][column]

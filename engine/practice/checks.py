@@ -223,7 +223,7 @@ def product_impact(plan: Plan) -> list[Finding]:
 
 def specific_postings(plan: Plan) -> list[Finding]:
     """Open positions whose must-haves make a unicorn posting or a wish list."""
-    findings = []
+    findings: list[Finding] = []
     for h in plan.hires.iter_rows(named=True):
         review = check_posting(h["must_have"], h["role"])
         if review.is_unicorn or review.too_many:
@@ -308,7 +308,7 @@ def run_checks(plan: Plan, registry=None) -> list[Finding]:
     "error" that names the check.
     """
     checks = registry.checks.values() if registry is not None else _registered_checks()
-    findings = []
+    findings: list[Finding] = []
     for check in checks:
         try:
             findings.extend(check.run(plan))

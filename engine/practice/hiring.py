@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import polars as pl
 
@@ -398,7 +399,7 @@ def _strength(cards: pl.DataFrame, aspect: str) -> AspectResult:
 def _bar(cards: pl.DataFrame, aspect: str) -> AspectResult:
     rows = _scores(cards, aspect)
     minimums = rows["minimum"].drop_nulls()
-    minimum = float(minimums.max()) if minimums.len() else DEFAULT_MINIMUM
+    minimum = float(cast(float, minimums.max())) if minimums.len() else DEFAULT_MINIMUM  # a numeric column
     scores = rows["score"].to_list()
     if not scores:
         status = "untested"
@@ -435,7 +436,7 @@ def _coverage_warnings(role: str | None, assessments: list[str]) -> list[str]:
     ]
     tested = set().union(*(ASSESSMENTS[a][1] for a in assessments if a in ASSESSMENTS))
     is_core_ml = role in set(Role) and ROLE_FAMILY[Role(role)] is RoleFamily.CORE_ML
-    if is_core_ml:
+    if is_core_ml and role is not None:
         missing = [area for area in ("ml", "swe") if area not in tested]
         names = {"ml": "ML knowledge", "swe": "software engineering"}
         if missing:

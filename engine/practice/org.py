@@ -9,6 +9,7 @@ choices are the lecture's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -290,13 +291,18 @@ class Assessment:
 
     @property
     def tied(self) -> bool:
-        return self.runner_up is not None and self.scores[self.runner_up] == self.scores[self.best]
+        return (
+            self.runner_up is not None
+            and self.best is not None
+            and self.scores[self.runner_up] == self.scores[self.best]
+        )
 
     def explanation(self) -> list[str]:
         """Sentences for a person: the result, its lecture profile, and what weakens it."""
         if self.best is None:
             return ["No questionnaire answers yet: answer the questions under [org.answers] to get an assessment."]
         profile = PROFILES[self.best]
+        assert self.runner_up is not None  # assess sets it whenever it sets best
         lines = [
             f"Closest archetype: {profile.title} ({self.best}), {self.confidence:.0%} of the points "
             f"(teamcast's measure); runner-up {PROFILES[self.runner_up].title} ({self.runner_up}).",
@@ -357,12 +363,14 @@ def assess(plan: Plan) -> Assessment:
     scores = {archetype: 0 for archetype in Archetype}
     for question in QUESTIONS:
         if question.id in answers:
-            for archetype, points in question.option(answers[question.id]).points.items():
+            option = question.option(answers[question.id])
+            assert option is not None  # validate_answers found no unknown answer
+            for archetype, points in option.points.items():
                 scores[archetype] += points
     answered = [q.id for q in QUESTIONS if q.id in answers]
     missing = [q.id for q in QUESTIONS if q.id not in answers]
     believed = _believed_raw(plan)
-    common = dict(
+    common: dict[str, Any] = dict(
         scores=scores,
         answered=answered,
         missing=missing,

@@ -39,7 +39,7 @@ def skills_chart(plan: Plan) -> pl.DataFrame:
     skills are divided by 5; the roles' communication is the lecture's bubble size divided by the
     largest (teamcast's normalisation). Unknown skills stay null.
     """
-    rows = [
+    rows: list[dict[str, str | float | None]] = [
         {
             "kind": "role",
             "id": role.value,
@@ -235,7 +235,9 @@ def bottlenecks(
     day 0, with the same seed (common random numbers), and report how each project's P80 moves;
     ranked with the largest gain first. Projects with no P80 (never succeeding) are left out."""
     if simulate is None:
-        from teamcast.engine.forecast.simulate import simulate
+        from teamcast.engine.forecast.simulate import simulate as simulate_plan
+
+        simulate = simulate_plan
     before = _p80s(simulate(plan, trials=trials, seed=seed))
     names = dict(zip(plan.projects["id"].to_list(), plan.projects["name"].to_list(), strict=True))
     found = []

@@ -434,7 +434,8 @@ th{background:#eef}h2{border-bottom:1px solid #ccd;margin-top:2rem}.chart svg{ma
 
 def _markdown_to_html(markdown: str) -> str:
     """The small Markdown subset this module writes: headings, bullets, pipe tables, **bold**, paragraphs."""
-    out, table = [], []
+    out: list[str] = []
+    table: list[str] = []
 
     def inline(text: str) -> str:
         parts = html.escape(text).split("**")
@@ -487,8 +488,8 @@ def _page(title: str, body: str) -> str:
 
 def render_html(data: dict) -> str:
     if data["kind"] == "leadership":
-        charts = f'<h2>Completion dates</h2><div class="chart">{completion_chart(data["projects"])}</div>'
-        body = _markdown_to_html(leadership_markdown(data)).replace("</p>", "</p>" + charts, 1)
+        chart = f'<h2>Completion dates</h2><div class="chart">{completion_chart(data["projects"])}</div>'
+        body = _markdown_to_html(leadership_markdown(data)).replace("</p>", "</p>" + chart, 1)
         return _page(f"{data['plan']}: outlook for leadership", body)
     charts = []
     if data["success"]:

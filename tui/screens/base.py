@@ -3,6 +3,8 @@ and where the screen's own workers land."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -11,9 +13,18 @@ from textual.worker import Worker, WorkerState
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.widgets import ForecastStatus
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from teamcast.tui.app import TeamcastApp
+
 
 class AreaScreen(Screen):
     """A screen that shows the app's plan and forecast; subclasses compose `body` and implement `show`."""
+
+    if TYPE_CHECKING:
+        # For the type checker only: these screens run under TeamcastApp (run time keeps Textual's property).
+        app = getters.app(TeamcastApp)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")

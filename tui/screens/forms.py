@@ -7,7 +7,7 @@ a what-if beside the baseline instead; Escape closes without saving.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +17,11 @@ from textual.widgets import Button, Input, Label
 
 from teamcast.engine import GENERAL, field_problems
 from teamcast.tui.scenario import edit_row
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from teamcast.tui.app import TeamcastApp
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,9 @@ class RowForm(ModalScreen[None]):
 
     TABLE = ""
     FIELDS: tuple[Field, ...] = ()
+    if TYPE_CHECKING:
+        # For the type checker only: forms run under TeamcastApp (run time keeps Textual's property).
+        app = getters.app(TeamcastApp)
     BINDINGS = [
         Binding("f2", "save", "Save", id="form.save"),
         Binding("f3", "whatif", "What-if", id="form.whatif"),
@@ -107,7 +115,7 @@ class RowForm(ModalScreen[None]):
 
     def check(self) -> dict[str, Any] | None:
         """The changes when they are valid; otherwise None, with every message shown beside its field."""
-        for label in self.query(".field-error"):
+        for label in self.query(".field-error").results(Label):
             label.update("")
             label.display = False
         try:
@@ -136,7 +144,8 @@ class RowForm(ModalScreen[None]):
         self.action_whatif() if self.whatif else self.action_save()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"save": self.action_save, "whatif": self.action_whatif, "cancel": self.action_cancel}[event.button.id]()
+        button = cast(str, event.button.id)  # every button of the form has an id
+        {"save": self.action_save, "whatif": self.action_whatif, "cancel": self.action_cancel}[button]()
 
     def action_save(self) -> None:
         changes = self.check()

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
 
 from teamcast.engine import (
     PROFILES,
@@ -77,8 +78,8 @@ class OrgScreen(AreaScreen):
 def _fill_tree(tree: Tree, plan: Plan) -> None:
     """Teams under what they report to (another team, or a free-text head such as `cto`), people under teams."""
     team_ids = set(plan.teams["id"].to_list())
-    heads: dict[str, object] = {}
-    team_nodes: dict[str, object] = {}
+    heads: dict[str, TreeNode] = {}
+    team_nodes: dict[str, TreeNode] = {}
     teams = plan.teams.to_dicts()
     for team in teams:
         above = team["reports_to"]
@@ -102,7 +103,7 @@ def _fill_tree(tree: Tree, plan: Plan) -> None:
             pending = []
     for person in plan.people.iter_rows(named=True):
         parent = team_nodes.get(person["team"], tree.root)
-        role = ROLE_TITLE.get(person["role"], person["role"])  # type: ignore[call-overload]
+        role = ROLE_TITLE.get(person["role"], person["role"])
         parent.add_leaf(f"{person['name'] or person['id']} · {role}")
 
 

@@ -5,6 +5,8 @@ F2 saves (the screen beneath writes them and the assessment updates); Escape clo
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -54,7 +56,7 @@ class AnswersForm(ModalScreen[dict[str, str | None] | None]):
         found = {}
         for question in QUESTIONS:
             value = self.query_one(f"#q-{question.id}", Select).value
-            found[question.id] = None if value is Select.NULL else value
+            found[question.id] = None if value is Select.NULL else cast(str, value)  # options' ids are str
         return found
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import cast
 
 import polars as pl
 from rich.markup import escape
@@ -229,12 +230,12 @@ class RetroScreen(AreaScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "groups":
-            self._drill(event.row_key.value)
+            self._drill(cast(str, event.row_key.value))  # every #groups row is added with a key
 
     def action_drill(self) -> None:
         table = self.query_one("#groups", DataTable)
         if table.row_count:
-            self._drill(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+            self._drill(cast(str, table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
 
     def _drill(self, key: str) -> None:
         kind, _, group = key.partition(":")
