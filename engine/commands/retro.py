@@ -49,7 +49,8 @@ def retro(workspace, since, team, person, fmt):
 )
 @click.option("--trials", "-n", default=5_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0))
-def report(plan_file, kind, out, trials, seed):
+@click.option("--force", is_flag=True, help="Write --out even over an input or a workspace file.")
+def report(plan_file, kind, out, trials, seed, force):
     """Write a report to share: for leadership (impact, odds, dates, risks) or the forecast retro.
 
     \b
@@ -57,9 +58,10 @@ def report(plan_file, kind, out, trials, seed):
       teamcast report team.db --kind leadership --out outlook.html
       teamcast report team.db --kind retro --out retro.md
     """
-    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.plan.io import check_output, load_plan
     from teamcast.engine.retro.report import write_report
 
+    check_output(out, inputs=[plan_file], force=force)
     write_report(load_plan(plan_file), kind, out, trials=trials, seed=seed)
     click.echo(f"wrote the {kind} report to {out}", err=True)
 

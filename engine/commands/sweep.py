@@ -25,8 +25,9 @@ import click
     "--format", "fmt", type=click.Choice(["table", "csv", "parquet", "json"]), default="table", show_default=True
 )
 @click.option("--out", type=click.Path(dir_okay=False), default=None)
+@click.option("--force", is_flag=True, help="Write --out even over an input or a workspace file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, fmt, out, quiet):
+def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, fmt, out, force, quiet):
     """Simulate every combination of the varied settings and compare them.
 
     Every scenario uses the same seed (common random numbers), so differences between
@@ -40,9 +41,11 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
       teamcast sweep plan.toml --vary people.ml_engineer=2,3,4 --top 3 --by fraud.p80
       teamcast sweep plan.toml --sweep-file grid.toml --executor dask://scheduler:8786 --format parquet --out s.parquet
     """
+    from teamcast.engine.commands.simulate import emit
     from teamcast.engine.forecast.sweep import parse_vary, rank, read_sweep_file
     from teamcast.engine.forecast.sweep import sweep as run
-    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.plan.io import check_output, load_plan
+    from teamcast.engine.plan.text import csv_safe, for_terminal
     from teamcast.errors import UsageError
 
     axes = [parse_vary(v) for v in varies]
@@ -50,6 +53,8 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
         axes += read_sweep_file(sweep_file)
     if (top is None) != (by is None) and by is None:
         raise UsageError("--top needs --by METRIC")
+    if out:
+        check_output(out, inputs=[plan_file, *([sweep_file] if sweep_file else [])], force=force)
     plan = load_plan(plan_file)
     show = not quiet and sys.stderr.isatty()
 
@@ -61,7 +66,7 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
     if by:
         table = rank(table, by, top or table["scenario"].n_unique())
     if fmt == "table":
-        data = render_sweep(table, [a.key for a in axes]).encode()
+        data = for_terminal(render_sweep(table, [a.key for a in axes]), keep_newlines=True).encode()
     elif fmt == "json":
         doc = {
             "plan": plan.name,
@@ -73,11 +78,9 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
         data = (json.dumps(doc, indent=2) + "\n").encode()
     else:
         buf = io.BytesIO()
-        table.write_csv(buf) if fmt == "csv" else table.write_parquet(buf)
+        csv_safe(table).write_csv(buf) if fmt == "csv" else table.write_parquet(buf)
         data = buf.getvalue()
-    from teamcast.engine.commands.simulate import _emit
-
-    _emit(data, out)
+    emit(data, out, inputs=[plan_file, *([sweep_file] if sweep_file else [])], force=force)
 
 
 def render_sweep(table, keys) -> str:
