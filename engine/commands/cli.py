@@ -8,6 +8,7 @@ import sys
 import click
 
 import teamcast
+from teamcast.engine.commands.terminal import echo
 from teamcast.errors import TeamcastError
 
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
@@ -24,7 +25,7 @@ class TeamcastGroup(click.Group):
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
             for line in exc.lines():
-                click.echo(line, err=True)
+                echo(line, err=True)
             ctx.exit(exc.exit_code)
 
 

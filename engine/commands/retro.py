@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+
+from teamcast.engine.commands.terminal import echo
 
 RETRO_FORMATS = ("table", "json")
 
@@ -36,9 +37,11 @@ def retro(workspace, since, team, person, fmt):
     since_date = _date(since, "--since")
     result = build_retro(load_plan(workspace), since=since_date, team=team, person=person)
     if fmt == "json":
-        click.echo(json.dumps(result.to_json(), indent=2))
+        from teamcast.engine.plan.io import json_text
+
+        click.echo(json_text(result.to_json()), nl=False)
     else:
-        click.echo(render_retro(result), nl=False)
+        echo(render_retro(result), nl=False)
 
 
 @click.command()
@@ -63,7 +66,7 @@ def report(plan_file, kind, out, trials, seed, force):
 
     check_output(out, inputs=[plan_file], force=force)
     write_report(load_plan(plan_file), kind, out, trials=trials, seed=seed)
-    click.echo(f"wrote the {kind} report to {out}", err=True)
+    echo(f"wrote the {kind} report to {out}", err=True)
 
 
 @click.group()
@@ -89,7 +92,7 @@ def _outcome_command(outcome: str, help_text: str):
         took = (
             f" after {done.actual_days:g} working days" if done.actual_days is not None and outcome != "start" else ""
         )
-        click.echo(f"{done.task}: {done.status} on {done.on}{took}", err=True)
+        echo(f"{done.task}: {done.status} on {done.on}{took}", err=True)
 
     if outcome == "start":
         command.params = [p for p in command.params if p.name != "actual"]

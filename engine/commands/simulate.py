@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import click
 
+from teamcast.engine.commands.terminal import echo
+
 FORMATS = ("table", "json", "csv", "parquet")
 
 
@@ -81,7 +83,7 @@ def simulate(
     """
     from teamcast.engine.forecast.gates import check_gates, evaluate_gates, parse_gate
     from teamcast.engine.forecast.simulate import simulate as run
-    from teamcast.engine.plan.io import check_output, load_plan
+    from teamcast.engine.plan.io import check_output, json_text, load_plan
     from teamcast.engine.plan.text import csv_safe, for_terminal
     from teamcast.errors import UsageError
 
@@ -109,11 +111,11 @@ def simulate(
 
         snapshot = record_snapshot(plan_file, forecast)
         if not quiet:
-            click.echo(f"recorded forecast snapshot {snapshot} in {plan_file}", err=True)
+            echo(f"recorded forecast snapshot {snapshot} in {plan_file}", err=True)
     if fmt == "table":
         data = for_terminal(render_forecast(forecast), keep_newlines=True).encode()
     elif fmt == "json":
-        data = (json.dumps(result, indent=2) + "\n").encode()
+        data = json_text(result).encode()
     else:
         table = getattr(forecast, level)
         buf = io.BytesIO()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 
 import click
@@ -44,7 +43,7 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
     from teamcast.engine.commands.simulate import emit
     from teamcast.engine.forecast.sweep import parse_vary, rank, read_sweep_file
     from teamcast.engine.forecast.sweep import sweep as run
-    from teamcast.engine.plan.io import check_output, load_plan
+    from teamcast.engine.plan.io import check_output, json_text, load_plan
     from teamcast.engine.plan.text import csv_safe, for_terminal
     from teamcast.errors import UsageError
 
@@ -75,7 +74,7 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
             "axes": [{"key": a.key, "values": list(a.values)} for a in axes],
             "rows": table.to_dicts(),
         }
-        data = (json.dumps(doc, indent=2) + "\n").encode()
+        data = json_text(doc).encode()
     else:
         buf = io.BytesIO()
         csv_safe(table).write_csv(buf) if fmt == "csv" else table.write_parquet(buf)

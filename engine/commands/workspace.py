@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from teamcast.engine.commands.terminal import echo
 from teamcast.errors import UsageError
 
 if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
@@ -84,7 +85,7 @@ def init(path: Path) -> None:
     from teamcast.engine.plan.workspace import Workspace
 
     Workspace.create(path).close()
-    click.echo(f"created workspace {path}", err=True)
+    echo(f"created workspace {path}", err=True)
 
 
 @click.command("import")
@@ -131,12 +132,12 @@ def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ..
     if file.suffix.lower() == ".csv":
         from teamcast.engine.retro.outcomes import import_tracker_csv, parse_mapping
 
-        click.echo(str(import_tracker_csv(workspace, file, fmt or "jira", parse_mapping(mapping))), err=True)
+        echo(str(import_tracker_csv(workspace, file, fmt or "jira", parse_mapping(mapping))), err=True)
         return
 
     plan = read_importable(file)
     for warning in check_plan(plan, source=str(file)):
-        click.echo(f"warning: {file}: {warning}", err=True)
+        echo(f"warning: {file}: {warning}", err=True)
     created = not workspace.exists()
     store = Workspace.create(workspace) if created else Workspace.open(workspace)
     try:
@@ -151,9 +152,9 @@ def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ..
                 leftover.unlink(missing_ok=True)
         raise
     if created:
-        click.echo(f"created workspace {workspace}", err=True)
+        echo(f"created workspace {workspace}", err=True)
     name = plan.name or file.name
-    click.echo(f"imported {name!r} into {workspace} ({_summary(plan)}; plan version {version})", err=True)
+    echo(f"imported {name!r} into {workspace} ({_summary(plan)}; plan version {version})", err=True)
 
 
 @click.command()
@@ -180,7 +181,7 @@ def export(workspace: Path, target: str, force: bool) -> None:
         click.echo(plan_to_toml(plan), nl=False)
         return
     write_atomic(target, plan_to_toml(plan).encode("utf-8"))
-    click.echo(f"exported {plan.name or workspace.name!r} to {target}", err=True)
+    echo(f"exported {plan.name or workspace.name!r} to {target}", err=True)
 
 
 commands = [init, import_, export]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import stat
 import tempfile
@@ -135,3 +137,20 @@ def _write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def finite_json(value: object) -> object:
+    """`value` with every NaN or infinite float replaced by None: JSON has no Infinity, and a
+    reader in another language rejects the file if it appears."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(item) for item in value]
+    return value
+
+
+def json_text(value: object) -> str:
+    """Indented, strictly standard JSON (no NaN or Infinity) with a final newline."""
+    return json.dumps(finite_json(value), indent=2, allow_nan=False, default=str) + "\n"

@@ -75,7 +75,7 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 _MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MARKDOWN_PUNCTUATION = set("\\`*_[]|#~")
+_MARKDOWN_PUNCTUATION = set("\\`*[]|#")  # emphasis by _ or ~ is harmless and common in names
 # A line that starts like a list item or a heading underline would change the block around it.
 _ORDERED_START = re.compile(r"^\d+(?=[.)])")
 
