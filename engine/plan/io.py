@@ -25,7 +25,7 @@ def load_plan(path: str | os.PathLike) -> Plan:
             f"{path}: unsupported file type {suffix or '(none)'}; expected a .toml plan, a .db workspace or a PSPLIB .sm file"
         )
     if not path.exists():
-        raise TeamcastError(f"{path}: no such file", title="not found")
+        raise UsageError(f"{path}: no such file", title="not found")  # a missing file argument: exit 2
     if suffix == ".db":
         from teamcast.engine.plan.workspace import Workspace
 

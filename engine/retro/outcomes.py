@@ -131,7 +131,7 @@ def _record(
         updated = plan.replace(tasks=frame("tasks", rows))
         if history is not None:
             updated = updated.replace(history=pl.concat([plan.history, frame("history", [history])]))
-        _check_change(plan, updated)
+        _check_change(plan, updated, f"refused: task {outcome} {task_id}")
         expected = store._stored_version("tasks", task_id)
         version = store._bump_plan_version()
         store._write_row("tasks", task_id, changed, expected, version)

@@ -500,7 +500,7 @@ def test_import_and_export_round_trip_a_plan_file(tmp_path):
 def test_export_of_a_missing_workspace(tmp_path):
     missing = tmp_path / "nope.db"
     result = CliRunner().invoke(cli(), ["export", str(missing), "--to", "-"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a file argument that does not exist (docs/cli.md)
     assert result.stderr == f"workspace: {missing} does not exist; create it with `teamcast init {missing}`\n"
 
 
