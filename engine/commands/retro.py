@@ -65,6 +65,10 @@ def report(plan_file, kind, out, trials, seed, force):
     from teamcast.engine.retro.report import write_report
 
     check_output(out, inputs=[plan_file], force=force)
+    if Path(out).suffix.lower() == ".html":
+        from teamcast.engine.extras import require_extra
+
+        require_extra("matplotlib", "report", "the HTML report", "or write the report as .md or .json")
     write_report(load_plan(plan_file), kind, out, trials=trials, seed=seed)
     echo(f"wrote the {kind} report to {out}", err=True)
 

@@ -164,3 +164,18 @@ def test_the_missing_file_message_keeps_its_words(tmp_path):
     result = CliRunner().invoke(main, ["simulate", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2
     assert Path(tmp_path / "nope.toml").name in result.output and "no such file" in result.output
+
+
+def test_an_html_report_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as after a plain `pip install teamcast`
+    result = CliRunner().invoke(main, ["report", str(plan), "--kind", "leadership", "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "missing dependency: the HTML report needs matplotlib, which is not installed: "
+        "pip install 'teamcast[report]' (or write the report as .md or .json)"
+    )
+    assert not (tmp_path / "r.html").exists()
+    markdown = CliRunner().invoke(main, ["report", str(plan), "--kind", "leadership", "--out", str(tmp_path / "r.md")])
+    assert markdown.exit_code == 0
