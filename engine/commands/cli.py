@@ -58,6 +58,11 @@ class TeamcastGroup(click.Group):
             for line in exc.lines():
                 echo(line, err=True)
             ctx.exit(exc.exit_code)
+        except MemoryError:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            echo("out of memory: the run needs more than this machine has; try fewer --trials", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=TeamcastGroup, invoke_without_command=True)

@@ -14,7 +14,11 @@ from teamcast.engine.commands.terminal import echo
 @click.command()
 @click.option("--headless", is_flag=True, help="Print a summary and a forecast instead of opening the terminal app.")
 @click.option(
-    "--trials", default=10_000, show_default=True, type=click.IntRange(min=1), help="Trials of the printed forecast."
+    "--trials",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Trials of the printed forecast.",
 )
 @click.option(
     "--workspace",

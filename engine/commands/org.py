@@ -226,7 +226,7 @@ def hiring(plan_file: str, fmt: str):
 @click.option(
     "--bottlenecks", "with_bottlenecks", is_flag=True, help="Also re-simulate with one more person per role (slow)."
 )
-@click.option("--trials", type=click.IntRange(min=1), default=2_000, show_default=True)
+@click.option("--trials", type=click.IntRange(1, 10_000_000), default=2_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: int):
     """People, coverage of demand by role, growth tiers, and (optionally) bottleneck roles.

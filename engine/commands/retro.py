@@ -50,7 +50,7 @@ def retro(workspace, since, team, person, fmt):
 @click.option(
     "--out", "out", required=True, type=click.Path(dir_okay=False), help="report.md, report.html or report.json"
 )
-@click.option("--trials", "-n", default=5_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--trials", "-n", default=5_000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--force", is_flag=True, help="Write --out even over an input or a workspace file.")
 def report(plan_file, kind, out, trials, seed, force):

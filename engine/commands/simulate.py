@@ -17,7 +17,12 @@ FORMATS = ("table", "json", "csv", "parquet")
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
 @click.option(
-    "--trials", "-n", default=10_000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo trials."
+    "--trials",
+    "-n",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Monte Carlo trials (at most 10,000,000).",
 )
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
 @click.option("--priority", default=None, help="Priority rule (default: value = likelihood x importance).")
@@ -32,7 +37,9 @@ FORMATS = ("table", "json", "csv", "parquet")
     help="Which table csv/parquet output carries.",
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
-@click.option("--force", is_flag=True, help="Write --out even over an input or a workspace file.")
+@click.option(
+    "--force", is_flag=True, help="Write --out even over an input or a workspace; run more --jobs than cores."
+)
 @click.option(
     "--fail-if",
     "fail_if",
@@ -88,6 +95,7 @@ def simulate(
     from teamcast.errors import UsageError
 
     gates = [parse_gate(expr) for expr in fail_if]
+    jobs = cap_jobs(jobs, executor, force)
     if out:
         check_output(out, inputs=[plan_file], force=force)  # refuse before minutes of simulation
     if record and not plan_file.endswith(".db"):
@@ -128,6 +136,25 @@ def simulate(
         data = buf.getvalue()
     emit(data, out, inputs=[plan_file], force=force)
     check_gates(gates, result)
+
+
+MAX_TRIALS = 10_000_000  # beyond this a run needs tens of GB; the bound is in --help and the error
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def cap_jobs(jobs: int, executor: str | None, force: bool) -> int:
+    """--jobs, at most the machine's cores for local processes unless --force (more only thrash)."""
+    available = cores()
+    if jobs > available and not force and (executor or "local") == "local":
+        echo(f"note: --jobs {jobs} capped at {available}, the cores here (--force runs {jobs} anyway)", err=True)
+        return available
+    return jobs
 
 
 def _progress(quiet: bool):
