@@ -216,6 +216,11 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             _load_failures.append(LoadFailure(entry_point.name, dist, version, str(exc)))
 
 
+# What plugin code may raise that must not end the process as if it succeeded or was asked to
+# stop: sys.exit(0) inside a hook would make a failing `simulate --fail-if` gate exit 0.
+GUEST_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit, KeyboardInterrupt)
+
+
 class _LoadError(Exception):
     """Why one entry point could not be registered; becomes a LoadFailure."""
 
@@ -228,7 +233,7 @@ def _one_line(exc: BaseException) -> str:
 def _register_one(pm: pluggy.PluginManager, entry_point, dist: str, version: str) -> None:
     try:
         plugin = entry_point.load()
-    except Exception as exc:  # a broken plugin must not take the others down
+    except GUEST_ERRORS as exc:  # a broken plugin must not take the others down
         raise _LoadError(f"cannot import {entry_point.value}: {_one_line(exc)}") from exc
     if pm.get_plugin(entry_point.name) is not None:
         raise _LoadError(f"another plugin is already named '{entry_point.name}'")
@@ -280,7 +285,7 @@ def _collect_one(registry: Registry, kind: Kind, info: PluginInfo, impl: pluggy.
 
     try:
         impl.function(*[{"register": register}[arg] for arg in impl.argnames])
-    except Exception as exc:
+    except GUEST_ERRORS as exc:
         registry.failures.append(LoadFailure(info.name, info.dist, info.version, f"{kind.hook}: {_one_line(exc)}"))
         return
     records = registry.records(kind.key)
@@ -306,15 +311,33 @@ def _collect_one(registry: Registry, kind: Kind, info: PluginInfo, impl: pluggy.
 
 
 def register_commands(cli: click.Group) -> list[LoadFailure]:
-    """Lets every plugin add commands to `cli`; a plugin that raises is skipped and returned."""
+    """Lets every plugin add commands to `cli`; a plugin that raises is skipped and returned.
+
+    Plugins are guests: the commands `cli` has before they run (teamcast's own) cannot be
+    replaced or removed. A clash is a failure naming the plugin; the built-in command stays.
+    """
     pm = get_plugin_manager()
     failures = []
+    builtin = dict(cli.commands)
+    callbacks = {name: command.callback for name, command in builtin.items()}
     for impl in pm.hook.register_commands.get_hookimpls():
         info = _info(pm, impl.plugin_name, impl.plugin)
         try:
             impl.function(*[{"cli": cli}[arg] for arg in impl.argnames])
-        except Exception as exc:
+        except GUEST_ERRORS as exc:
             failures.append(LoadFailure(info.name, info.dist, info.version, f"register_commands: {_one_line(exc)}"))
+        for name, command in builtin.items():
+            if cli.commands.get(name) is not command or command.callback is not callbacks[name]:
+                cli.commands[name] = command
+                command.callback = callbacks[name]
+                failures.append(
+                    LoadFailure(
+                        info.name,
+                        info.dist,
+                        info.version,
+                        f"register_commands: '{name}' is a built-in command; the plugin's version is ignored",
+                    )
+                )
     return failures
 
 
@@ -337,7 +360,7 @@ def _call(record: Any, kind: str, fn: Callable[..., Any], *args: Any) -> Any:
         # ValueError is how a model reports bad task data; its message is written for users.
         message = str(exc).strip().splitlines()
         raise _fail(record, kind, message[0] if message else "ValueError") from exc
-    except Exception as exc:
+    except GUEST_ERRORS as exc:
         raise _fail(record, kind, f"raised {_one_line(exc)}") from exc
 
 

@@ -8,6 +8,7 @@ import sys
 import click
 
 import teamcast
+from teamcast.engine.commands.terminal import echo
 from teamcast.errors import TeamcastError
 
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
@@ -15,7 +16,38 @@ COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "swee
 
 
 class TeamcastGroup(click.Group):
-    """A group that prints TeamcastError as one or two lines and exits with its code."""
+    """A group that prints TeamcastError as one or two lines and exits with its code.
+
+    Plugin commands load only when a name is not built in (or for the command list in --help):
+    `teamcast --version`, `validate` and every other built-in never import plugin code, so a slow
+    or broken plugin cannot hang them.
+    """
+
+    plugins_loaded = False
+
+    def load_plugin_commands(self) -> None:
+        if self.plugins_loaded:
+            return
+        self.plugins_loaded = True
+        # A broken plugin is reported by `teamcast plugins`, never a crash; one that tries to
+        # replace a built-in command is reported here too, and the built-in is kept.
+        if _third_party_plugins():
+            from teamcast.plugins.manager import register_commands
+
+            for failure in register_commands(self):
+                if "built-in command" in failure.error:
+                    echo(f"warning: plugin {failure.entry_point} ({failure.dist}): {failure.error}", err=True)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not self.plugins_loaded:
+            self.load_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_plugin_commands()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx):
         try:
@@ -24,8 +56,13 @@ class TeamcastGroup(click.Group):
             if ctx.obj and ctx.obj.get("verbose"):
                 raise
             for line in exc.lines():
-                click.echo(line, err=True)
+                echo(line, err=True)
             ctx.exit(exc.exit_code)
+        except MemoryError:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            echo("out of memory: the run needs more than this machine has; try fewer --trials", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=TeamcastGroup, invoke_without_command=True)
@@ -36,6 +73,12 @@ def main(ctx: click.Context, verbose: bool):
     """teamcast: probabilistic planning for the people who lead ML teams."""
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    if not verbose and not sys.warnoptions:
+        # Library warnings (Polars, NumPy) are for developers: a person cannot act on them, and a
+        # script reading stderr takes them for errors. --verbose (or python -W) shows them.
+        import warnings
+
+        warnings.simplefilter("ignore")
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             from teamcast.tui import run_app
@@ -62,13 +105,7 @@ def _third_party_plugins() -> bool:
     )
 
 
-_register()
-# Third-party plugins may add commands (hook register_commands); a broken one is reported by
-# `teamcast plugins`, never a crash at start-up. Without any, start-up skips loading plugins.
-if _third_party_plugins():
-    from teamcast.plugins.manager import register_commands
-
-    register_commands(main)
+_register()  # built-ins first: plugins (loaded on demand by TeamcastGroup) cannot replace them
 
 if __name__ == "__main__":
     sys.exit(main())

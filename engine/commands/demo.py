@@ -8,11 +8,17 @@ from pathlib import Path
 
 import click
 
+from teamcast.engine.commands.terminal import echo
+
 
 @click.command()
 @click.option("--headless", is_flag=True, help="Print a summary and a forecast instead of opening the terminal app.")
 @click.option(
-    "--trials", default=10_000, show_default=True, type=click.IntRange(min=1), help="Trials of the printed forecast."
+    "--trials",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Trials of the printed forecast.",
 )
 @click.option(
     "--workspace",
@@ -31,13 +37,13 @@ def demo(headless: bool, trials: int, workspace: Path | None):
     if workspace is not None:
         _prepare_workspace(workspace)
     if not headless and not _interactive():
-        click.echo("note: not a terminal; printing the demo instead of opening the app", err=True)
+        echo("note: not a terminal; printing the demo instead of opening the app", err=True)
         headless = True
     if not headless:
         try:
             from teamcast.tui import run_app
         except ImportError as exc:
-            click.echo(f"note: the terminal app is not available ({exc}); printing the summary instead", err=True)
+            echo(f"note: the terminal app is not available ({exc}); printing the summary instead", err=True)
         else:
             _run_tui(run_app, workspace)
             return
@@ -58,7 +64,7 @@ def _prepare_workspace(path: Path) -> None:
     plan = demo_plan()
     with Workspace.create(path) as ws:
         ws.import_plan(plan, source=DEMO_SOURCE)
-    click.echo(f"created {path} with the demo organisation", err=True)
+    echo(f"created {path} with the demo organisation", err=True)
 
 
 def _run_tui(run_app, workspace: Path | None) -> None:
@@ -85,9 +91,9 @@ def _print_summary(workspace: Path | None, trials: int) -> None:
         with Workspace.open(workspace) as ws:
             plan = ws.load()
     for line in summary_lines(plan):
-        click.echo(line)
-    click.echo("")
-    click.echo(render_forecast(simulate(plan, trials=trials, seed=0)), nl=False)
+        echo(line)
+    echo("")
+    echo(render_forecast(simulate(plan, trials=trials, seed=0)), nl=False)
 
 
 commands = [demo]

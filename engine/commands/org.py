@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import click
 
+from teamcast.engine.commands.terminal import echo
 from teamcast.errors import TeamcastError
 
 FORMAT = click.option(
@@ -76,18 +77,18 @@ def org(plan_file: str, fmt: str):
         )
         return
     for line in assessment.explanation():
-        click.echo(line)
+        echo(line)
     if assessment.best is not None:
-        click.echo("")
-        click.echo(
+        echo("")
+        echo(
             "Scores (teamcast's scoring table): "
             + ", ".join(f"{a} {s}" for a, s in sorted(assessment.scores.items(), key=lambda item: -item[1]))
         )
-        click.echo("")
-        click.echo("Design choices:")
+        echo("")
+        echo("Design choices:")
         for d in review:
             label = d.choice or "note"
-            click.echo(f"  {d.status:<9} {label:<16} {d.message}")
+            echo(f"  {d.status:<9} {label:<16} {d.message}")
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -128,13 +129,13 @@ def check(plan_file: str, fmt: str, strict: bool):
             }
         )
     elif not findings:
-        click.echo("No findings: the plan follows every practice teamcast checks.")
+        echo("No findings: the plan follows every practice teamcast checks.")
     else:
         for section, items in grouped.items():
-            click.echo(section)
+            echo(section)
             for f in items:
                 where = f"{f.location}: " if f.location else ""
-                click.echo(f"  {f.severity}: {where}{f.message} [{f.check}]")
+                echo(f"  {f.severity}: {where}{f.message} [{f.check}]")
     if strict and findings:
         raise click.exceptions.Exit(1)
 
@@ -193,27 +194,27 @@ def hiring(plan_file: str, fmt: str):
         )
         return
     if not positions:
-        click.echo("No open positions.")
+        echo("No open positions.")
     for p in positions:
         arrival = (
             f"expected day {p.expected_day:.0f} ({p.expected_date})"
             if p.expected_day is not None
             else "no time to hire"
         )
-        click.echo(f"{p.id} ({p.role}): {arrival}")
+        echo(f"{p.id} ({p.role}): {arrival}")
         for message in p.posting.messages() or ["posting is specific"]:
-            click.echo(f"  {message}")
-    click.echo("")
-    click.echo("Funnel per hire: " + per_hire.lines()[0])
+            echo(f"  {message}")
+    echo("")
+    echo("Funnel per hire: " + per_hire.lines()[0])
     for r in reviews:
-        click.echo("")
-        click.echo(f"Candidate {r.id} ({r.role}): {r.summary()}")
+        echo("")
+        echo(f"Candidate {r.id} ({r.role}): {r.summary()}")
         for s in r.strengths:
-            click.echo(f"  strength {s.aspect}: {s.status}")
+            echo(f"  strength {s.aspect}: {s.status}")
         for b in r.bars:
-            click.echo(f"  bar {b.aspect} (minimum {b.threshold:g}): {b.status}")
+            echo(f"  bar {b.aspect} (minimum {b.threshold:g}): {b.status}")
         for w in r.warnings:
-            click.echo(f"  warning: {w}")
+            echo(f"  warning: {w}")
 
 
 # --- roster --------------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ def hiring(plan_file: str, fmt: str):
 @click.option(
     "--bottlenecks", "with_bottlenecks", is_flag=True, help="Also re-simulate with one more person per role (slow)."
 )
-@click.option("--trials", type=click.IntRange(min=1), default=2_000, show_default=True)
+@click.option("--trials", type=click.IntRange(1, 10_000_000), default=2_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: int):
     """People, coverage of demand by role, growth tiers, and (optionally) bottleneck roles.
@@ -272,30 +273,30 @@ def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: 
             }
         )
         return
-    click.echo("People:")
+    echo("People:")
     for p in plan.people.iter_rows(named=True):
-        click.echo(f"  {p['id']:<12} {p['role'] or '':<20} {p['team'] or '':<12} capacity {p['capacity'] or 1.0:g}")
-    click.echo("")
-    click.echo("Coverage by role (open effort; teamcast's naive reading, see docs):")
+        echo(f"  {p['id']:<12} {p['role'] or '':<20} {p['team'] or '':<12} capacity {p['capacity'] or 1.0:g}")
+    echo("")
+    echo("Coverage by role (open effort; teamcast's naive reading, see docs):")
     for c in cover.iter_rows(named=True):
         clear = f"cleared by day {c['clear_day']:.0f}" if c["covered"] else "NOT COVERED: no one of this role"
-        click.echo(
+        echo(
             f"  {c['role']:<20} {c['people']} people, {c['hires']} hires, {c['demand_days']:.1f} days of work, {clear}"
         )
-    click.echo("")
-    click.echo("Growth (Lecture 13, §4 tiers; evidence from the plan):")
+    echo("")
+    echo("Growth (Lecture 13, §4 tiers; evidence from the plan):")
     for g in growths:
-        click.echo(f"  {g.person}: highest tier shown {g.highest_shown}; {g.next_step()}")
+        echo(f"  {g.person}: highest tier shown {g.highest_shown}; {g.next_step()}")
         for t in g.tiers:
-            click.echo(f"    {t.tier} {t.status:<9} {t.evidence}")
+            echo(f"    {t.tier} {t.status:<9} {t.evidence}")
     if found is not None:
-        click.echo("")
-        click.echo(f"Bottlenecks ({trials} trials, seed {seed}, same random numbers with and without):")
+        echo("")
+        echo(f"Bottlenecks ({trials} trials, seed {seed}, same random numbers with and without):")
         moving = [b for b in found if round(b.delta_days) != 0]
         for b in moving:
-            click.echo(f"  {b.sentence()}")
+            echo(f"  {b.sentence()}")
         if len(moving) < len(found):
-            click.echo(f"  {'no' if not moving else 'no other'} extra person moves a project's P80 by a day or more")
+            echo(f"  {'no' if not moving else 'no other'} extra person moves a project's P80 by a day or more")
 
 
 commands = [org, check, hiring, roster]

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from teamcast.engine.commands.terminal import echo
+
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
@@ -29,7 +31,7 @@ def plugins(as_json: bool) -> None:
         click.echo(json.dumps({"plugins": listed, "failures": failures}, indent=2))
         return
     for line in _table(listed, failures):
-        click.echo(line)
+        echo(line)
 
 
 def _table(listed: list[dict], failures: list[dict]) -> list[str]:

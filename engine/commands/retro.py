@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+
+from teamcast.engine.commands.terminal import echo
 
 RETRO_FORMATS = ("table", "json")
 
@@ -36,9 +37,11 @@ def retro(workspace, since, team, person, fmt):
     since_date = _date(since, "--since")
     result = build_retro(load_plan(workspace), since=since_date, team=team, person=person)
     if fmt == "json":
-        click.echo(json.dumps(result.to_json(), indent=2))
+        from teamcast.engine.plan.io import json_text
+
+        click.echo(json_text(result.to_json()), nl=False)
     else:
-        click.echo(render_retro(result), nl=False)
+        echo(render_retro(result), nl=False)
 
 
 @click.command()
@@ -47,9 +50,10 @@ def retro(workspace, since, team, person, fmt):
 @click.option(
     "--out", "out", required=True, type=click.Path(dir_okay=False), help="report.md, report.html or report.json"
 )
-@click.option("--trials", "-n", default=5_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--trials", "-n", default=5_000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0))
-def report(plan_file, kind, out, trials, seed):
+@click.option("--force", is_flag=True, help="Write --out even over an input or a workspace file.")
+def report(plan_file, kind, out, trials, seed, force):
     """Write a report to share: for leadership (impact, odds, dates, risks) or the forecast retro.
 
     \b
@@ -57,11 +61,16 @@ def report(plan_file, kind, out, trials, seed):
       teamcast report team.db --kind leadership --out outlook.html
       teamcast report team.db --kind retro --out retro.md
     """
-    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.plan.io import check_output, load_plan
     from teamcast.engine.retro.report import write_report
 
+    check_output(out, inputs=[plan_file], force=force)
+    if Path(out).suffix.lower() == ".html":
+        from teamcast.engine.extras import require_extra
+
+        require_extra("matplotlib", "report", "the HTML report", "or write the report as .md or .json")
     write_report(load_plan(plan_file), kind, out, trials=trials, seed=seed)
-    click.echo(f"wrote the {kind} report to {out}", err=True)
+    echo(f"wrote the {kind} report to {out}", err=True)
 
 
 @click.group()
@@ -87,7 +96,7 @@ def _outcome_command(outcome: str, help_text: str):
         took = (
             f" after {done.actual_days:g} working days" if done.actual_days is not None and outcome != "start" else ""
         )
-        click.echo(f"{done.task}: {done.status} on {done.on}{took}", err=True)
+        echo(f"{done.task}: {done.status} on {done.on}{took}", err=True)
 
     if outcome == "start":
         command.params = [p for p in command.params if p.name != "actual"]

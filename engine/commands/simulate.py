@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Sequence
 
 import click
+
+from teamcast.engine.commands.terminal import echo
 
 FORMATS = ("table", "json", "csv", "parquet")
 
@@ -14,7 +17,12 @@ FORMATS = ("table", "json", "csv", "parquet")
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
 @click.option(
-    "--trials", "-n", default=10_000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo trials."
+    "--trials",
+    "-n",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Monte Carlo trials (at most 10,000,000).",
 )
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
 @click.option("--priority", default=None, help="Priority rule (default: value = likelihood x importance).")
@@ -29,6 +37,9 @@ FORMATS = ("table", "json", "csv", "parquet")
     help="Which table csv/parquet output carries.",
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
+@click.option(
+    "--force", is_flag=True, help="Write --out even over an input or a workspace; run more --jobs than cores."
+)
 @click.option(
     "--fail-if",
     "fail_if",
@@ -52,7 +63,21 @@ FORMATS = ("table", "json", "csv", "parquet")
     help="Worker processes for --executor local.",
 )
 def simulate(
-    plan_file, trials, seed, priority, modifiers, threads, fmt, level, out, fail_if, record, quiet, executor, jobs
+    plan_file,
+    trials,
+    seed,
+    priority,
+    modifiers,
+    threads,
+    fmt,
+    level,
+    out,
+    force,
+    fail_if,
+    record,
+    quiet,
+    executor,
+    jobs,
 ):
     """Forecast a plan: when each project lands, and how likely it succeeds.
 
@@ -65,10 +90,14 @@ def simulate(
     """
     from teamcast.engine.forecast.gates import check_gates, evaluate_gates, parse_gate
     from teamcast.engine.forecast.simulate import simulate as run
-    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.plan.io import check_output, json_text, load_plan
+    from teamcast.engine.plan.text import csv_safe, for_terminal
     from teamcast.errors import UsageError
 
     gates = [parse_gate(expr) for expr in fail_if]
+    jobs = cap_jobs(jobs, executor, force)
+    if out:
+        check_output(out, inputs=[plan_file], force=force)  # refuse before minutes of simulation
     if record and not plan_file.endswith(".db"):
         raise UsageError("--record needs a workspace (.db); import the plan first with `teamcast import`")
     plan = load_plan(plan_file)
@@ -90,23 +119,42 @@ def simulate(
 
         snapshot = record_snapshot(plan_file, forecast)
         if not quiet:
-            click.echo(f"recorded forecast snapshot {snapshot} in {plan_file}", err=True)
+            echo(f"recorded forecast snapshot {snapshot} in {plan_file}", err=True)
     if fmt == "table":
-        data = render_forecast(forecast).encode()
+        data = for_terminal(render_forecast(forecast), keep_newlines=True).encode()
     elif fmt == "json":
-        data = (json.dumps(result, indent=2) + "\n").encode()
+        data = json_text(result).encode()
     else:
         table = getattr(forecast, level)
         buf = io.BytesIO()
         if fmt == "csv":
-            table.write_csv(buf)
+            csv_safe(table).write_csv(buf)
         else:
             if out is None and sys.stdout.isatty():
                 raise click.UsageError("parquet is binary: use --out FILE or redirect stdout")
             table.write_parquet(buf)
         data = buf.getvalue()
-    emit(data, out)
+    emit(data, out, inputs=[plan_file], force=force)
     check_gates(gates, result)
+
+
+MAX_TRIALS = 10_000_000  # beyond this a run needs tens of GB; the bound is in --help and the error
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def cap_jobs(jobs: int, executor: str | None, force: bool) -> int:
+    """--jobs, at most the machine's cores for local processes unless --force (more only thrash)."""
+    available = cores()
+    if jobs > available and not force and (executor or "local") == "local":
+        echo(f"note: --jobs {jobs} capped at {available}, the cores here (--force runs {jobs} anyway)", err=True)
+        return available
+    return jobs
 
 
 def _progress(quiet: bool):
@@ -120,11 +168,13 @@ def _progress(quiet: bool):
     return show
 
 
-def emit(data: bytes, out: str | None) -> None:
+def emit(data: bytes, out: str | None, *, inputs: Sequence[str] = (), force: bool = False) -> None:
+    """`data` to stdout, or to the file `out`: checked (never an input or a workspace unless
+    `force`) and written atomically."""
     if out:
-        from teamcast.engine.plan.io import write_atomic
+        from teamcast.engine.plan.io import write_output
 
-        write_atomic(out, data)
+        write_output(out, data, inputs=inputs, force=force)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -135,9 +185,11 @@ def _pct(x) -> str:
 
 
 def render_forecast(forecast, width: int = 80) -> str:
-    """The forecast as a table for an 80-column terminal."""
+    """The forecast as a table for an 80-column terminal (names on one line each)."""
+    from teamcast.engine.plan.text import for_terminal
+
     lines = [
-        f"{forecast.plan_name}: {forecast.trials:,} trials, seed {forecast.seed}, priority {forecast.priority}"
+        f"{for_terminal(str(forecast.plan_name))}: {forecast.trials:,} trials, seed {forecast.seed}, priority {forecast.priority}"
         + (f", modifiers {', '.join(forecast.modifiers)}" if forecast.modifiers else ""),
         "",
         f"{'project':<22} {'P(ok)':>5} {'on time':>7}  {'P50':<10} {'P80':<10} {'P95':<10} {'value':>5}",
@@ -145,7 +197,7 @@ def render_forecast(forecast, width: int = 80) -> str:
     for row in forecast.projects.to_dicts():
         dates = [row[f"date_p{q}"].isoformat() if row[f"date_p{q}"] else "-" for q in (50, 80, 95)]
         lines.append(
-            f"{(row['name'] or row['id'])[:22]:<22} {_pct(row['p_success']):>5} {_pct(row['p_on_time']):>7}  "
+            f"{for_terminal(row['name'] or row['id'])[:22]:<22} {_pct(row['p_success']):>5} {_pct(row['p_on_time']):>7}  "
             f"{dates[0]:<10} {dates[1]:<10} {dates[2]:<10} {row['expected_value']:5.1f}"
         )
     lines.append("")
@@ -182,7 +234,8 @@ def render_forecast(forecast, width: int = 80) -> str:
 @click.option("--priority", default="value", show_default=True, help="Priority rule, e.g. value, lft, manual.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None)
-def schedule(plan_file, deterministic, priority, fmt, out):
+@click.option("--force", is_flag=True, help="Write --out even over an input or a workspace file.")
+def schedule(plan_file, deterministic, priority, fmt, out, force):
     """Print one schedule: each task's start, finish and who does it.
 
     \b
@@ -191,12 +244,15 @@ def schedule(plan_file, deterministic, priority, fmt, out):
       teamcast schedule j301_1.sm --priority lft --format csv --out schedule.csv
     """
     from teamcast.engine.forecast.schedule import deterministic_schedule
-    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.plan.io import check_output, load_plan
+    from teamcast.engine.plan.text import csv_safe, for_terminal
 
     if not deterministic:
         raise click.UsageError(
             "only --deterministic schedules are available; use `teamcast simulate` for distributions"
         )
+    if out:
+        check_output(out, inputs=[plan_file], force=force)
     table = deterministic_schedule(load_plan(plan_file), priority=priority)
     if fmt == "json":
         data = (
@@ -206,7 +262,7 @@ def schedule(plan_file, deterministic, priority, fmt, out):
             + "\n"
         )
     elif fmt == "csv":
-        data = table.with_columns(who=table["who"].list.join(" ")).write_csv()
+        data = csv_safe(table.with_columns(who=table["who"].list.join(" "))).write_csv()
     else:
         lines = [f"{'task':<28} {'start':>7} {'finish':>7}  {'finish date':<11} who"]
         for row in table.to_dicts():
@@ -216,8 +272,8 @@ def schedule(plan_file, deterministic, priority, fmt, out):
                     :100
                 ]
             )
-        data = "\n".join(lines) + "\n"
-    emit(data.encode(), out)
+        data = for_terminal("\n".join(lines), keep_newlines=True) + "\n"
+    emit(data.encode(), out, inputs=[plan_file], force=force)
 
 
 commands = [simulate, schedule]

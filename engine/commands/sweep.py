@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import io
-import json
+import math
 import sys
 
 import click
+
+LARGE_SWEEP = 10_000  # scenarios; above this a note says what to expect
 
 
 @click.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
 @click.option("--vary", "varies", multiple=True, metavar="KEY=V1,V2,...", help="An axis of the grid (repeatable).")
 @click.option("--sweep-file", type=click.Path(dir_okay=False), help="A TOML file with a [vary] table for larger grids.")
-@click.option("--trials", "-n", default=2_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--trials", "-n", default=2_000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--executor", default="local", show_default=True, help="local, or dask://HOST:PORT for a Dask cluster.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1), help="Local worker processes.")
@@ -25,8 +27,11 @@ import click
     "--format", "fmt", type=click.Choice(["table", "csv", "parquet", "json"]), default="table", show_default=True
 )
 @click.option("--out", type=click.Path(dir_okay=False), default=None)
+@click.option(
+    "--force", is_flag=True, help="Write --out even over an input or a workspace; run more --jobs than cores."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, fmt, out, quiet):
+def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, fmt, out, force, quiet):
     """Simulate every combination of the varied settings and compare them.
 
     Every scenario uses the same seed (common random numbers), so differences between
@@ -40,17 +45,29 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
       teamcast sweep plan.toml --vary people.ml_engineer=2,3,4 --top 3 --by fraud.p80
       teamcast sweep plan.toml --sweep-file grid.toml --executor dask://scheduler:8786 --format parquet --out s.parquet
     """
+    from teamcast.engine.commands.simulate import cap_jobs, emit
     from teamcast.engine.forecast.sweep import parse_vary, rank, read_sweep_file
     from teamcast.engine.forecast.sweep import sweep as run
-    from teamcast.engine.plan.io import load_plan
-    from teamcast.errors import UsageError
+    from teamcast.engine.plan.io import check_output, json_text, load_plan
+    from teamcast.engine.plan.text import csv_safe, for_terminal
+    from teamcast.errors import TeamcastError, UsageError
 
     axes = [parse_vary(v) for v in varies]
     if sweep_file:
         axes += read_sweep_file(sweep_file)
     if (top is None) != (by is None) and by is None:
         raise UsageError("--top needs --by METRIC")
+    if out:
+        check_output(out, inputs=[plan_file, *([sweep_file] if sweep_file else [])], force=force)
     plan = load_plan(plan_file)
+    jobs = cap_jobs(jobs, executor, force)
+    scenarios = math.prod(len(axis.values) for axis in axes)
+    if scenarios > LARGE_SWEEP:
+        click.echo(
+            f"note: {scenarios:,} scenarios x {trials:,} trials; results are written when all are done "
+            "(narrow the grid or use --top/--by to keep the best)",
+            err=True,
+        )
     show = not quiet and sys.stderr.isatty()
 
     def progress(done, total):
@@ -61,7 +78,7 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
     if by:
         table = rank(table, by, top or table["scenario"].n_unique())
     if fmt == "table":
-        data = render_sweep(table, [a.key for a in axes]).encode()
+        data = for_terminal(render_sweep(table, [a.key for a in axes]), keep_newlines=True).encode()
     elif fmt == "json":
         doc = {
             "plan": plan.name,
@@ -70,14 +87,18 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
             "axes": [{"key": a.key, "values": list(a.values)} for a in axes],
             "rows": table.to_dicts(),
         }
-        data = (json.dumps(doc, indent=2) + "\n").encode()
+        data = json_text(doc).encode()
     else:
         buf = io.BytesIO()
-        table.write_csv(buf) if fmt == "csv" else table.write_parquet(buf)
+        csv_safe(table).write_csv(buf) if fmt == "csv" else table.write_parquet(buf)
         data = buf.getvalue()
-    from teamcast.engine.commands.simulate import emit
-
-    emit(data, out)
+    emit(data, out, inputs=[plan_file, *([sweep_file] if sweep_file else [])], force=force)
+    lost = table.filter(table["error"].str.starts_with("worker lost"))["scenario"].n_unique()
+    if lost:  # the rows say so too; a run that lost scenarios is not a success
+        raise TeamcastError(
+            f"{lost} scenario(s) were lost with their workers on every try; their rows say 'worker lost'",
+            title="executor",
+        )
 
 
 def render_sweep(table, keys) -> str:

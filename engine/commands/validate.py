@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from teamcast.engine.commands.terminal import echo
 from teamcast.errors import PlanError, Problem
 
 if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
@@ -65,13 +66,13 @@ def validate(file: Path) -> None:
     """
     plan, problems = inspect(file)
     for line in PlanError(problems, source=str(file)).lines():
-        click.echo(line, err=True)
+        echo(line, err=True)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if plan is None or errors:
-        click.echo(f"{file}: {_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
+        echo(f"{file}: {_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
         click.get_current_context().exit(1)
-    click.echo(summary(file, plan, warnings))
+    echo(summary(file, plan, warnings))
 
 
 commands = [validate]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from teamcast.engine.commands.terminal import echo
 from teamcast.errors import UsageError
 
 if TYPE_CHECKING:  # the model imports Polars; `teamcast --help` should not
@@ -52,6 +53,20 @@ def read_importable(path: Path) -> Plan:
     return importer(path)
 
 
+def _refuse_lost_work(stored: Plan, incoming: Plan, file: Path, workspace: Path) -> None:
+    from teamcast.engine.plan.merge import work_lost
+    from teamcast.errors import WorkspaceError
+
+    lost = work_lost(stored, incoming)
+    if lost:
+        raise WorkspaceError(
+            f"importing {file} would drop work recorded in {workspace} that the file lacks: {'; '.join(lost)}. "
+            f"Export the workspace again and edit that (teamcast export {workspace} --to {file}), "
+            "or add --replace to drop it",
+            title="import refused",
+        )
+
+
 def _summary(plan: Plan) -> str:
     tables = ("teams", "people", "hires", "pools", "projects", "tasks", "challenges", "history")
     return ", ".join(f"{table} {getattr(plan, table).height}" for table in tables)
@@ -70,7 +85,7 @@ def init(path: Path) -> None:
     from teamcast.engine.plan.workspace import Workspace
 
     Workspace.create(path).close()
-    click.echo(f"created workspace {path}", err=True)
+    echo(f"created workspace {path}", err=True)
 
 
 @click.command("import")
@@ -92,10 +107,17 @@ def init(path: Path) -> None:
     metavar="FIELD=COLUMN",
     help="For a tracker CSV: read FIELD from COLUMN instead of the default (repeatable; docs/retro.md).",
 )
-def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ...]) -> None:
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the plan even if that drops work recorded in WS since FILE was written (history, task status).",
+)
+def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ...], replace: bool) -> None:
     """Replace the plan in workspace WS with FILE (plan .toml or PSPLIB .sm); creates WS if needed.
 
     FILE is checked completely before the workspace is touched: an invalid plan leaves it as it was.
+    Work recorded in WS that FILE lacks (history rows, a task's status moved back) is never dropped
+    silently: the import refuses and lists it, unless --replace.
     A tracker's CSV export (.csv, --format jira|github) instead records the outcomes it lists
     (finished work with its actuals) in the existing workspace.
 
@@ -110,28 +132,36 @@ def import_(file: Path, workspace: Path, fmt: str | None, mapping: tuple[str, ..
     if file.suffix.lower() == ".csv":
         from teamcast.engine.retro.tracker import import_tracker_csv, parse_mapping
 
-        click.echo(str(import_tracker_csv(workspace, file, fmt or "jira", parse_mapping(mapping))), err=True)
+        echo(str(import_tracker_csv(workspace, file, fmt or "jira", parse_mapping(mapping))), err=True)
         return
 
     plan = read_importable(file)
     for warning in check_plan(plan, source=str(file)):
-        click.echo(f"warning: {file}: {warning}", err=True)
-    if workspace.exists():
-        store = Workspace.open(workspace)
-    else:
-        store = Workspace.create(workspace)
-        click.echo(f"created workspace {workspace}", err=True)
-    with store:
-        store.import_plan(plan, source=str(file))
-        version = store.plan_version()
+        echo(f"warning: {file}: {warning}", err=True)
+    created = not workspace.exists()
+    store = Workspace.create(workspace) if created else Workspace.open(workspace)
+    try:
+        with store:
+            if not created and not replace:
+                _refuse_lost_work(store.load(), plan, file, workspace)
+            store.import_plan(plan, source=str(file))
+            version = store.plan_version()
+    except BaseException:
+        if created:  # a failed import into a new path leaves nothing behind
+            for leftover in (workspace, *(workspace.with_name(workspace.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
+    if created:
+        echo(f"created workspace {workspace}", err=True)
     name = plan.name or file.name
-    click.echo(f"imported {name!r} into {workspace} ({_summary(plan)}; plan version {version})", err=True)
+    echo(f"imported {name!r} into {workspace} ({_summary(plan)}; plan version {version})", err=True)
 
 
 @click.command()
 @click.argument("workspace", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--to", "target", required=True, help="The plan file to write (.toml), or - for stdout.")
-def export(workspace: Path, target: str) -> None:
+@click.option("--force", is_flag=True, help="Write --to even over a workspace file.")
+def export(workspace: Path, target: str, force: bool) -> None:
     """Write the plan in workspace WS as a plan file (TOML); the file reads back to the same plan.
 
     \b
@@ -139,17 +169,19 @@ def export(workspace: Path, target: str) -> None:
       teamcast export team.db --to plan.toml
       teamcast export team.db --to - | less
     """
-    from teamcast.engine.plan.io import write_plan
+    from teamcast.engine.plan.io import check_output, write_atomic
     from teamcast.engine.plan.planwriter import plan_to_toml
     from teamcast.engine.plan.workspace import Workspace
 
+    if target != "-":
+        check_output(target, inputs=[workspace], force=force)
     with Workspace.open(workspace) as store:
         plan = store.load()
     if target == "-":
         click.echo(plan_to_toml(plan), nl=False)
         return
-    write_plan(plan, Path(target))
-    click.echo(f"exported {plan.name or workspace.name!r} to {target}", err=True)
+    write_atomic(target, plan_to_toml(plan).encode("utf-8"))
+    echo(f"exported {plan.name or workspace.name!r} to {target}", err=True)
 
 
 commands = [init, import_, export]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -105,13 +107,7 @@ class DaskExecutor:
             raise TeamcastError(
                 "the Dask executor needs dask[distributed]: pip install 'teamcast[dask]'", title="executor"
             ) from None
-        try:
-            self.client = Client(self.address, timeout=DASK_CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as exc:
-            raise TeamcastError(
-                f"could not reach the Dask scheduler at {self.address} within {DASK_CONNECT_TIMEOUT_S} s ({type(exc).__name__})",
-                title="executor",
-            ) from None
+        self.client = _connect_within(Client, self.address, DASK_CONNECT_TIMEOUT_S)
         return self
 
     def __exit__(self, *exc):
@@ -120,26 +116,42 @@ class DaskExecutor:
         return False
 
     def map_tolerant(self, fn: Callable, shared: object, calls: Sequence[tuple], progress: Progress = None) -> list:
-        """fn(shared, *args) for each args tuple on the cluster (`shared` sent once); a `Lost` where it failed."""
+        """fn(shared, *args) for each args tuple on the cluster; a `Lost` where every round failed.
+
+        Each round scatters `shared` afresh and submits the calls still missing: a worker killed
+        mid-run takes its copy of the plan and its tasks with it ("already forgotten"), so the
+        next round resends both instead of reporting those calls lost.
+        """
         from distributed import as_completed
 
         assert self.client is not None, "entered first (with DaskExecutor(...))"
-        shared_future = self.client.scatter(shared, broadcast=True)
-        futures = [
-            self.client.submit(
-                fn, shared_future, *args, retries=RETRIES, pure=False, key=f"teamcast-call-{i}-{id(self)}"
-            )
-            for i, args in enumerate(calls)
-        ]
-        index = {f.key: i for i, f in enumerate(futures)}
         results: dict[int, object] = {}
-        for future in as_completed(futures):
-            try:
-                results[index[future.key]] = future.result()
-            except Exception as exc:  # a worker died more than RETRIES times, or the task was lost
-                results[index[future.key]] = Lost(f"{type(exc).__name__}: {exc}"[:200])
-            if progress:
-                progress(len(results), len(calls))
+        why: dict[int, str] = {}
+        pending = list(range(len(calls)))
+        for attempt in range(RETRIES + 1):
+            if not pending:
+                break
+            shared_future = self.client.scatter(shared, broadcast=True, hash=False)
+            futures = [
+                self.client.submit(
+                    fn, shared_future, *calls[i], retries=RETRIES, pure=False, key=f"teamcast-{id(self)}-{attempt}-{i}"
+                )
+                for i in pending
+            ]
+            index = {f.key: i for f, i in zip(futures, pending, strict=True)}
+            failed = []
+            for future in as_completed(futures):
+                try:
+                    results[index[future.key]] = future.result()
+                except Exception as exc:  # a worker died more than RETRIES times, or the task was lost
+                    failed.append(index[future.key])
+                    why[index[future.key]] = f"{type(exc).__name__}: {exc}"[:200]
+                    continue
+                if progress:
+                    progress(len(results), len(calls))
+            pending = sorted(failed)
+        for i in pending:
+            results[i] = Lost(f"{why[i]} ({RETRIES + 1} rounds)")
         return [results[i] for i in range(len(calls))]
 
     def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
@@ -154,12 +166,49 @@ class DaskExecutor:
             ) from None
 
 
+def _connect_within(client_class: Callable, address: str, timeout_s: float):
+    """A Dask client connected to `address`, or one line saying why not, within `timeout_s` overall.
+
+    Dask's own timeout covers opening the connection, not the handshake after it: a port that
+    answers with something else (an HTTP server) would hang. The connection is made on a daemon
+    thread so that waiting for it has a deadline and a stuck attempt cannot hold the process.
+    """
+    outcome: dict[str, object] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = client_class(address, timeout=timeout_s)
+        except BaseException as exc:  # reported below, in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="teamcast-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + 2)
+    if "client" in outcome:
+        return outcome["client"]
+    error = outcome.get("error")
+    reason = (
+        "no answer" if error is None else f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    )
+    raise TeamcastError(
+        f"could not reach the Dask scheduler at {address} within {timeout_s:g} s ({reason[:200]})",
+        title="executor",
+    )
+
+
+_DASK_ADDRESS = re.compile(r"^(?:tcp|tls)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})$")
+
+
 def make_executor(spec: str, jobs: int = 1):
-    """`local` or `dask://HOST:PORT` (also any Dask scheduler address: tcp://, tls://, inproc://)."""
+    """`local` or `dask://HOST:PORT` (also a Dask scheduler address as Dask prints it: tcp://, tls://, inproc://)."""
     if spec == "local":
         return LocalExecutor(jobs)
-    if spec.startswith("dask://"):
-        return DaskExecutor("tcp://" + spec[len("dask://") :])
-    if spec.startswith(("tcp://", "tls://", "inproc://")):  # a Dask address as Dask prints it
+    address = "tcp://" + spec[len("dask://") :] if spec.startswith("dask://") else spec
+    if spec.startswith(("dask://", "tcp://", "tls://")):
+        match = _DASK_ADDRESS.match(address)
+        if match is None or not 0 < int(match["port"]) < 65536:
+            raise UsageError(f"--executor {spec!r}: expected dask://HOST:PORT, e.g. dask://scheduler:8786")
+        return DaskExecutor(address)
+    if spec.startswith("inproc://"):  # a LocalCluster(processes=False) in this process (API use)
         return DaskExecutor(spec)
     raise UsageError(f"--executor {spec!r}: expected local or dask://HOST:PORT")

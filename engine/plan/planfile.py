@@ -503,12 +503,20 @@ class _Reader:
 _TOML_POSITION = re.compile(r"^(?P<message>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)$")
 
 
-def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+_OTHER_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")  # 31/03/2027, 03.31.27, ...
+
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError, text: str) -> Problem:
     match = _TOML_POSITION.match(str(exc))
     if match is None:
         return Problem("", str(exc))
     where = f"line {match['line']}, column {match['column']}" if match["line"] else "end of file"
-    return Problem(where, f"TOML syntax: {match['message']}")
+    hint = ""
+    if match["line"]:
+        line = text.splitlines()[int(match["line"]) - 1] if int(match["line"]) <= len(text.splitlines()) else ""
+        if _OTHER_DATE.search(line):
+            hint = "; write dates as YYYY-MM-DD without quotes, e.g. 2027-03-31"
+    return Problem(where, f"TOML syntax: {match['message']}{hint}")
 
 
 def check_plan_text(text: str) -> tuple[Plan | None, Problems]:
@@ -517,10 +525,13 @@ def check_plan_text(text: str) -> tuple[Plan | None, Problems]:
     The plan is None when the text is not TOML. A key with a problem of its own (a wrong type)
     is null in the frames, and validation does not report it a second time.
     """
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write; TOML does not allow it
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return None, [_syntax_problem(exc)]
+        return None, [_syntax_problem(exc, text)]
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        return None, [Problem("", "TOML syntax: arrays or tables nested too deeply (a plan needs a few levels)")]
     reader = _Reader()
     plan = reader.document(doc)
     semantic = [p for p in validate_plan(plan) if not _already_reported(p.location, reader.problems)]

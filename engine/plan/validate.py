@@ -52,7 +52,7 @@ def _nested_locations(frame: pl.DataFrame, parent_column: str, parent: str, chil
     return locations
 
 
-def _locations(plan: Plan) -> dict[str, list[str]]:
+def locations(plan: Plan) -> dict[str, list[str]]:
     def by_id(name: str) -> list[str]:
         return [f"{name}[{item_location(i, n)}]" for n, i in enumerate(getattr(plan, name)["id"].to_list())]
 
@@ -160,7 +160,7 @@ class _Validator:
     def __init__(self, plan: Plan):
         self.plan = plan
         self.problems: list[Problem] = []
-        self.loc = _locations(plan)
+        self.loc = locations(plan)
         self.people = set(plan.people["id"].drop_nulls())
         self.hires = set(plan.hires["id"].drop_nulls())
         self.teams = set(plan.teams["id"].drop_nulls())
@@ -255,6 +255,8 @@ class _Validator:
                 for key, column, low, high, low_inclusive in bounds:
                     value = row[column]
                     message = None if value is None else _bound_message(value, low, high, low_inclusive)
+                    if message and column == "p_success" and 2 <= value <= 100:  # 50 meant 50%
+                        message += f"; write a probability as a fraction ({_fmt(value / 100)} for {_fmt(value)}%)"
                     if message:
                         self.error(f"{loc}.{key}" if key else loc, message)
         for loc, row in self.rows("history"):
@@ -556,4 +558,8 @@ def validate_plan(plan: Plan) -> list[Problem]:
     estimates, task status and who does the work, challenges, dependency cycles, and that work
     in progress can hold its people at day 0 (the full list is in docs/plan-format.md).
     """
-    return _Validator(plan).run()
+    from teamcast.engine.plan.limits import limit_problems
+
+    validator = _Validator(plan)
+    problems = validator.run()
+    return problems + limit_problems(plan, validator.loc)

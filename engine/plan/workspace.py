@@ -11,6 +11,7 @@ plan's row order so that an export gives back exactly what was imported.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -88,13 +89,14 @@ def check_plan(plan: Plan, source: str | None = None) -> list[Problem]:
     return problems
 
 
-def _check_change(before: Plan, after: Plan) -> None:
+def _check_change(before: Plan, after: Plan, what: str | None = None) -> None:
     """Refuse an edit that adds errors; errors the stored plan already had (an empty workspace
-    has no [plan] yet) must not block the edits that fix them."""
+    has no [plan] yet) must not block the edits that fix them. `what` names the edit, since an
+    error may sit on another row (starting one task can leave another without its people)."""
     known = set(_problems(before))
     added = [p for p in _problems(after) if p.severity == "error" and p not in known]
     if added:
-        raise PlanError(added)
+        raise PlanError(added, source=what)
 
 
 def _check_value(table: str, row_id: str | None, column: str, value: Any) -> None:
@@ -126,12 +128,18 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
 TaskChange = Callable[[Plan, dict], tuple[dict, "dict | None"]]
 
 
+def writable(path: Path) -> bool:
+    """Whether SQLite may write `path` and create its journal files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
 class Workspace:
     """An open workspace file; use `Workspace.create` or `Workspace.open`, and close it (or use `with`)."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self._conn = connection
         self.path = path
+        self.read_only = False  # opened immutable: the file or its directory is not writable
         # One connection may be shared by a TUI's worker threads; transactions must not interleave.
         self._lock = threading.RLock()
 
@@ -160,14 +168,22 @@ class Workspace:
         """The existing workspace at `path`, migrated to this version's schema if it is older."""
         path = Path(path)
         if not path.exists():
-            raise WorkspaceError(f"{path} does not exist; create it with `teamcast init {path}`")
+            missing = WorkspaceError(f"{path} does not exist; create it with `teamcast init {path}`")
+            missing.exit_code = 2  # a file argument that does not exist is a usage error (docs/cli.md)
+            raise missing
         if not path.is_file():
             raise WorkspaceError(f"{path} is not a file")
-        workspace = cls._connected(path)
+        workspace = cls._connected(path, read_only=not writable(path))
         try:
             # Nothing is written (not even the journal mode) before the file proves to be ours.
             version = workspace._check_header()
-            workspace._configure()
+            if workspace.read_only and version < SCHEMA_VERSION:
+                raise WorkspaceError(
+                    f"{path} needs an upgrade to this teamcast's schema, but it is read-only here; "
+                    "copy it to a writable place first"
+                )
+            if not workspace.read_only:
+                workspace._configure()
             if version < SCHEMA_VERSION:
                 workspace._migrate()
         except BaseException:
@@ -176,19 +192,26 @@ class Workspace:
         return workspace
 
     @classmethod
-    def _connected(cls, path: Path) -> Workspace:
+    def _connected(cls, path: Path, read_only: bool = False) -> Workspace:
+        # A file we may not write (read-only directory or file) is opened immutable: SQLite then
+        # needs no lock or -shm file beside it, so read-only commands still work.
         try:
-            conn = _connect(path, "rw")
+            conn = _connect(path, "ro&immutable=1" if read_only else "rw")
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.Error as exc:
             raise WorkspaceError(f"cannot open {path}: {exc}") from None
         try:
             # The first read of the header tells a garbage file from a database.
             conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.OperationalError as exc:  # full disk, file-size limit, locks: not the file's fault
+            conn.close()
+            raise WorkspaceError(f"cannot open {path}: {exc}") from None
         except sqlite3.DatabaseError:
             conn.close()
             raise WorkspaceError(f"{path} is not a teamcast workspace (not an SQLite database)") from None
-        return cls(conn, path)
+        workspace = cls(conn, path)
+        workspace.read_only = read_only
+        return workspace
 
     def _configure(self) -> None:
         with self._sqlite_errors():
@@ -343,7 +366,7 @@ class Workspace:
             updated = plan.replace(**{table: frame(table, rows)})
             if table == "projects" and "id" in changes:
                 updated = _rename_project(updated, row_id, changes["id"])
-            _check_change(plan, updated)
+            _check_change(plan, updated, f"refused change of {row_label(table, row_id)}")
             version = self._bump_plan_version()
             if index is None:
                 self._insert(table, [rows[-1]], 0, version)
@@ -383,7 +406,8 @@ class Workspace:
             plan = self._read_plan()
             if row_id in getattr(plan, table)["id"].to_list():
                 raise ConflictError(f"{table}[{row_id}] already exists; reload and try again")
-            _check_change(plan, plan.replace(**{table: pl.concat([getattr(plan, table), frame(table, [row])])}))
+            added = plan.replace(**{table: pl.concat([getattr(plan, table), frame(table, [row])])})
+            _check_change(plan, added, f"refused new {row_label(table, row_id)}")
             version = self._bump_plan_version()
             self._insert(table, [row], self._next_position(table), version)
             return version
@@ -399,7 +423,7 @@ class Workspace:
             if table == "projects":
                 for child in PROJECT_CHILDREN:
                     remaining[child] = getattr(plan, child).filter(pl.col("project") != row_id)
-            _check_change(plan, plan.replace(**remaining))
+            _check_change(plan, plan.replace(**remaining), f"refused removal of {row_label(table, row_id)}")
             self._bump_plan_version()
             self._conn.execute(f"DELETE FROM {table} WHERE {_key(table)}", _key_args(table, row_id))
 
@@ -433,13 +457,13 @@ class Workspace:
             return snapshot
 
     # --- recorded work: what outcomes, imports and the app record ---------------------------
-    def change_task(self, task_id: str, change: TaskChange) -> tuple[dict, dict | None]:
+    def change_task(self, task_id: str, change: TaskChange, what: str | None = None) -> tuple[dict, dict | None]:
         """Change one task and append the history row the change produces, in one transaction.
 
         `change(plan, task)` sees the stored plan and the task's row as read inside the
         transaction, and returns the changed row and a history row (or None). It may raise to
-        refuse; then, as when the change would add an error to the plan, nothing is written.
-        Returns what was written.
+        refuse; then, as when the change would add an error to the plan, nothing is written
+        (`what` names the change in that error). Returns what was written.
         """
         with self._transaction():
             plan = self._read_plan()
@@ -452,7 +476,7 @@ class Workspace:
             updated = plan.replace(tasks=frame("tasks", rows))
             if history is not None:
                 updated = updated.replace(history=pl.concat([plan.history, frame("history", [history])]))
-            _check_change(plan, updated)
+            _check_change(plan, updated, what)
             expected = self._stored_version("tasks", task_id)
             version = self._bump_plan_version()
             self._write_row("tasks", task_id, changed, expected, version)

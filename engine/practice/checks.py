@@ -110,20 +110,38 @@ def early_baseline(plan: Plan) -> list[Finding]:
 
 
 def _depths(tasks: pl.DataFrame) -> dict[str, int]:
-    """Longest chain of `after` predecessors of each task (challenges count as one step)."""
+    """Longest chain of `after` predecessors of each task (challenges count as one step).
+
+    Iterative (an explicit stack), so a chain of thousands of tasks cannot hit Python's recursion limit.
+    """
     after = {t: list(a or []) for t, a in zip(tasks["id"].to_list(), tasks["after"].to_list(), strict=True)}
     memo: dict[str, int] = {}
-
-    def depth(node: str, seen: frozenset[str]) -> int:
-        if node in memo:
-            return memo[node]
-        if node in seen:  # a cycle is the validator's business; do not loop on it
-            return 0
-        preds = after.get(node, [])
-        memo[node] = max((depth(p, seen | {node}) + 1 for p in preds), default=0)
-        return memo[node]
-
-    return {t: depth(t, frozenset()) for t in after}
+    for root in after:
+        if root in memo:
+            continue
+        best = {root: 0}
+        on_path = {root}
+        stack = [(root, iter(after.get(root, [])))]
+        while stack:
+            node, preds = stack[-1]
+            for pred in preds:
+                if pred in memo:
+                    best[node] = max(best[node], memo[pred] + 1)
+                elif pred in on_path:  # a cycle is the validator's business; count the step, do not loop
+                    best[node] = max(best[node], 1)
+                else:
+                    best[pred] = 0
+                    on_path.add(pred)
+                    stack.append((pred, iter(after.get(pred, []))))
+                    break
+            else:
+                stack.pop()
+                on_path.discard(node)
+                memo[node] = best.pop(node)
+                if stack:
+                    parent = stack[-1][0]
+                    best[parent] = max(best[parent], memo[node] + 1)
+    return {t: memo[t] for t in after}
 
 
 def portfolio_of_approaches(plan: Plan) -> list[Finding]:

@@ -117,7 +117,7 @@ def _record(
         return _finished(plan, task, outcome, on, by, actual)
 
     # One transaction: the task row and the history row change together or not at all.
-    changed, history = store.change_task(task_id, change)
+    changed, history = store.change_task(task_id, change, f"refused: task {outcome} {task_id}")
     return Recorded(task_id, changed["status"], on, changed.get("actual_days"), history)
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import io
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import polars as pl
 
 from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role
+from teamcast.engine.plan.text import escape_strings
 from teamcast.engine.retro.review import build_retro, retro_json
 from teamcast.errors import UsageError
 
@@ -372,6 +374,7 @@ def _figure(width: float = 6.0, height: float = 3.2):
     # Text as paths: the chart needs no font on the reader's machine.
     matplotlib.rcParams["svg.fonttype"] = "path"
     matplotlib.rcParams["svg.hashsalt"] = "teamcast"  # stable ids: the same report renders the same file
+    matplotlib.rcParams["text.parse_math"] = False  # a name with $...$ is text, not math to parse
     return plt.subplots(figsize=(width, height))
 
 
@@ -432,13 +435,18 @@ th{background:#eef}h2{border-bottom:1px solid #ccd;margin-top:2rem}.chart svg{ma
 .note{background:#fff4d6;padding:.4rem .6rem;border-left:4px solid #e0a800}"""
 
 
+_BOLD = re.compile(r"(?<!\\)\*\*")  # ** that for_markdown did not escape
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash escape of ASCII punctuation
+
+
 def _markdown_to_html(markdown: str) -> str:
     """The small Markdown subset this module writes: headings, bullets, pipe tables, **bold**, paragraphs."""
     out: list[str] = []
     table: list[str] = []
 
     def inline(text: str) -> str:
-        parts = html.escape(text).split("**")
+        # Names arrive escaped by for_markdown (backslashes, entities): undo that, then escape for HTML.
+        parts = [html.escape(html.unescape(_MD_ESCAPE.sub(r"\1", p))) for p in _BOLD.split(text)]
         return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
 
     def flush_table() -> None:
@@ -486,22 +494,28 @@ def _page(title: str, body: str) -> str:
     )
 
 
+def _safe(data: dict) -> dict:
+    """`data` with every string (names, titles, impact) escaped as inline Markdown: one line, no markup."""
+    return escape_strings(data)  # type: ignore[return-value]
+
+
 def render_html(data: dict) -> str:
     if data["kind"] == "leadership":
         chart = f'<h2>Completion dates</h2><div class="chart">{completion_chart(data["projects"])}</div>'
-        body = _markdown_to_html(leadership_markdown(data)).replace("</p>", "</p>" + chart, 1)
+        body = _markdown_to_html(leadership_markdown(_safe(data))).replace("</p>", "</p>" + chart, 1)
         return _page(f"{data['plan']}: outlook for leadership", body)
     charts = []
     if data["success"]:
         charts.append(f'<div class="chart">{reliability_chart(data["success"])}</div>')
     if data["pit"]:
         charts.append(f'<div class="chart">{pit_chart(data["pit"])}</div>')
-    body = _markdown_to_html(retro_markdown(data)) + ("<h2>Charts</h2>" + "".join(charts) if charts else "")
+    body = _markdown_to_html(retro_markdown(_safe(data))) + ("<h2>Charts</h2>" + "".join(charts) if charts else "")
     return _page(f"{data['plan']}: forecast retro", body)
 
 
 def render_markdown(data: dict) -> str:
-    return leadership_markdown(data) if data["kind"] == "leadership" else retro_markdown(data)
+    safe = _safe(data)
+    return leadership_markdown(safe) if data["kind"] == "leadership" else retro_markdown(safe)
 
 
 def render(data: dict, suffix: str) -> str:

@@ -178,7 +178,9 @@ def test_an_update_the_validator_refuses_is_not_written(db, monkeypatch):
         version = ws.row_version("people", "ana")
         with pytest.raises(PlanError) as caught:
             ws.update_row("people", "ana", {"capacity": 0.1}, version)
-        assert caught.value.lines() == ["error: people[ana].capacity: too low to plan with"]
+        assert caught.value.lines() == [
+            "error: refused change of people[ana]: people[ana].capacity: too low to plan with"
+        ]
         assert ws.row_version("people", "ana") == version
         assert ws.load().people["capacity"][0] == 1.0
 
@@ -233,7 +235,10 @@ def test_a_delete_that_breaks_a_reference_is_refused(db):
         version = ws.row_version("projects", "fraud")
         with pytest.raises(PlanError) as caught:
             ws.delete_row("projects", "fraud", version)
-        assert "error: experiments[#1].task: unknown task 'fraud-gnn'" in caught.value.lines()
+        assert (
+            "error: refused removal of projects[fraud]: experiments[#1].task: unknown task 'fraud-gnn'"
+            in caught.value.lines()
+        )
         assert ws.load().tasks.height == 3
 
 
@@ -489,7 +494,7 @@ def test_import_and_export_round_trip_a_plan_file(tmp_path):
 def test_export_of_a_missing_workspace(tmp_path):
     missing = tmp_path / "nope.db"
     result = CliRunner().invoke(cli(), ["export", str(missing), "--to", "-"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a file argument that does not exist (docs/cli.md)
     assert result.stderr == f"workspace: {missing} does not exist; create it with `teamcast init {missing}`\n"
 
 

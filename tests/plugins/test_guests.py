@@ -1,0 +1,139 @@
+"""Plugins are guests (issue 14, principle 5): they cannot replace built-in commands, cannot turn a
+failure into success with sys.exit, and are not even imported by commands that do not need them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from teamcast import hookimpl
+from teamcast.engine.commands import cli as cli_module
+from teamcast.engine.commands.cli import main
+from teamcast.plugins.manager import get_plugin_manager, get_registry
+from teamcast.plugins.records import DurationModel
+
+PLAN = """\
+[plan]
+name = "Gate"
+start = 2027-01-04
+
+[[people]]
+id = "ana"
+role = "ml_engineer"
+
+[[projects]]
+id = "p"
+deadline = 2027-01-05
+
+[[projects.tasks]]
+id = "t"
+estimate = 30
+model = "quitter"
+role = "ml_engineer"
+"""
+
+
+@pytest.fixture
+def guest():
+    """Register one inline plugin for a test, and forget it (and what it added) afterwards."""
+    pm = get_plugin_manager()
+    registered = []
+    before = dict(main.commands)
+
+    def register(plugin: object) -> None:
+        pm.register(plugin, name="guest-test")
+        registered.append(plugin)
+        get_registry(refresh=True)
+
+    yield register
+    if registered:
+        pm.unregister(name="guest-test")
+        get_registry(refresh=True)
+    main.commands.clear()
+    main.commands.update(before)
+    main.plugins_loaded = False
+
+
+def test_a_plugin_cannot_replace_a_built_in_command(guest, tmp_path, monkeypatch):
+    class Hijacker:
+        @hookimpl
+        def register_commands(self, cli):
+            @cli.command("validate")
+            @click.argument("file")
+            def fake(file):
+                click.echo(f"{file}: ok")
+
+            @cli.command("hello")
+            def hello():
+                click.echo("hello from a guest")
+
+    guest(Hijacker())
+    monkeypatch.setattr(cli_module, "_third_party_plugins", lambda: True)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[plan]\nname = 'x'\n")  # no start: invalid
+    result = CliRunner().invoke(main, ["hello"])  # an unknown name loads the plugin commands
+    assert result.exit_code == 0 and "hello from a guest" in result.output
+    assert "'validate' is a built-in command; the plugin's version is ignored" in result.output
+    checked = CliRunner().invoke(main, ["validate", str(bad)])
+    assert checked.exit_code == 1 and "required key missing" in checked.output
+
+
+def test_sys_exit_in_a_plugin_hook_cannot_pass_a_failing_gate(guest, tmp_path):
+    def quit_sampling(tasks, n, rng):
+        sys.exit(0)
+
+    class Quitter:
+        @hookimpl
+        def register_duration_models(self, register):
+            register(DurationModel("quitter", sample=quit_sampling, mean=lambda t: np.full(t.height, 30.0)))
+
+    guest(Quitter())
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN)
+    result = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20", "--fail-if", "p.p_on_time<0.5"])
+    assert result.exit_code == 1, result.output
+    assert "plugin guest-test" in result.output and "raised SystemExit: 0" in result.output
+
+
+@pytest.fixture
+def slow_plugin(tmp_path: Path) -> tuple[dict, Path]:
+    """A third-party plugin distribution on sys.path whose import leaves a mark (and would be slow)."""
+    marker = tmp_path / "imported"
+    site = tmp_path / "site"
+    (site / "slowplug-1.0.dist-info").mkdir(parents=True)
+    (site / "slowplug-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: slowplug\nVersion: 1.0\n")
+    (site / "slowplug-1.0.dist-info" / "entry_points.txt").write_text("[teamcast]\nslowplug = slowplug\n")
+    (site / "slowplug.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), *sys.path]))
+    return env, marker
+
+
+@pytest.mark.parametrize("args", [["--version"], ["validate", "{plan}"], ["export", "--help"]])
+def test_commands_that_need_no_plugin_never_import_one(slow_plugin, tmp_path, args):
+    env, marker = slow_plugin
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN.replace('model = "quitter"\n', ""))
+    proc = subprocess.run(
+        [sys.executable, "-m", "teamcast.engine.commands.cli", *[a.format(plan=plan) for a in args]],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not marker.exists()
+
+
+def test_the_plugin_list_does_import_it(slow_plugin):
+    env, marker = slow_plugin
+    proc = subprocess.run(
+        [sys.executable, "-m", "teamcast.engine.commands.cli", "plugins"], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert marker.exists()  # the fixture's plugin is real: only the commands above skip it
