@@ -114,5 +114,6 @@ def _read(task: str, challenge: str | None, goal: float | None, status: str, log
         verdict = "stalling"
     else:
         verdict = "progressing"
-    last = log["date"].drop_nulls().max() if log.height else None
+    dates: list[dt.date] = log["date"].drop_nulls().to_list()
+    last = max(dates) if dates else None
     return ApproachEvidence(task, challenge, status, log.height, last, best, goal, stalling, verdict)

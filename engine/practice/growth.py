@@ -158,7 +158,7 @@ def _creative(recorded: int) -> TierEvidence:
         5,
         TIERS[4],
         "unknown",
-        f"no publications or competitions recorded (record them as finished work of kind {_kinds(CREATIVE_KINDS)})",
+        f"no publications or competitions recorded; record them as finished work of kind {_kinds(CREATIVE_KINDS)}",
     )
 
 

@@ -129,7 +129,7 @@ def test_summary_names_the_org_and_every_project(plan):
         "4 ML engineers, 2 ML researchers, 2 data scientists"
     )
     assert "Open hires (2): ML researcher (req-researcher), data engineer (req-data-engineer)" in lines
-    assert "  Fraud model v2 [fraud]: 17 tasks (3 done, 3 doing, 11 todo), due 2027-04-30" in lines
+    assert "  Fraud model v2 [fraud]: 18 tasks (3 done, 3 doing, 12 todo), due 2027-04-30" in lines
     text = "\n".join(lines)
     for name in plan.projects["name"]:
         assert name in text

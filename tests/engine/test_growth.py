@@ -30,8 +30,7 @@ def test_a_person_the_plan_knows_nothing_about_is_unknown_everywhere():
         "to job seekers)"
     )
     assert result.tiers[4].evidence == (
-        "no publications or competitions recorded (record them as finished work of kind competition, paper, "
-        "publication)"
+        "no publications or competitions recorded; record them as finished work of kind competition, paper, publication"
     )
 
 

@@ -58,7 +58,9 @@ class RosterScreen(AreaScreen):
             yield Static(id="bottlenecks", classes="panel")
             yield Label("[b]Coverage by role[/b] (open effort against capacity; teamcast's naive reading)")
             yield DataTable(id="coverage", cursor_type="row")
-            yield Label("[b]Open hires[/b] (arrival at the PERT mean of time to hire; posting review, Lecture 13, §4)")
+            yield Label(
+                "[b]Open hires[/b] (arrival: PERT mean of time to hire; posting review: Lecture 13, §4, teamcast's thresholds)"
+            )
             yield DataTable(id="hires", cursor_type="row")
             yield Static(id="postings", classes="panel")
             yield Label(
