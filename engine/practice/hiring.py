@@ -23,7 +23,6 @@ from teamcast.errors import NotFoundError
 
 LECTURE = "Lecture 13, §4"
 LECTURE_FIGURE = "Lecture 13, §4 (figure)"
-UNICORN_2022 = "FSDL 2022, Lecture 8"
 
 # --- job postings --------------------------------------------------------------------------------
 
