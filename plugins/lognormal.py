@@ -2,7 +2,8 @@
 
 `likely` is not used (a lognormal with given P10 and P90 has its mode fixed by them); a
 point estimate (low == high) is that constant. Right-skewed and heavy-tailed, like the
-overruns of research work (Lecture 13, §3; reference-class forecasting).
+overruns reference-class forecasting finds in software work: teamcast's choice of model, not the
+lecture's (the lecture only says research progress is nonlinear).
 """
 
 from __future__ import annotations

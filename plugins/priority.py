@@ -1,4 +1,10 @@
-"""The built-in priority rules: `value` (the default), `lft`, `manual` and `sequential-odds`.
+"""The built-in priority rules: `value` (the default), `risk-first`, `lft`, `manual` and `sequential-odds`.
+
+The lecture (Lecture 13, §3) names a task's likelihood of success and its importance as the two
+things to weigh when ordering work; how to combine them is teamcast's rule: `value` takes the
+product, highest first (most likely, most important work first), `risk-first` takes
+(1 - likelihood) x importance, highest first (least likely, most important work first: de-risk
+early, so a failure shows while there is still time to re-plan).
 
 Each returns every task index, highest priority first. They read only expectations computed
 once per run (expected durations, latest finish times), never a trial's samples: a team
@@ -25,8 +31,15 @@ def lft_order(ctx: PriorityContext) -> np.ndarray:
 
 
 def value_order(ctx: PriorityContext) -> np.ndarray:
-    """Descending likelihood × importance (Lecture 13, §3: plan probabilistically), then LFT, then plan order."""
+    """Descending likelihood × importance (teamcast's rule; the two dimensions are Lecture 13, §3's), then
+    LFT, then plan order."""
     return np.lexsort((_index(ctx), ctx.lft, -(ctx.p_success * ctx.value)))
+
+
+def risk_first_order(ctx: PriorityContext) -> np.ndarray:
+    """Descending (1 - likelihood) × importance: the riskiest important work first (teamcast's rule),
+    then LFT, then plan order. Certain tasks (p = 1) score 0 and follow by latest finish time."""
+    return np.lexsort((_index(ctx), ctx.lft, -((1.0 - ctx.p_success) * ctx.value)))
 
 
 def manual_order(ctx: PriorityContext) -> np.ndarray:
@@ -52,7 +65,16 @@ def odds_approach_order(ctx: PriorityContext) -> dict[str, np.ndarray]:
 
 
 RULES = [
-    PriorityRule("value", order=value_order, description="likelihood × importance, then latest finish time (default)"),
+    PriorityRule(
+        "value",
+        order=value_order,
+        description="likelihood × importance, highest first, then latest finish time (default; teamcast's rule)",
+    ),
+    PriorityRule(
+        "risk-first",
+        order=risk_first_order,
+        description="(1 - likelihood) × importance, highest first: de-risk early (teamcast's rule)",
+    ),
     PriorityRule("lft", order=lft_order, description="latest finish time first"),
     PriorityRule("manual", order=manual_order, description="the order tasks are written in the plan"),
     PriorityRule(

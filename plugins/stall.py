@@ -1,10 +1,11 @@
-"""The built-in `stall` sample modifier: research stalls with heavy tails (Lecture 13, §3, nonlinear progress).
+"""The built-in `stall` sample modifier: research stalls (Lecture 13, §3: progress is nonlinear), modelled
+with heavy tails (teamcast's model).
 
-The lecture's point is that ML research progress is nonlinear: long flat stretches are
-common, and effort and progress decouple. This modifier adds, to each task of a stall-prone
+The lecture's point is that ML research progress is nonlinear: long stalls are common, and
+effort and progress decouple. This modifier adds, to each task of a stall-prone
 kind, with probability `p`, a stall whose length is Lomax (Pareto II) distributed with shape
 `alpha` and scale `scale` × the task's likely estimate. A heavy tail stretches the P95 far
-more than the P50, which is the behaviour the lecture describes.
+more than the P50: teamcast's reading of the long stalls the lecture describes.
 
 Defaults are teamcast's own, not the lecture's: research p = 0.35, experiment p = 0.35,
 data p = 0.10, every other kind 0; alpha = 1.5 (finite mean, infinite variance);

@@ -34,7 +34,7 @@ def load_plan(path: str):
 
 
 def _echo_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
 # --- org -----------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def org(plan_file: str, fmt: str):
         echo("")
         echo("Design choices:")
         for d in review:
-            label = d.choice or "note"
+            label = d.location or d.choice or "note"
             echo(f"  {d.status:<9} {label:<16} {d.message}")
 
 
@@ -147,7 +147,11 @@ def check(plan_file: str, fmt: str, strict: bool):
 @PLAN_FILE
 @FORMAT
 def hiring(plan_file: str, fmt: str):
-    """Open positions (posting review, expected arrival, funnel) and candidates' scorecards.
+    """Open positions (posting review, expected arrival, the lecture's advice and sourcing channels for
+    the role), the funnel, how to attract practitioners, and candidates' scorecards.
+
+    Lecture 13, §4 is cited where the advice is the lecture's; thresholds are teamcast's, and the
+    funnel's rates are general tech-hiring benchmarks, not the lecture's.
 
     \b
     Examples:
@@ -155,14 +159,17 @@ def hiring(plan_file: str, fmt: str):
       teamcast hiring plan.toml --format json
     """
     from teamcast.engine.practice.hiring import funnel, open_positions, review_candidate
+    from teamcast.engine.practice.hiring_advice import LECTURE_FIGURE, TALENT_GAP, advice_for, attract_checklist
 
     plan = load_plan(plan_file)
     positions = open_positions(plan)
     per_hire = funnel(1)
     reviews = [review_candidate(plan, cid) for cid in plan.candidates["id"].to_list()]
+    advice = {p.id: advice_for(p.role, p.posting.must_have) for p in positions}
     if fmt == "json":
         _echo_json(
             {
+                "talent_gap": TALENT_GAP,
                 "positions": [
                     {
                         "id": p.id,
@@ -172,17 +179,22 @@ def hiring(plan_file: str, fmt: str):
                         "expected_date": p.expected_date,
                         "unicorn": p.posting.is_unicorn,
                         "too_many_must_haves": p.posting.too_many,
+                        "requires_phd": p.posting.requires_phd,
                         "roles_in_posting": {str(r): items for r, items in p.posting.roles.items()},
                         "posting_review": p.posting.messages(),
+                        "advice": advice[p.id].advice,
+                        "sourcing_channels": advice[p.id].channels,
                     }
                     for p in positions
                 ],
                 "funnel_per_hire": {"stages": per_hire.stages, "source": per_hire.rates.source},
+                "attract": {"source": LECTURE_FIGURE, "checklist": attract_checklist()},
                 "candidates": [
                     {
                         "id": r.id,
                         "role": r.role,
                         "decision": r.decision,
+                        "untested_areas": r.untested_areas,
                         "strengths": [dataclasses.asdict(s) for s in r.strengths],
                         "bars": [dataclasses.asdict(b) for b in r.bars],
                         "by_assessment": r.by_assessment,
@@ -193,6 +205,8 @@ def hiring(plan_file: str, fmt: str):
             }
         )
         return
+    echo(f"Context: {TALENT_GAP}")
+    echo("")
     if not positions:
         echo("No open positions.")
     for p in positions:
@@ -204,8 +218,16 @@ def hiring(plan_file: str, fmt: str):
         echo(f"{p.id} ({p.role}): {arrival}")
         for message in p.posting.messages() or ["posting is specific"]:
             echo(f"  {message}")
+        for line in advice[p.id].advice:
+            echo(f"  advice: {line}")
+        echo(f"  sourcing (the lecture's channels, teamcast's pick for the role): {', '.join(advice[p.id].channels)}")
     echo("")
     echo("Funnel per hire: " + per_hire.lines()[0])
+    echo("  " + per_hire.lines()[1])
+    echo("")
+    echo(f"What ML practitioners want, and how to attract them ({LECTURE_FIGURE}):")
+    for line in attract_checklist():
+        echo(f"  [ ] {line}")
     for r in reviews:
         echo("")
         echo(f"Candidate {r.id} ({r.role}): {r.summary()}")
@@ -229,7 +251,8 @@ def hiring(plan_file: str, fmt: str):
 @click.option("--trials", type=click.IntRange(1, 10_000_000), default=2_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: int):
-    """People, coverage of demand by role, growth tiers, and (optionally) bottleneck roles.
+    """People, coverage of demand by role, growth tiers (teamcast's lens on the lecture's advice to job
+    seekers; inputs only), and (optionally) bottleneck roles.
 
     \b
     Examples:
@@ -284,7 +307,10 @@ def roster(plan_file: str, fmt: str, with_bottlenecks: bool, trials: int, seed: 
             f"  {c['role']:<20} {c['people']} people, {c['hires']} hires, {c['demand_days']:.1f} days of work, {clear}"
         )
     echo("")
-    echo("Growth (Lecture 13, §4 tiers; evidence from the plan):")
+    echo(
+        "Growth (teamcast's lens on the ways to stand out that Lecture 13, §4 gives job seekers; evidence is "
+        "inputs recorded in the plan, never whose work succeeded):"
+    )
     for g in growths:
         echo(f"  {g.person}: highest tier shown {g.highest_shown}; {g.next_step()}")
         for t in g.tiers:

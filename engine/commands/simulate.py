@@ -25,7 +25,12 @@ FORMATS = ("table", "json", "csv", "parquet")
     help="Monte Carlo trials (at most 10,000,000).",
 )
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
-@click.option("--priority", default=None, help="Priority rule (default: value = likelihood x importance).")
+@click.option(
+    "--priority",
+    default=None,
+    help="Priority rule (default: value = likelihood x importance, highest first, teamcast's rule; "
+    "risk-first de-risks early).",
+)
 @click.option("--modifier", "modifiers", multiple=True, help="Sample modifier to apply (repeatable), e.g. stall.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Kernel threads.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)

@@ -2,7 +2,8 @@
 check (these built-ins, registered through the entry point `health` like any plugin, and third-party ones).
 
 Each check names the lecture section its practice comes from; the rules that decide when a plan
-falls short of a practice are teamcast's own and are documented in docs/org-and-hiring.md.
+falls short of a practice are teamcast's own and are documented in docs/org-and-hiring.md. A check
+whose practice is not in the lecture (technical debt) says so in its section.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Iterable
 import polars as pl
 
 from teamcast import hookimpl
-from teamcast.engine.plan.model import ROLE_FAMILY, Plan, Role, RoleFamily
-from teamcast.engine.practice.hiring import DEFAULT_MINIMUM, check_posting, review_candidate
+from teamcast.engine.plan.model import Plan, Role
+from teamcast.engine.practice.evidence import approach_evidence
+from teamcast.engine.practice.hiring import DEFAULT_MINIMUM, check_posting, pert_mean, review_candidate
 from teamcast.engine.practice.org import assess, design_review
 from teamcast.errors import PlanError
 from teamcast.plugins.records import Finding, HealthCheck
@@ -22,6 +24,14 @@ from teamcast.plugins.records import Finding, HealthCheck
 ORGANISATION = "Lecture 13, §2: ML organisations"
 MANAGING = "Lecture 13, §3: managing ML teams"
 HIRING = "Lecture 13, §4: hiring"
+BEYOND = "teamcast's own checks (not from the lecture)"
+
+# teamcast's "long plan": this much open effort (PERT means, person-days) or more.
+LONG_PLAN_DAYS = 120.0
+MAINTENANCE_WORDS = re.compile(
+    r"maintenance|clean[- ]?up|refactor|tech(nical)?[- ]debt|deprecat|retire|pay ?down|remove dead|upkeep",
+    re.IGNORECASE,
+)
 
 BASELINE_WORDS = re.compile(r"baseline|end[- ]to[- ]end|\be2e\b|walking skeleton", re.IGNORECASE)
 MAX_BASELINE_DEPTH = 1  # teamcast's "early": waits on at most one layer of other work
@@ -67,7 +77,7 @@ def org_design(plan: Plan) -> list[Finding]:
         review = design_review(plan, assessment.best)
     except PlanError as exc:
         return findings + [Finding("org_design", p.location, p.message, severity="error") for p in exc.problems]
-    findings.extend(_finding("org_design", f"org.{d.choice}", d.message) for d in review if d.status == "mismatch")
+    findings.extend(_finding("org_design", d.where, d.message) for d in review if d.status == "mismatch")
     return findings
 
 
@@ -165,7 +175,8 @@ def portfolio_of_approaches(plan: Plan) -> list[Finding]:
                 _finding(
                     "portfolio_of_approaches",
                     f"challenges.{c['id']}",
-                    "challenge with one approach; two independent approaches at 50% give 75%",
+                    "challenge with one approach; add an independent alternative (teamcast's arithmetic: two "
+                    "independent approaches at 50% give 75%)",
                 )
             )
     return findings
@@ -246,7 +257,8 @@ def specific_postings(plan: Plan) -> list[Finding]:
         review = check_posting(h["must_have"], h["role"])
         if review.is_unicorn or review.too_many:
             findings.extend(
-                _finding("specific_postings", f"hires.{h['id']}.must_have", message) for message in review.messages()
+                _finding("specific_postings", f"hires.{h['id']}.must_have", message)
+                for message in review.specificity_messages()
             )
     return findings
 
@@ -277,17 +289,67 @@ def minimum_bars(plan: Plan) -> list[Finding]:
     return findings
 
 
+def open_to_non_phds(plan: Plan) -> list[Finding]:
+    """Open positions whose must-haves require a PhD (the lecture: stay open to people without one)."""
+    findings = []
+    for h in plan.hires.iter_rows(named=True):
+        for message in check_posting(h["must_have"], h["role"]).phd_messages():
+            findings.append(_finding("open_to_non_phds", f"hires.{h['id']}.must_have", message))
+    return findings
+
+
 def ml_and_swe_tested(plan: Plan) -> list[Finding]:
-    """Core-ML candidates not tested on both ML knowledge and software engineering."""
+    """Candidates of any role, with scorecards, not tested on both ML knowledge and software engineering."""
     findings = []
     for c in plan.candidates.iter_rows(named=True):
-        is_core = c["role"] in set(Role) and ROLE_FAMILY[Role(c["role"])] is RoleFamily.CORE_ML
-        if not is_core or plan.scorecards.filter(pl.col("candidate") == c["id"]).height == 0:
+        if plan.scorecards.filter(pl.col("candidate") == c["id"]).height == 0:
             continue
-        for warning in review_candidate(plan, c["id"]).warnings:
-            if "should be tested on both" in warning:
-                findings.append(_finding("ml_and_swe_tested", f"candidates.{c['id']}", warning))
+        review = review_candidate(plan, c["id"])
+        if review.untested_areas:
+            findings.append(_finding("ml_and_swe_tested", f"candidates.{c['id']}", review.warnings[-1]))
     return findings
+
+
+# --- §3 again: re-evaluate as work progresses or stalls -------------------------------------------
+
+
+def reevaluate_approaches(plan: Plan) -> list[Finding]:
+    """Work whose experiments log calls for re-evaluating its likelihood and the order (teamcast's reading
+    of the log, see teamcast.engine.practice.evidence): stalling, goal reached in experiments, in
+    progress with no gain reported, or experiments logged before the task started."""
+    return [
+        _finding("reevaluate_approaches", f"tasks.{e.task}", f"{e.sentence()} (teamcast's reading of the log)")
+        for e in approach_evidence(plan)
+        if e.verdict in {"stalling", "reached", "logged before it started"}
+        or (e.verdict == "no evidence" and e.experiments > 0)
+    ]
+
+
+# --- beyond the lecture --------------------------------------------------------------------------
+
+
+def technical_debt(plan: Plan) -> list[Finding]:
+    """A long plan (LONG_PLAN_DAYS of open effort or more) with no open task whose id, title or kind says
+    maintenance, clean-up, refactoring, technical debt, deprecation or retirement."""
+    open_tasks = plan.tasks.filter(pl.col("status").fill_null("todo").is_in(["todo", "doing"]))
+    effort = sum(
+        pert_mean(t["est_low"], t["est_likely"], t["est_high"]) or 0.0 for t in open_tasks.iter_rows(named=True)
+    )
+    if effort < LONG_PLAN_DAYS:
+        return []
+    if any(
+        MAINTENANCE_WORDS.search(t[k] or "") for t in open_tasks.iter_rows(named=True) for k in ("id", "title", "kind")
+    ):
+        return []
+    return [
+        _finding(
+            "technical_debt",
+            "tasks",
+            f"{open_tasks.height} open tasks, about {effort:.0f} days of effort, and none for maintenance or "
+            'clean-up: ML systems pile up technical debt, "the high-interest credit card" (Sculley et al., 2014); '
+            "plan some paydown (teamcast's check)",
+        )
+    ]
 
 
 BUILTIN_CHECKS: list[HealthCheck] = [
@@ -299,9 +361,12 @@ BUILTIN_CHECKS: list[HealthCheck] = [
         "researchers_with_engineers", MANAGING, researchers_with_engineers, "researchers and engineers together"
     ),
     HealthCheck("product_impact", MANAGING, product_impact, "speak in product impact, not model metrics"),
+    HealthCheck("reevaluate_approaches", MANAGING, reevaluate_approaches, "re-evaluate as work progresses or stalls"),
     HealthCheck("specific_postings", HIRING, specific_postings, "be specific: no unicorn job postings"),
     HealthCheck("minimum_bars", HIRING, minimum_bars, "test a minimum bar on a candidate's weaker aspects"),
     HealthCheck("ml_and_swe_tested", HIRING, ml_and_swe_tested, "test both ML knowledge and software engineering"),
+    HealthCheck("open_to_non_phds", HIRING, open_to_non_phds, "stay open to researchers without PhDs"),
+    HealthCheck("technical_debt", BEYOND, technical_debt, "plan maintenance in a long plan (teamcast's check)"),
 ]
 
 

@@ -18,8 +18,9 @@ import polars as pl
 from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role, TaskStatus
 from teamcast.engine.practice.hiring import pert_mean
 
-# The lecture's skills chart (Lecture 13, §1), read off its figure on a 0-1 scale: an ordering,
-# not measurements. Communication is the bubble's relative size (1 = smallest).
+# The lecture's skills chart (Lecture 13, §1 (figure)): its axes are named in the notes, the SWE
+# axis and the positions only in the figure, read off by teamcast on a 0-1 scale: an ordering, not
+# measurements. Communication is the bubble's relative size (1 = smallest).
 ROLE_SKILLS: dict[Role, tuple[float, float, float]] = {
     Role.DEVOPS_ENGINEER: (0.11, 0.93, 1.0),
     Role.DATA_ENGINEER: (0.27, 0.78, 1.0),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # Below this many resolved forecasts the scores are reported as "not enough data" (teamcast's
-# threshold; lecture notes §6 suggest ~20).
+# threshold; standard forecasting practice suggests ~20, not the lecture).
 MIN_RESOLVED = 20
 BINS = 10
 Z95 = 1.959963984540054

@@ -211,7 +211,7 @@ def change_sentences(p: dict) -> list[str]:
     if any(not t["has_alternatives"] for t in p["research_risks"]):
         changes.append(
             "a second, independent approach to the riskiest research question raises the odds it is "
-            "solved (two at 50% give 75%; Lecture 13, §3)"
+            "solved (teamcast's arithmetic: two independent approaches at 50% give 75%)"
         )
     if p["p_on_time"] is not None and p["p_on_time"] < 0.5:
         changes.append(

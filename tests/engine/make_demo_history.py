@@ -7,7 +7,10 @@ The output was generated once and pasted into engine/plan/data/demo.toml:
 It is deterministic (fixed seed). The biases are deliberate, so that retros and evidence-based
 estimates have something real to find: actual / likely effort is log-normal with a median of
 about 1.2 (teams are optimistic), research has a heavier right tail and occasional stalls, and
-researchers state success chances well above what they achieve.
+researchers state success chances well above what they achieve. Estimates are people's own
+three-point ranges, so their low and high are not fixed multiples of the likely value: each is drawn
+from its own generator (SPREAD_SEED), which leaves every other draw as it was. Experiments are only
+logged on work that has started: the graph net's early experiments belong to a finished spike.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import math
 import numpy as np
 
 SEED = 2027
+SPREAD_SEED = 2028  # the estimates' low/high spread only
 HISTORY_START = dt.date(2026, 7, 1)
 HISTORY_END = dt.date(2026, 12, 31)
 # US holidays of the history period; the plan's own holidays start in 2027.
@@ -111,17 +115,35 @@ TEMPLATES = {
     ],
 }
 
+# A spike finished before the plan: the feasibility study of the graph net (approach B), which the
+# first experiments of the log belong to.
+SPIKE = {
+    "task": "gnn-spike",
+    "project": "rules-engine",
+    "kind": "research",
+    "person": "wei",
+    "team": "risk",
+    "low": 2.0,
+    "likely": 3.0,
+    "high": 8.0,
+    "p_success": 0.7,
+    "actual_days": 3.5,
+    "succeeded": True,
+    "started": dt.date(2026, 11, 16),
+    "finished": dt.date(2026, 11, 19),
+}
+
 # The research challenge's experiments log: (task, person, what was tried, what came out, effort days).
 EXPERIMENTS = [
     (
-        "fraud-gnn",
+        "gnn-spike",
         "wei",
         "GraphSAGE on a 1% sample of the card-merchant graph",
         "trains; recall flat vs baseline at this size",
         1.0,
     ),
     (
-        "fraud-gnn",
+        "gnn-spike",
         "wei",
         "Same model with device nodes added",
         "recall +3 pts on the sample; needs the full graph to tell",
@@ -179,7 +201,7 @@ EXPERIMENTS = [
         1.0,
     ),
     ("fraud-seq", "sofia", "Longer context, 200 transactions", "no gain; 3x training cost; dropped", 1.5),
-    ("fraud-gnn", "wei", "Estimate memory for the full graph", "needs 2 GPUs and the nightly graph build", 0.5),
+    ("gnn-spike", "wei", "Estimate memory for the full graph", "needs 2 GPUs and the nightly graph build", 0.5),
     (
         "fraud-gbm",
         "wei",
@@ -213,11 +235,11 @@ def number(x: float) -> str:
     return str(int(x)) if x == int(x) else str(x)
 
 
-def one_task(rng: np.random.Generator, likely: float, kind: str) -> dict:
+def one_task(rng: np.random.Generator, likely: float, kind: str, spread: np.random.Generator) -> dict:
     research = kind == "research"
     likely = half(likely * rng.uniform(0.8, 1.25))
-    low = half(likely * 0.6)
-    high = half(likely * (3.0 if research else 2.0))
+    low = min(likely - 0.5, half(likely * spread.uniform(0.45, 0.85)))
+    high = max(likely + 1.0, half(likely * (spread.uniform(2.0, 4.0) if research else spread.uniform(1.3, 2.6))))
     if research:
         stated = float(rng.choice([0.6, 0.7, 0.8]))
         succeeded = bool(rng.random() < stated * 0.6)  # researchers overstate their odds
@@ -240,8 +262,8 @@ def one_task(rng: np.random.Generator, likely: float, kind: str) -> dict:
     }
 
 
-def history(rng: np.random.Generator) -> list[dict]:
-    rows = []
+def history(rng: np.random.Generator, spread: np.random.Generator) -> list[dict]:
+    rows = [SPIKE]
     used: set[str] = set()
     for person, role, team, capacity, joined, cutoff in ROSTER:
         day = add_workdays(max(HISTORY_START, joined) + dt.timedelta(days=int(rng.integers(0, 8))), 0)
@@ -249,7 +271,7 @@ def history(rng: np.random.Generator) -> list[dict]:
         for index in rng.permutation(len(templates)):
             slug, project, kind, likely = templates[index]
             task = make_unique(slug, used)
-            row = one_task(rng, likely, kind)
+            row = one_task(rng, likely, kind, spread)
             span = math.ceil(row["actual_days"] / capacity)
             finished = add_workdays(day, span - 1)
             if finished >= cutoff:
@@ -280,9 +302,9 @@ def make_unique(slug: str, used: set[str]) -> str:
 
 
 def experiments(rng: np.random.Generator) -> list[dict]:
-    # Each approach's log begins when its work began (the graph net only had spikes so far).
+    # Each log begins when its work began (the graph net so far only had its spike, finished before the plan).
     next_day = {
-        "fraud-gnn": dt.date(2026, 11, 16),
+        "gnn-spike": dt.date(2026, 11, 16),
         "fraud-gbm": dt.date(2026, 12, 7),
         "fraud-seq": dt.date(2026, 12, 14),
     }
@@ -332,7 +354,7 @@ def toml_experiment(row: dict) -> str:
 
 def main() -> None:
     rng = np.random.default_rng(SEED)
-    past = history(rng)
+    past = history(rng, np.random.default_rng(SPREAD_SEED))
     log = experiments(rng)
     print(f"\n# ---- generated by tests/engine/make_demo_history.py (seed {SEED}): {len(past)} finished tasks\n")
     print("\n\n".join(toml_history(r) for r in past))

@@ -3,6 +3,7 @@
 import json
 from types import SimpleNamespace
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -109,7 +110,11 @@ def test_research_on_a_single_approach():
             "research task with a single approach; add alternatives in a challenge so the plan "
             "does not depend on one idea",
         ),
-        ("challenges.fraud-beat", "challenge with one approach; two independent approaches at 50% give 75%"),
+        (
+            "challenges.fraud-beat",
+            "challenge with one approach; add an independent alternative (teamcast's arithmetic: two "
+            "independent approaches at 50% give 75%)",
+        ),
     ]
 
 
@@ -168,7 +173,11 @@ def test_unicorn_posting():
     )
     unicorn, describes = checks.specific_postings(healthy().replace(hires=hires))
     assert unicorn.location == describes.location == "hires.req.must_have"
-    assert unicorn.message.startswith("Unicorn posting: the must-haves span the core skills of 3 roles")
+    assert unicorn.message.startswith(
+        "Unicorn posting: the must-haves run from infrastructure/DevOps (deploys and monitors) to research and "
+        "invention (invents models)"
+    )
+    assert "(the unicorn rule is teamcast's)" in unicorn.message
     assert describes.message == (
         "Posted as ML engineer, but it mostly describes: ML researcher, data engineer, DevOps engineer."
     )
@@ -246,7 +255,11 @@ def test_every_builtin_check_names_a_lecture_section_and_the_plugin_registers_th
     assert registered == checks.BUILTIN_CHECKS
     # and the entry point `health` loads them like any plugin's
     assert {c.name for c in registered} <= set(get_registry().checks)
-    assert all(c.section.startswith("Lecture 13, §") and c.description for c in registered)
+    # every section cites the lecture, except the one that says its checks are not from it
+    assert all(
+        (c.section.startswith("Lecture 13, §") or c.section == checks.BEYOND) and c.description for c in registered
+    )
+    assert [c.name for c in registered if c.section == checks.BEYOND] == ["technical_debt"]
     assert len({c.name for c in registered}) == len(registered)
 
 
@@ -319,3 +332,80 @@ def test_check_command_on_a_plan_file(tmp_path, monkeypatch):
         ("researchers_with_engineers", "projects.rank"),
         ("product_impact", "projects.rank.impact"),
     }
+
+
+def test_a_normal_posting_with_three_specific_must_haves_is_not_a_unicorn():
+    hires = frame("hires", [{"id": "req", "role": "ml_engineer", "must_have": ["PyTorch", "Kubernetes", "Airflow"]}])
+    assert checks.specific_postings(healthy().replace(hires=hires)) == []
+
+
+def test_a_candidate_of_any_role_must_be_tested_on_ml_and_software_engineering():
+    plan = healthy().replace(
+        candidates=frame("candidates", [{"id": "dee", "role": "data_engineer", "strengths": ["spark"]}]),
+        scorecards=frame(
+            "scorecards", [{"candidate": "dee", "assessment": "pair_coding", "aspect": "spark", "score": 4.5}]
+        ),
+    )
+    (finding,) = checks.ml_and_swe_tested(plan)
+    assert finding.location == "candidates.dee"
+    assert "not tested: ML knowledge" in finding.message
+
+
+def test_a_posting_that_requires_a_phd():
+    hires = frame(
+        "hires",
+        [
+            {"id": "r1", "role": "ml_researcher", "must_have": ["PhD in machine learning", "PyTorch"]},
+            {"id": "r2", "role": "ml_researcher", "must_have": ["PhD or equivalent experience", "PyTorch"]},
+        ],
+    )
+    (finding,) = checks.open_to_non_phds(healthy().replace(hires=hires))
+    assert finding.location == "hires.r1.must_have"
+    assert "without PhDs" in finding.message and "(Lecture 13, §4)" in finding.message
+
+
+def _long_plan(extra_kind: str | None = None) -> Plan:
+    tasks = [
+        {"id": f"t{i}", "project": "fraud", "title": f"feature {i}", "kind": "engineering", "est_likely": 10.0}
+        for i in range(13)
+    ]
+    if extra_kind:
+        tasks.append({"id": "cleanup", "project": "fraud", "title": "retire old jobs", "kind": extra_kind})
+    return healthy().replace(tasks=frame("tasks", tasks))
+
+
+def test_a_long_plan_without_maintenance_work_is_flagged_as_teamcasts_check():
+    (finding,) = checks.technical_debt(_long_plan())
+    assert finding.location == "tasks"
+    assert "13 open tasks, about 130 days of effort" in finding.message
+    assert "Sculley et al., 2014" in finding.message and "(teamcast's check)" in finding.message
+    assert "Lecture 13" not in finding.message
+    assert checks.technical_debt(_long_plan("maintenance")) == []
+    assert checks.technical_debt(healthy()) == []  # a short plan
+
+
+def _with_log(status: str, outcomes: list[str]) -> Plan:
+    plan = healthy()
+    tasks = plan.tasks.with_columns(status=pl.when(pl.col("id") == "fraud-gbm").then(pl.lit(status)))
+    challenges = plan.challenges.with_columns(title=pl.lit("Beat the rules by 5 points"))
+    experiments = frame(
+        "experiments",
+        [{"person": "rui", "task": "fraud-gbm", "tried": f"idea {i}", "outcome": o} for i, o in enumerate(outcomes)],
+    )
+    return plan.replace(tasks=tasks, challenges=challenges, experiments=experiments)
+
+
+def test_the_experiments_log_calls_for_re_evaluating_a_stalling_approach():
+    stalled = _with_log("doing", ["+4 pts", "+1 pt", "no change", "+0.5 pt"])
+    (finding,) = checks.reevaluate_approaches(stalled)
+    assert finding.location == "tasks.fraud-gbm"
+    assert finding.message.startswith("best reported gain +4 pts of the 5 its challenge asks for")
+    assert "stalling" in finding.message and "(teamcast's reading of the log)" in finding.message
+    assert checks.reevaluate_approaches(_with_log("doing", ["+1 pt", "no change", "+2 pts", "+3 pts"])) == []
+    (reached,) = checks.reevaluate_approaches(_with_log("doing", ["+2 pts", "+5.5 pts"]))
+    assert "goal looks reached" in reached.message
+
+
+def test_experiments_logged_on_work_that_has_not_started_are_pointed_out():
+    (finding,) = checks.reevaluate_approaches(_with_log("todo", ["+1 pt"]))
+    assert "has not started" in finding.message

@@ -75,10 +75,12 @@ async def test_org_shows_the_design_review_and_checks_by_lecture_section(app, se
         assert design.startswith("Design choices against the lecture's table for embedded")
         assert "✗ data ownership: recorded 'governance'" in design
         checks = text(app.screen, "#org-checks").splitlines()
-        assert checks[0] == "Health checks: 4 findings"
-        assert "⚠ 1  Lecture 13, §2: ML organisations" in checks
-        assert "✓ 0  Lecture 13, §3: managing ML teams" in checks
-        assert "⚠ 3  Lecture 13, §4: hiring" in checks
+        assert "✗ researcher Wei Chen has software-engineering skill 2 of 5" in design
+        assert checks[0] == "Health checks: 9 findings"
+        assert "⚠ 3  Lecture 13, §2: ML organisations" in checks
+        assert "⚠ 2  Lecture 13, §3: managing ML teams" in checks
+        assert "⚠ 4  Lecture 13, §4: hiring" in checks
+        assert "✓ 0  teamcast's own checks (not from the lecture)" in checks
 
 
 async def test_the_bottleneck_worker_ranks_the_extra_person_by_role(app, settle):
@@ -119,9 +121,9 @@ async def test_retro_window_and_drill_down_change_the_figures(app, settle):
         await pilot.press("t")
         await settle(pilot)
         retro = app.screen
-        assert "80 finished tasks · window: all" in text(retro, "#retro-title")
-        assert "Brier score 0.117 (0 is perfect; always saying 50% scores 0.250)" in text(retro, "#retro-success")
-        assert retro.query_one("#history", DataTable).row_count == 80
+        assert "81 finished tasks · window: all" in text(retro, "#retro-title")
+        assert "Brier score 0.116 (0 is perfect; always saying 50% scores 0.250)" in text(retro, "#retro-success")
+        assert retro.query_one("#history", DataTable).row_count == 81
 
         await pilot.press("s")
         await settle(pilot)
@@ -139,20 +141,21 @@ async def test_retro_window_and_drill_down_change_the_figures(app, settle):
         groups.move_cursor(row=groups.get_row_index("team:risk"))
         await pilot.press("enter")
         await settle(pilot)
-        assert "team risk; 19 finished tasks" in text(retro, "#retro-title")
-        assert "⚠ Not enough data: 19 resolved forecasts, 20 needed for a verdict" in text(retro, "#retro-success")
-        assert retro.query_one("#history", DataTable).row_count == 19
+        assert "team risk; 20 finished tasks" in text(retro, "#retro-title")
+        assert "Not enough data" not in text(retro, "#retro-success")  # 20 resolved: just enough
+        assert retro.query_one("#history", DataTable).row_count == 20
 
         groups.move_cursor(row=groups.get_row_index("person:sofia"))
         await pilot.press("enter")
         await settle(pilot)
         assert "team risk, person sofia; 5 finished tasks" in text(retro, "#retro-title")
+        assert "⚠ Not enough data: 5 resolved forecasts, 20 needed for a verdict" in text(retro, "#retro-success")
         await pilot.press("escape")
         await settle(pilot)
-        assert "team risk; 19 finished tasks" in text(retro, "#retro-title")
+        assert "team risk; 20 finished tasks" in text(retro, "#retro-title")
         await pilot.press("escape")
         await settle(pilot)
-        assert "all finished work; 80 finished tasks" in text(retro, "#retro-title")
+        assert "all finished work; 81 finished tasks" in text(retro, "#retro-title")
 
 
 async def test_help_lists_the_new_keys(app, settle):

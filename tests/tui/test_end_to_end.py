@@ -61,7 +61,7 @@ def test_four_screens_and_an_edit(demo_db):
         tmux.keys("r")
         tmux.wait_for("Growth: Priya Natarajan")
         tmux.keys("t")
-        tmux.wait_for("Brier score 0.117")
+        tmux.wait_for("Brier score 0.116")
         tmux.keys("p")
         tmux.wait_for("Fraud model v2")
         tmux.keys("Enter")

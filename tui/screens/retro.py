@@ -1,7 +1,8 @@
 """Retro: how good the forecasts were (Brier and log scores, reliability, Murphy decomposition, duration
-coverage and PIT), estimate vs actual per person and team, the experiments log as inputs (Lecture 13,
-§3: measure inputs, not results), and the finished work itself. `s` cycles the time window; Enter on
-a person or team drills into it and Escape backs out. The retro is computed in a thread worker."""
+coverage and PIT: standard forecasting practice, not the lecture's), estimate vs actual per person and
+team, and the finished work itself. The experiments log is shown as inputs, sorted by name (Lecture 13,
+§3: measure inputs, not results). `s` cycles the time window; Enter on a person or team drills into it
+and Escape backs out. The retro is computed in a thread worker."""
 
 from __future__ import annotations
 

@@ -58,10 +58,14 @@ class RosterScreen(AreaScreen):
             yield Static(id="bottlenecks", classes="panel")
             yield Label("[b]Coverage by role[/b] (open effort against capacity; teamcast's naive reading)")
             yield DataTable(id="coverage", cursor_type="row")
-            yield Label("[b]Open hires[/b] (arrival at the PERT mean of time to hire; posting review, Lecture 13, §4)")
+            yield Label(
+                "[b]Open hires[/b] (arrival: PERT mean of time to hire; posting review: Lecture 13, §4, teamcast's thresholds)"
+            )
             yield DataTable(id="hires", cursor_type="row")
             yield Static(id="postings", classes="panel")
-            yield Label("[b]Skills[/b] (lecture §1 axes; role letters are the lecture's reference points)")
+            yield Label(
+                "[b]Skills[/b] (Lecture 13, §1 (figure): role letters are the lecture's reference points, read off its figure)"
+            )
             yield Static(id="skills-chart")
 
     def setup(self) -> None:
@@ -161,7 +165,10 @@ class RosterScreen(AreaScreen):
             panel.update("")
             return
         found = growth(self.app.plan, person["id"])
-        lines = [f"[b]Growth[/b]: {escape(found.name or found.person)} (five ways to stand out, {GROWTH_SOURCE})"]
+        lines = [
+            f"[b]Growth[/b]: {escape(found.name or found.person)} (teamcast's lens on the five ways to stand out "
+            f"that {GROWTH_SOURCE} gives job seekers; inputs only)"
+        ]
         lines += [
             f"{TIER_BADGE.get(t.status, '?')} {t.tier} {t.title}: {t.status} ({escape(t.evidence)})"
             for t in found.tiers
