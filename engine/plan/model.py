@@ -225,6 +225,7 @@ HISTORY_SCHEMA = pl.Schema(
         "finished": _D,
         "forecast_p50": _F,  # the forecast standing when the work started, days of effort
         "forecast_p80": _F,
+        "elapsed_days": _F,  # working days from start to finish, when known (actual_days is effort)
     }
 )
 

@@ -395,7 +395,7 @@ HISTORY = Table(
     (
         Text("task"), Text("project"), Text("kind"), Text("person"), Text("team"), PointEstimate("estimate"),
         Fraction("p_success"), Number("actual_days"), Flag("succeeded"), Date("started"), Date("finished"),
-        Number("forecast_p50"), Number("forecast_p80"),
+        Number("forecast_p50"), Number("forecast_p80"), Number("elapsed_days"),
     ),
 )  # fmt: skip
 EXPERIMENTS = Table(

@@ -86,6 +86,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
         """CREATE TABLE scorecards (pos INTEGER PRIMARY KEY, "candidate" TEXT, "assessment" TEXT,
             "aspect" TEXT, "score" REAL, "minimum" REAL)""",
     ),
+    # 2: history keeps elapsed working days apart from effort (actual_days is effort, issue 12).
+    ('ALTER TABLE history ADD COLUMN "elapsed_days" REAL',),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
