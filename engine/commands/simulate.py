@@ -156,11 +156,12 @@ def render_forecast(forecast, width: int = 80) -> str:
         for row in tasks.to_dicts():
             lines.append(f"  {row['id'][:40]:<40} {_pct(row['criticality'])}  P80 day {row['p80']:.1f}")
     if forecast.reevaluated is not None and forecast.reevaluated.height:
-        lines += ["", "Work in progress, re-evaluated (P(success) given the effort spent so far):"]
+        lines += ["", "Work in progress (effort spent so far, days of work; P(success) given it):"]
         for row in forecast.reevaluated.to_dicts():
+            past = "  past its high estimate: re-estimate it" if row.get("past_estimate") else ""
             lines.append(
                 f"  {row['id'][:40]:<40} {row['spent_days']:5.1f}d spent  "
-                f"{_pct(row['p_stated'])} -> {_pct(row['p_updated'])}"
+                f"{_pct(row['p_stated'])} -> {_pct(row['p_updated'])}{past}"
             )
     people = forecast.people.sort("utilization", descending=True)
     if people.height:

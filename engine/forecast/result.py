@@ -71,6 +71,7 @@ class Forecast:
             if task["id"] in updated:
                 task["p_success_stated"] = _num(updated[task["id"]]["p_stated"])
                 task["p_success_updated"] = _num(updated[task["id"]]["p_updated"])
+                task["past_estimate"] = bool(updated[task["id"]].get("past_estimate", False))
         return {
             "plan": self.plan_name,
             "trials": self.trials,
