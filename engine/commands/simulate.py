@@ -140,6 +140,7 @@ def render_forecast(forecast, width: int = 80) -> str:
         f"{forecast.plan_name}: {forecast.trials:,} trials, seed {forecast.seed}, priority {forecast.priority}"
         + (f", modifiers {', '.join(forecast.modifiers)}" if forecast.modifiers else ""),
         "",
+        f"{'':<22} {'':>5} {'':>7}  finish date, if it succeeds",
         f"{'project':<22} {'P(ok)':>5} {'on time':>7}  {'P50':<10} {'P80':<10} {'P95':<10} {'value':>5}",
     ]
     for row in forecast.projects.to_dicts():
@@ -149,7 +150,8 @@ def render_forecast(forecast, width: int = 80) -> str:
             f"{dates[0]:<10} {dates[1]:<10} {dates[2]:<10} {row['expected_value']:5.1f}"
         )
     lines.append("")
-    lines.append("P(ok): project succeeds; on time: succeeds by its deadline; value: importance x P(ok).")
+    lines.append("P(ok): project succeeds; on time: done and successful by its deadline (failures count as late);")
+    lines.append("P50/P80/P95: finish dates over the futures in which it succeeds; value: importance x P(ok).")
     tasks = forecast.tasks.filter(forecast.tasks["criticality"] > 0).sort("criticality", descending=True).head(5)
     if tasks.height:
         lines += ["", "Most critical tasks (share of trials on the chain that set their project's finish):"]
@@ -209,13 +211,12 @@ def schedule(plan_file, deterministic, priority, fmt, out):
     elif fmt == "csv":
         data = table.with_columns(who=table["who"].list.join(" ")).write_csv()
     else:
-        lines = [f"{'task':<28} {'start':>7} {'finish':>7}  {'finish date':<11} who"]
+        lines = [f"{'task':<28} {'status':<11} {'start':>7} {'finish':>7}  {'finish date':<11} who"]
         for row in table.to_dicts():
             date = row["finish_date"].isoformat() if row["finish_date"] else "-"
             lines.append(
-                f"{row['task'][:28]:<28} {row['start']:7.1f} {row['finish']:7.1f}  {date:<11} {' '.join(row['who'])}"[
-                    :100
-                ]
+                f"{row['task'][:28]:<28} {row['status']:<11} {row['start']:7.1f} {row['finish']:7.1f}  "
+                f"{date:<11} {' '.join(row['who'])}"[:110]
             )
         data = "\n".join(lines) + "\n"
     emit(data.encode(), out)
