@@ -376,6 +376,8 @@ def retro_markdown(data: dict) -> str:
         for t in data["trends"]:
             last = t["points"][-1]
             flag = " **slipping**" if t["flagged"] else ""
+            if t.get("too_short"):
+                flag = " (snapshots less than a day apart: no trend yet)"
             lines.append(
                 f"| {t['name']} | {len(t['points'])} | {last['date_p50']} | {last['date_p80']} | "
                 f"{_md_num(t['slip_p50'], '+.2f')}{flag} | {_md_num(t['slip_p80'], '+.2f')} |"

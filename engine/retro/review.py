@@ -22,6 +22,9 @@ from teamcast.engine.retro import calibration as cal
 
 # A project's date that moves out by more than this many days per day of calendar time is flagged.
 SLIP_FLAG = 1.0
+# A slip rate needs snapshots at least this far apart (calendar days): two runs minutes apart
+# would turn noise between seeds into "days per day" figures in the thousands.
+MIN_TREND_SPAN_DAYS = 1.0
 FALLBACK_MODEL = "pert"
 
 
@@ -79,6 +82,12 @@ class Trend:
     points: list[dict]  # snapshot, created (ISO), date_p50, date_p80, p_success
     slip_p50: float
     slip_p80: float
+    span_days: float = math.nan  # calendar days from the first snapshot to the last
+
+    @property
+    def too_short(self) -> bool:
+        """Fewer than two snapshots, or all within MIN_TREND_SPAN_DAYS: no slip rate is given."""
+        return not self.span_days >= MIN_TREND_SPAN_DAYS
 
     @property
     def flagged(self) -> bool:
@@ -305,9 +314,12 @@ def trends(plan: Plan) -> list[Trend]:
             made.append(row["created"].timestamp() / 86400 if row["created"] else math.nan)
             p50s.append(d50.toordinal() if d50 else math.nan)
             p80s.append(d80.toordinal() if d80 else math.nan)
-        found.append(
-            Trend(project, names.get(project) or project, points, cal.slip_rate(made, p50s), cal.slip_rate(made, p80s))
+        times = [m for m in made if not math.isnan(m)]
+        span = max(times) - min(times) if times else math.nan
+        slips = (
+            (cal.slip_rate(made, p50s), cal.slip_rate(made, p80s)) if span >= MIN_TREND_SPAN_DAYS else (math.nan,) * 2
         )
+        found.append(Trend(project, names.get(project) or project, points, *slips, span_days=span))
     return found
 
 
@@ -433,6 +445,8 @@ def retro_json(retro: Retro) -> dict:
                 "points": t.points,
                 "slip_p50": _num(t.slip_p50),
                 "slip_p80": _num(t.slip_p80),
+                "span_days": _num(t.span_days),
+                "too_short": t.too_short,
                 "flagged": t.flagged,
             }
             for t in retro.trends
@@ -579,6 +593,8 @@ def _trend_lines(found: list[Trend]) -> list[str]:
     for t in found:
         last = t.points[-1]
         flag = "  <- slipping" if t.flagged else ""
+        if t.too_short:
+            flag = "  too close together for a trend (less than a day apart)"
         lines.append(
             f"  {t.name[:24]:<24} {len(t.points):5d}  {last['date_p50'] or '-':<10}  {last['date_p80'] or '-':<10}"
             f"  {_f(t.slip_p50, '+.2f'):>8}  {_f(t.slip_p80, '+.2f'):>8}{flag}"
