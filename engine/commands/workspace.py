@@ -139,12 +139,12 @@ def export(workspace: Path, target: str) -> None:
       teamcast export team.db --to plan.toml
       teamcast export team.db --to - | less
     """
-    from teamcast.engine.plan.io import write_plan
+    from teamcast.engine.plan.io import require_plan, write_plan
     from teamcast.engine.plan.planwriter import plan_to_toml
     from teamcast.engine.plan.workspace import Workspace
 
     with Workspace.open(workspace) as store:
-        plan = store.load()
+        plan = require_plan(store.load(), workspace)
     if target == "-":
         click.echo(plan_to_toml(plan), nl=False)
         return

@@ -120,6 +120,9 @@ def _record(
             return _started(task, on, by), None
         return _finished(plan, task, outcome, on, by, actual)
 
+    from teamcast.engine.plan.io import require_plan
+
+    require_plan(store.load(), store.path)
     # One transaction: the task row and the history row change together or not at all.
     changed, history = store.change_task(task_id, change)
     return Recorded(task_id, changed["status"], on, changed.get("actual_days"), history)

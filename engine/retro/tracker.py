@@ -163,6 +163,9 @@ def import_tracker_csv(
     counts: dict[str, int] = {}
 
     def select(plan: Plan) -> list[dict]:
+        from teamcast.engine.plan.io import require_plan
+
+        require_plan(plan, ws_path)
         rows, counts["open"] = _history_rows(csv_path, records, columns, fmt, plan)
         seen = set(plan.history.select("task", "finished").iter_rows())
         new = [row for row in rows if (row["task"], row["finished"]) not in seen]
