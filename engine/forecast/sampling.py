@@ -38,6 +38,10 @@ class Sampler:
         self.groups = model_groups(compiled, registry)
         self.success_model = registry.success_model("bernoulli")
         self.modifiers = [(registry.sample_modifier(name), options) for name, options in map(parse_modifier, modifiers)]
+        from teamcast.plugins.manager import check_modifier_options
+
+        for mod, options in self.modifiers:
+            check_modifier_options(mod, options)  # a typo is a usage error, not silently ignored
         self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
         self._doing_plan: list[tuple] | None = None
         self.hires = _hire_frame(compiled)
