@@ -404,6 +404,14 @@ def checked_success(model: SuccessModel, tasks: pl.DataFrame, n: int, rng: np.ra
     return np.ascontiguousarray(out, dtype=np.uint8)
 
 
+def checked_section(section: ReportSection, ctx: Any) -> str:
+    """`section.render(ctx)` as markdown text; a PluginError naming the plugin when it fails."""
+    out = _call(section, "report_section", section.render, ctx)
+    if not isinstance(out, str):
+        raise _fail(section, "report_section", f"returned {type(out).__name__}, expected markdown text (str)")
+    return out
+
+
 def check_modifier_options(mod: SampleModifier, options: dict[str, str]) -> None:
     """UsageError naming the valid options when `options` holds one the modifier does not declare."""
     if mod.options is None:

@@ -61,6 +61,7 @@ def normalise_tasks(plan: Plan) -> pl.DataFrame:
         est_high=pl.when(single).then(pl.col("est_likely")).otherwise(pl.col("est_high")),
         p_success=pl.col("p_success").fill_null(1.0),
         model=pl.col("model").fill_null(plan.default_model),
+        success_model=pl.col("success_model").fill_null("bernoulli"),
         status=pl.col("status").fill_null(TaskStatus.TODO.value),
         after=pl.col("after").fill_null([]),
     )

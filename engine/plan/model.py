@@ -157,6 +157,7 @@ HIRES_SCHEMA = pl.Schema(
         "must_have": _LIST_STR,
         "nice_to_have": _LIST_STR,
         "description": _STR,
+        "arrival_model": _STR,  # duration model of the time to hire; null -> pert
     }
 )
 
@@ -195,6 +196,7 @@ TASKS_SCHEMA = pl.Schema(
         "finished": _D,
         "actual_days": _F,
         "done_by": _STR,  # person who did it (key `by` in the plan file)
+        "success_model": _STR,  # registered success model; null -> bernoulli
     }
 )
 

@@ -373,7 +373,7 @@ HIRES = Table(
     (
         Text("id"), Text("name"), Text("role"), Text("team"), TimeToHire("time_to_hire"), Number("ramp_days"),
         Fraction("ramp_productivity"), Fraction("capacity"), TextList("must_have"), TextList("nice_to_have"),
-        Text("description"),
+        Text("description"), Text("arrival_model"),
     ),
 )  # fmt: skip
 TASKS = Table(
@@ -381,7 +381,7 @@ TASKS = Table(
     (
         Text("id"), Text("title"), Text("kind"), TaskEstimate("estimate"), Text("model"), Fraction("p_success"),
         Text("role"), Needs("needs"), Text("assignee"), TextList("after"), Text("status"), Date("started"),
-        Date("finished"), Number("actual_days"), Text("by", "done_by"),
+        Date("finished"), Number("actual_days"), Text("by", "done_by"), Text("success_model"),
     ),
 )  # fmt: skip
 CHALLENGES = Table("challenges", (Text("id"), Text("title"), Text("strategy"), TextList("approaches")))

@@ -21,6 +21,7 @@ import polars as pl
 from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role
 from teamcast.engine.retro.review import build_retro, retro_json
+from teamcast.engine.retro.sections import plugin_sections, sections_markdown
 from teamcast.errors import UsageError
 
 KINDS = ("leadership", "retro")
@@ -85,6 +86,7 @@ def leadership_data(plan: Plan, *, trials: int = 5_000, seed: int = 0, bottlenec
         "seed": forecast.seed,
         "start": _iso(calendar.day0),
         "projects": projects,
+        "sections": plugin_sections(plan, forecast),
     }
 
 
@@ -158,6 +160,7 @@ def retro_data(plan: Plan, **selection) -> dict:
     data = retro_json(retro)
     data["kind"] = "retro"
     data["pit"] = [_num(v) for v in (retro.durations.pit if retro.durations else [])]
+    data["sections"] = plugin_sections(plan, retro)
     return data
 
 
@@ -524,19 +527,24 @@ def _page(title: str, body: str) -> str:
 def render_html(data: dict) -> str:
     if data["kind"] == "leadership":
         charts = f'<h2>Completion dates</h2><div class="chart">{completion_chart(data["projects"])}</div>'
-        body = _markdown_to_html(leadership_markdown(data)).replace("</p>", "</p>" + charts, 1)
+        body = _markdown_to_html(leadership_markdown(data) + sections_markdown(data)).replace(
+            "</p>", "</p>" + charts, 1
+        )
         return _page(f"{data['plan']}: outlook for leadership", body)
     charts = []
     if data["success"]:
         charts.append(f'<div class="chart">{reliability_chart(data["success"])}</div>')
     if data["pit"]:
         charts.append(f'<div class="chart">{pit_chart(data["pit"])}</div>')
-    body = _markdown_to_html(retro_markdown(data)) + ("<h2>Charts</h2>" + "".join(charts) if charts else "")
+    body = _markdown_to_html(retro_markdown(data) + sections_markdown(data)) + (
+        "<h2>Charts</h2>" + "".join(charts) if charts else ""
+    )
     return _page(f"{data['plan']}: forecast retro", body)
 
 
 def render_markdown(data: dict) -> str:
-    return leadership_markdown(data) if data["kind"] == "leadership" else retro_markdown(data)
+    main = leadership_markdown(data) if data["kind"] == "leadership" else retro_markdown(data)
+    return main + sections_markdown(data)
 
 
 def render(data: dict, suffix: str) -> str:
