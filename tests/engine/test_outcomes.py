@@ -109,7 +109,7 @@ def test_bad_input_is_one_line_exit_1_and_leaves_the_workspace_unchanged(ws, arg
 def test_task_done_cli_prints_what_it_recorded(ws):
     result = invoke("task", "done", "fraud-eval-harness", "--in", ws, "--on", "2026-12-18", "--by", "jonas")
     assert result.exit_code == 0, result.output
-    assert result.stderr == "fraud-eval-harness: done on 2026-12-18 after 10 working days\n"
+    assert result.stderr == "fraud-eval-harness: done on 2026-12-18 after 10 days of effort\n"
 
 
 def test_task_cli_in_a_real_subprocess(ws, tmp_path):
@@ -133,7 +133,7 @@ def test_task_cli_in_a_real_subprocess(ws, tmp_path):
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert run.stderr == "fraud-gbm: failed on 2026-12-22 after 12 working days\n"
+    assert run.stderr == "fraud-gbm: failed on 2026-12-22 after 12 days of effort\n"
     bad = subprocess.run(
         [sys.executable, str(script), "task", "done", "nope", "--in", str(ws)],
         capture_output=True,
