@@ -135,6 +135,7 @@ MODIFIER = SampleModifier(
     "ebs",
     apply=apply,
     description="evidence-based scheduling: divide each estimate by a velocity from the doer's history",
+    options=("window_days", "min_tasks"),
 )
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pluggy
 
-from teamcast.errors import PluginError
+from teamcast.errors import PluginError, UsageError
 from teamcast.plugins import hookspecs
 from teamcast.plugins.records import (
     DurationModel,
@@ -425,6 +425,26 @@ def checked_success(model: SuccessModel, tasks: pl.DataFrame, n: int, rng: np.ra
     if out.dtype != np.bool_ and out.size and not np.isin(out, (0, 1)).all():
         raise _fail(model, "success_model", "returned values other than 0/1 or True/False")
     return np.ascontiguousarray(out, dtype=np.uint8)
+
+
+def checked_section(section: ReportSection, ctx: Any) -> str:
+    """`section.render(ctx)` as markdown text; a PluginError naming the plugin when it fails."""
+    out = _call(section, "report_section", section.render, ctx)
+    if not isinstance(out, str):
+        raise _fail(section, "report_section", f"returned {type(out).__name__}, expected markdown text (str)")
+    return out
+
+
+def check_modifier_options(mod: SampleModifier, options: dict[str, str]) -> None:
+    """UsageError naming the valid options when `options` holds one the modifier does not declare."""
+    if mod.options is None:
+        return
+    exact = {o for o in mod.options if not o.endswith("*")}
+    prefixes = tuple(o[:-1] for o in mod.options if o.endswith("*"))
+    unknown = [k for k in options if k not in exact and not (prefixes and k.startswith(prefixes))]
+    if unknown:
+        valid = ", ".join(o.replace("*", "<kind>") for o in mod.options) or "none"
+        raise UsageError(f"modifier {mod.name!r} has no option {unknown[0]!r}; its options: {valid}")
 
 
 def checked_modify(mod: SampleModifier, ctx: SampleContext, effort: np.ndarray, rng: np.random.Generator) -> np.ndarray:

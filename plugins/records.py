@@ -106,6 +106,10 @@ class SampleModifier:
     apply: Callable[[SampleContext, np.ndarray, np.random.Generator], np.ndarray]
     description: str = ""
     plugin: PluginInfo | None = field(default=None, compare=False)
+    # The option names it reads (`p_*`: any name with that prefix). None: not declared, any
+    # option is passed through; declared, an unknown option is a usage error (a typo would
+    # otherwise be ignored while the run says the modifier was applied).
+    options: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ MODIFIER = SampleModifier(
     "stall",
     apply=apply,
     description="research stalls: heavy-tailed (Lomax) delays on research-like tasks",
+    options=("p_*", "alpha", "scale"),
 )
 
 

@@ -87,15 +87,21 @@ def _outcome_command(outcome: str, help_text: str):
     @click.option("--on", "on", default=None, metavar="DATE", help="The date (YYYY-MM-DD); default today.")
     @click.option("--by", "by", default=None, help="The person who did it (a person id).")
     @click.option(
-        "--actual", type=float, default=None, help="Working days of effort it took (default: from the start date)."
+        "--actual",
+        type=float,
+        default=None,
+        help="Days of effort it took (default: working days since the start x the doer's capacity).",
     )
     def command(task_id, workspace, on, by, actual=None):
         from teamcast.engine.retro.outcomes import record_outcome
 
         done = record_outcome(workspace, task_id, outcome, on=_date(on, "--on"), by=by, actual=actual)
-        took = (
-            f" after {done.actual_days:g} working days" if done.actual_days is not None and outcome != "start" else ""
-        )
+        took = ""
+        if done.actual_days is not None and outcome != "start":
+            # Effort, not elapsed time; the working days are said beside it when they differ.
+            elapsed = (done.history_row or {}).get("elapsed_days")
+            took = f" after {done.actual_days:g} days of effort"
+            took += f" ({elapsed:g} working days)" if elapsed is not None and elapsed != done.actual_days else ""
         echo(f"{done.task}: {done.status} on {done.on}{took}", err=True)
 
     if outcome == "start":

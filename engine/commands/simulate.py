@@ -197,6 +197,7 @@ def render_forecast(forecast, width: int = 80) -> str:
         f"{for_terminal(str(forecast.plan_name))}: {forecast.trials:,} trials, seed {forecast.seed}, priority {forecast.priority}"
         + (f", modifiers {', '.join(forecast.modifiers)}" if forecast.modifiers else ""),
         "",
+        f"{'':<22} {'':>5} {'':>7}  finish date, if it succeeds",
         f"{'project':<22} {'P(ok)':>5} {'on time':>7}  {'P50':<10} {'P80':<10} {'P95':<10} {'value':>5}",
     ]
     for row in forecast.projects.to_dicts():
@@ -206,18 +207,20 @@ def render_forecast(forecast, width: int = 80) -> str:
             f"{dates[0]:<10} {dates[1]:<10} {dates[2]:<10} {row['expected_value']:5.1f}"
         )
     lines.append("")
-    lines.append("P(ok): project succeeds; on time: succeeds by its deadline; value: importance x P(ok).")
+    lines.append("P(ok): project succeeds; on time: done and successful by its deadline (failures count as late);")
+    lines.append("P50/P80/P95: finish dates over the futures in which it succeeds; value: importance x P(ok).")
     tasks = forecast.tasks.filter(forecast.tasks["criticality"] > 0).sort("criticality", descending=True).head(5)
     if tasks.height:
         lines += ["", "Most critical tasks (share of trials on the chain that set their project's finish):"]
         for row in tasks.to_dicts():
             lines.append(f"  {row['id'][:40]:<40} {_pct(row['criticality'])}  P80 day {row['p80']:.1f}")
     if forecast.reevaluated is not None and forecast.reevaluated.height:
-        lines += ["", "Work in progress, re-evaluated (P(success) given the effort spent so far):"]
+        lines += ["", "Work in progress (effort spent so far, days of work; P(success) given it):"]
         for row in forecast.reevaluated.to_dicts():
+            past = "  past its high estimate: re-estimate it" if row.get("past_estimate") else ""
             lines.append(
                 f"  {row['id'][:40]:<40} {row['spent_days']:5.1f}d spent  "
-                f"{_pct(row['p_stated'])} -> {_pct(row['p_updated'])}"
+                f"{_pct(row['p_stated'])} -> {_pct(row['p_updated'])}{past}"
             )
     people = forecast.people.sort("utilization", descending=True)
     if people.height:
@@ -269,13 +272,12 @@ def schedule(plan_file, deterministic, priority, fmt, out, force):
     elif fmt == "csv":
         data = csv_safe(table.with_columns(who=table["who"].list.join(" "))).write_csv()
     else:
-        lines = [f"{'task':<28} {'start':>7} {'finish':>7}  {'finish date':<11} who"]
+        lines = [f"{'task':<28} {'status':<11} {'start':>7} {'finish':>7}  {'finish date':<11} who"]
         for row in table.to_dicts():
             date = row["finish_date"].isoformat() if row["finish_date"] else "-"
             lines.append(
-                f"{row['task'][:28]:<28} {row['start']:7.1f} {row['finish']:7.1f}  {date:<11} {' '.join(row['who'])}"[
-                    :100
-                ]
+                f"{row['task'][:28]:<28} {row['status']:<11} {row['start']:7.1f} {row['finish']:7.1f}  "
+                f"{date:<11} {' '.join(row['who'])}"[:110]
             )
         data = for_terminal("\n".join(lines), keep_newlines=True) + "\n"
     emit(data.encode(), out, inputs=[plan_file], force=force)

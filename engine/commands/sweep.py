@@ -99,6 +99,10 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
             f"{lost} scenario(s) were lost with their workers on every try; their rows say 'worker lost'",
             title="executor",
         )
+    failed = table.filter(table["error"].is_not_null())["scenario"].n_unique()
+    if failed:
+        # A reported error never exits 0 (issue 12): the table is written, the exit status says it.
+        raise TeamcastError(f"{failed} of {table['scenario'].n_unique()} scenario(s) failed; see their rows")
 
 
 def render_sweep(table, keys) -> str:
@@ -115,15 +119,15 @@ def render_sweep(table, keys) -> str:
             if not row["error"]:
                 lines.append(header)
         if row["error"]:
-            lines.append(f"  error: {row['error'][:74]}")
+            lines.append(f"  failed: {row['error'].removeprefix('error: ')[:74]}")
             continue
         lines.append(
             f"  {row['project'][:22]:<22} {row['p50']:6.1f} {row['p80']:6.1f} {row['p95']:6.1f} "
             f"{pct(row['p_success']):>5} {pct(row['p_on_time']):>7} {row['expected_value']:5.1f} {row['on_time_value'] or 0:5.1f}"
         )
     lines.append("")
-    lines.append("P50/P80/P95: finish, working days from the start; EV: importance x P(ok);")
-    lines.append("EV@dl: importance x P(on time).")
+    lines.append("P50/P80/P95: finish if it succeeds, working days from the start; EV: importance x P(ok);")
+    lines.append("EV@dl: importance x P(done and successful by the deadline).")
     return "\n".join(lines[1:]) + "\n"
 
 

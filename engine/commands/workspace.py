@@ -169,14 +169,14 @@ def export(workspace: Path, target: str, force: bool) -> None:
       teamcast export team.db --to plan.toml
       teamcast export team.db --to - | less
     """
-    from teamcast.engine.plan.io import check_output, write_atomic
+    from teamcast.engine.plan.io import check_output, require_plan, write_atomic
     from teamcast.engine.plan.planwriter import plan_to_toml
     from teamcast.engine.plan.workspace import Workspace
 
     if target != "-":
         check_output(target, inputs=[workspace], force=force)
     with Workspace.open(workspace) as store:
-        plan = store.load()
+        plan = require_plan(store.load(), workspace)
     if target == "-":
         click.echo(plan_to_toml(plan), nl=False)
         return

@@ -61,6 +61,7 @@ def normalise_tasks(plan: Plan) -> pl.DataFrame:
         est_high=pl.when(single).then(pl.col("est_likely")).otherwise(pl.col("est_high")),
         p_success=pl.col("p_success").fill_null(1.0),
         model=pl.col("model").fill_null(plan.default_model),
+        success_model=pl.col("success_model").fill_null("bernoulli"),
         status=pl.col("status").fill_null(TaskStatus.TODO.value),
         after=pl.col("after").fill_null([]),
     )
@@ -179,7 +180,9 @@ def compile_plan(plan: Plan) -> Compiled:
                 doer[t] = row["done_by"]
             days = -_day(calendar, row["started"], default=0.0)
             capacity = unit_capacity[task_unit[t]] if task_unit[t] >= 0 else 1.0
-            elapsed[t] = max(days, 0.0) * capacity
+            # Effort spent: what was recorded first, else working days since the start x capacity.
+            spent = row["actual_days"]
+            elapsed[t] = spent if spent is not None else max(days, 0.0) * capacity
     dem_ptr, _ = _csr([[0] * len(d) for d in demands])
     dem_pool = np.array([k for d in demands for k, _ in d], dtype=np.int32)
     dem_count = np.array([n for d in demands for _, n in d], dtype=np.int32)

@@ -1,4 +1,10 @@
-"""The in-progress update: what the effort already spent on work under way says about its P(success)."""
+"""The in-progress update: what the effort already spent on work under way says about its P(success).
+
+teamcast has one model of failure in time (docs/simulation.md, "Failure in time"): a task's
+effort D is drawn from its estimate F whether it will succeed or fail, and the outcome is
+revealed when D has been spent. The kernel simulates exactly that, and this update is the
+exact posterior of that model.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +14,28 @@ import polars as pl
 from teamcast.engine.forecast.compile import Compiled
 from teamcast.ext.kernel import FIXED_DOING
 
+# F(spent) at or above this counts as "past the end of the estimate" (no mass left beyond it).
+PAST_END = 1.0 - 1e-12
+
+
+def posterior_p_success(p: float, f_spent: float) -> float:
+    """P(success | effort D > spent) under teamcast's failure model.
+
+    Success and failure share the effort distribution F, so "still running after s" has
+    likelihood 1 - F(s) under both and Bayes' rule gives
+    p' = p (1 - F(s)) / (p (1 - F(s)) + (1 - p)(1 - F(s))) = p. Past the end of a bounded
+    estimate (F(s) = 1) the observation is impossible under the model; teamcast keeps p (the
+    limit as s approaches the end) and flags the task: its estimate, not its odds, needs revisiting.
+    """
+    del f_spent  # the likelihood is the same under success and failure: it cancels
+    return p
+
 
 def reevaluate(compiled: Compiled, registry) -> pl.DataFrame:
-    """P(success) of each task in progress, updated by Bayes' rule for not having finished yet.
+    """Work in progress: stated and updated P(success), effort spent, and whether it ran past its estimate.
 
-    A task that will succeed takes effort D ~ F (its estimate). Work that is going to fail
-    gives no sign of it until it is given up, so still running is certain under failure
-    (teamcast's assumption). Having spent `e` without finishing therefore has likelihood
-    1 - F(e) under success and 1 under failure:
-    p' = p (1 - F(e)) / (p (1 - F(e)) + 1 - p). Work well inside its estimate barely moves;
-    work past its high estimate drops to 0 (if it is still expected to succeed, the estimate
-    is what needs updating).
+    Effort spent is the recorded `actual_days` of the task when given, else the working days
+    since `started` (holidays excluded) times the doer's capacity (see compile).
     """
     from teamcast.plugins.manager import checked_values
 
@@ -29,12 +46,27 @@ def reevaluate(compiled: Compiled, registry) -> pl.DataFrame:
         p = float(row["p_success"][0])
         spent = float(compiled.elapsed[t])
         model = registry.duration_model(row["model"][0])
-        updated = p
-        if model.cdf is not None and p < 1.0:
-            still_running = 1.0 - float(checked_values(model, "cdf", row, np.array([[spent]]))[0, 0])
-            updated = p * still_running / (p * still_running + 1.0 - p)
-        rows.append({"id": row["id"][0], "p_stated": p, "p_updated": updated, "spent_days": spent})
-    schema = pl.Schema({"id": pl.String, "p_stated": pl.Float64, "p_updated": pl.Float64, "spent_days": pl.Float64})
+        f_spent = float("nan")
+        if model.cdf is not None:
+            f_spent = float(checked_values(model, "cdf", row, np.array([[spent]]))[0, 0])
+        rows.append(
+            {
+                "id": row["id"][0],
+                "p_stated": p,
+                "p_updated": posterior_p_success(p, f_spent),
+                "spent_days": spent,
+                "past_estimate": bool(f_spent >= PAST_END),
+            }
+        )
+    schema = pl.Schema(
+        {
+            "id": pl.String,
+            "p_stated": pl.Float64,
+            "p_updated": pl.Float64,
+            "spent_days": pl.Float64,
+            "past_estimate": pl.Boolean,
+        }
+    )
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 

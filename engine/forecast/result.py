@@ -26,6 +26,18 @@ class Forecast:
     project_finish: np.ndarray = field(repr=False)  # (trials, P) finish days, NaN where a project failed
     start: object = None  # the plan's start date
     reevaluated: pl.DataFrame | None = None  # work in progress: id, p_stated, p_updated, spent_days
+    calendar: object = None  # the plan's Calendar, for dates of the unconditional figures
+
+    def done_and_successful_by(self, q: float) -> np.ndarray:
+        """Per project, the first day by which it is done and successful with probability >= q.
+
+        Unconditional: a trial in which the project failed counts as never done, so the day is
+        NaN when P(success) < q. (P50/P80/P95 in `projects` are conditional on success.)"""
+        return unconditional_days(self.project_finish, q)
+
+    def done_and_successful_dates(self, q: float) -> list:
+        days = self.done_and_successful_by(q)
+        return [None if self.calendar is None else day_date(self.calendar, d) for d in days]
 
     def to_json(self) -> dict:
         """The stable machine-readable form (DESIGN.md keys, extended)."""
@@ -34,13 +46,18 @@ class Forecast:
             return {f"p{q}": _num(row[f"{prefix}p{q}"]) for q in PERCENTILES}
 
         projects = []
-        for row in self.projects.to_dicts():
+        unconditional = {q: self.done_and_successful_dates(q / 100) for q in PERCENTILES}
+        for index, row in enumerate(self.projects.to_dicts()):
             projects.append(
                 {
                     "id": row["id"],
                     "name": row["name"],
                     "p_success": _num(row["p_success"]),
                     "p_on_time": _num(row["p_on_time"]),
+                    # Unconditional: done and successful by the end of the deadline's day.
+                    "p_done_by_deadline": _num(row["p_on_time"]),
+                    "finish_given": "success",  # finish_days and finish_date count successful trials only
+                    "done_and_successful_by": {f"p{q}": _iso(unconditional[q][index]) for q in PERCENTILES},
                     "finish_days": {**pct(row), "mean": _num(row["mean"])},
                     "finish_date": {f"p{q}": _iso(row[f"date_p{q}"]) for q in PERCENTILES},
                     "deadline": _iso(row["deadline"]),
@@ -71,6 +88,7 @@ class Forecast:
             if task["id"] in updated:
                 task["p_success_stated"] = _num(updated[task["id"]]["p_stated"])
                 task["p_success_updated"] = _num(updated[task["id"]]["p_updated"])
+                task["past_estimate"] = bool(updated[task["id"]].get("past_estimate", False))
         return {
             "plan": self.plan_name,
             "trials": self.trials,
@@ -82,6 +100,18 @@ class Forecast:
             "tasks": tasks,
             "people": people,
         }
+
+
+def unconditional_days(finish: np.ndarray, q: float) -> np.ndarray:
+    """Per column of `finish` (trials x projects, NaN where the project failed): the smallest
+    day d with P(finish <= d and success) >= q, NaN when P(success) < q."""
+    trials = finish.shape[0]
+    if not trials:
+        return np.full(finish.shape[1], np.nan)
+    ordered = np.sort(np.where(np.isnan(finish), np.inf, finish), axis=0)
+    k = max(int(math.ceil(q * trials - 1e-9)) - 1, 0)
+    days = ordered[k].astype(np.float64)
+    return np.where(np.isinf(days), np.nan, days)
 
 
 def _num(x) -> float | None:

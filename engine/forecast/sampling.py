@@ -36,12 +36,18 @@ class Sampler:
         self.c = compiled
         self.registry = registry
         self.groups = model_groups(compiled, registry)
-        self.success_model = registry.success_model("bernoulli")
+        # Per success model the plan names (task key `success_model`, default bernoulli), by name.
+        self.success_groups = named_groups(compiled.tasks, "success_model", registry.success_model, "tasks")
         self.modifiers = [(registry.sample_modifier(name), options) for name, options in map(parse_modifier, modifiers)]
+        from teamcast.plugins.manager import check_modifier_options
+
+        for mod, options in self.modifiers:
+            check_modifier_options(mod, options)  # a typo is a usage error, not silently ignored
         self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
         self._doing_plan: list[tuple] | None = None
         self.hires = _hire_frame(compiled)
-        self.hire_model = registry.duration_model("pert")
+        # Per model of the time to hire (hire key `arrival_model`, default pert), by name.
+        self.hire_groups = named_groups(self.hires, "model", registry.duration_model, "hires", "arrival_model")
         self.unit_hire = compiled.unit_hire
         self.n_tasks = len(compiled.task_ids)
 
@@ -53,10 +59,14 @@ class Sampler:
         effort = np.empty((n, self.n_tasks), dtype=np.float64)
         for model, idx, sub in self.groups:
             effort[:, idx] = checked_sample(model, sub, n, rng)
-        success = checked_success(self.success_model, self.c.tasks, n, rng)
+        success = np.empty((n, self.n_tasks), dtype=np.uint8)
+        for model, idx, sub in self.success_groups:  # one group (all bernoulli) draws as one call did
+            success[:, idx] = checked_success(model, sub, n, rng)
         arrival = np.zeros((n, len(self.c.unit_ids)), dtype=np.float64)
         if self.hires.height:
-            tth = checked_sample(self.hire_model, self.hires, n, rng)
+            tth = np.empty((n, self.hires.height), dtype=np.float64)
+            for model, idx, sub in self.hire_groups:
+                tth[:, idx] = checked_sample(model, sub, n, rng)
             hired = self.unit_hire >= 0
             arrival[:, hired] = tth[:, self.unit_hire[hired]]
         if len(self.doing):
@@ -115,6 +125,24 @@ class Sampler:
         return out
 
 
+def named_groups(rows: pl.DataFrame, column: str, lookup, table: str, key: str | None = None) -> list[tuple]:
+    """(record, row indices, rows) per distinct name in `column`, by name; an unknown name is a
+    PlanError at the first row that names it (`table[id].key`)."""
+    from teamcast.errors import PlanError, PluginError, Problem
+
+    names = rows[column].to_list()
+    groups = []
+    for name in sorted(set(names)):
+        idx = np.array([i for i, m in enumerate(names) if m == name], dtype=np.int64)
+        try:
+            record = lookup(name)
+        except PluginError as exc:
+            where = f"{table}[{rows['id'][int(idx[0])]}].{key or column}"
+            raise PlanError([Problem(where, str(exc))]) from None
+        groups.append((record, idx, rows[idx]))
+    return groups
+
+
 def parse_modifier(spec: str) -> tuple[str, dict[str, str]]:
     """`name` or `name:key=value,key=value` -> (name, options)."""
     name, _, rest = spec.partition(":")
@@ -137,7 +165,7 @@ def _hire_frame(compiled: Compiled) -> pl.DataFrame:
             "est_low": h["tth_low"],
             "est_likely": h["tth_likely"],
             "est_high": h["tth_high"],
-            "model": "pert",
+            "model": h["arrival_model"] or "pert",
             "p_success": 1.0,
         }
         for h in hires.to_dicts()

@@ -1,4 +1,9 @@
-"""One schedule: every duration at its point value, every task succeeding, hires at their likely day."""
+"""One schedule: every duration at its point value, every task succeeding, hires at their likely day.
+
+Work in progress starts at day 0 with its remaining effort: the median of the effort still to
+spend given the effort already spent (the conditional the simulation samples from, see
+docs/simulation.md "Failure in time"), so a task past its point estimate still takes time.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,18 @@ from teamcast.engine.forecast.compile import Compiled, compile_plan
 from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise
 from teamcast.engine.forecast.sampling import model_groups
 from teamcast.engine.plan.model import Plan
-from teamcast.ext.kernel import FIXED_DOING, STATE_NOT_RUN, run_chunk, units_held
+from teamcast.ext.kernel import (
+    FIXED_DOING,
+    FIXED_DONE,
+    FIXED_FAILED,
+    STATE_ABANDONED,
+    STATE_NOT_RUN,
+    run_chunk,
+    units_held,
+)
+
+# What each task is in the schedule: recorded work, then what the run did with the rest.
+_FIXED_STATUS = {FIXED_DONE: "done", FIXED_FAILED: "failed", FIXED_DOING: "in progress"}
 
 if TYPE_CHECKING:
     from polars.datatypes import DataTypeClass
@@ -20,7 +36,9 @@ if TYPE_CHECKING:
 def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRIORITY, registry=None) -> pl.DataFrame:
     """One schedule with every duration at its point value, every task succeeding, hires at their likely day.
 
-    Columns: task, project, start, finish (working days), start_date, finish_date, who (units held).
+    Columns: task, project, status (done, failed, in progress, planned, abandoned), start,
+    finish (working days), start_date, finish_date, who (units held). A task of zero effort is
+    dated on its start day, never before it.
     """
     from teamcast.plugins.manager import checked_values, get_registry
 
@@ -33,7 +51,7 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
             checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
         )
     doing = inp.task_fixed == FIXED_DOING
-    effort[0, doing] = np.maximum(effort[0, doing] - compiled.elapsed[doing], 0.0)
+    effort[0, doing] = median_remaining(compiled, registry, effort[0])[doing]
     success = np.ones_like(effort, dtype=np.uint8)
     arrival = np.zeros((1, len(compiled.unit_ids)))
     hired = compiled.unit_hire >= 0
@@ -48,14 +66,19 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
         if out.state[0, t] == STATE_NOT_RUN:
             continue
         start, finish = float(out.start[0, t]), float(out.finish[0, t])
+        status = _FIXED_STATUS.get(int(inp.task_fixed[t]), "planned")
+        if out.state[0, t] == STATE_ABANDONED:
+            status = "abandoned"  # another approach of its challenge succeeded first
         rows.append(
             {
                 "task": tid,
                 "project": compiled.tasks["project"][t],
+                "status": status,
                 "start": start,
                 "finish": finish,
                 "start_date": cal.day_to_date(start),
-                "finish_date": cal.finish_date(finish),
+                # Zero-effort work (a milestone) is done on the day it starts, not the day before.
+                "finish_date": cal.finish_date(finish) if finish > start else cal.day_to_date(start),
                 # Done and failed work held no one in the simulation; say who did it.
                 "who": [compiled.unit_ids[u] for u in who[t]] or ([by] if (by := done_by[t]) else []),
             }
@@ -63,6 +86,7 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     columns: dict[str, pl.DataType | DataTypeClass] = {
         "task": pl.String,
         "project": pl.String,
+        "status": pl.String,
         "start": pl.Float64,
         "finish": pl.Float64,
         "start_date": pl.Date,
@@ -71,3 +95,32 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     }
     schema = pl.Schema(columns)
     return pl.DataFrame(rows, schema=schema, orient="row").sort(["start", "task"], maintain_order=True)
+
+
+def median_remaining(compiled: Compiled, registry, point: np.ndarray) -> np.ndarray:
+    """Per task, the median effort still to spend on work in progress given the effort spent.
+
+    With a model that has cdf and quantile: F^-1(F(s) + (1 - F(s)) / 2) - s, the median of the
+    conditional the simulation samples. Otherwise, and past the end of a bounded estimate,
+    teamcast's rule as in the simulation: the point estimate less the effort spent, or the point
+    less the low estimate when that is nothing (the task as it was at its start).
+    """
+    from teamcast.plugins.manager import checked_values
+
+    spent = compiled.elapsed
+    low = np.nan_to_num(compiled.tasks["est_low"].to_numpy())
+    fallback = np.where(point > spent, point - spent, np.maximum(point - low, 0.0))
+    out = fallback.copy()
+    doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
+    for model, idx, rows in model_groups(compiled, registry):
+        cols = np.flatnonzero(np.isin(idx, doing))
+        if not len(cols) or model.cdf is None or model.quantile is None:
+            continue
+        sub = rows[cols]
+        tasks = idx[cols]
+        f_spent = checked_values(model, "cdf", sub, spent[tasks][None, :])[0]
+        live = f_spent < 1.0 - 1e-12
+        q = np.where(live, f_spent + (1.0 - f_spent) * 0.5, 0.5)[None, :]
+        median = checked_values(model, "quantile", sub, q)[0]
+        out[tasks] = np.where(live, np.maximum(median - spent[tasks], 0.0), fallback[tasks])
+    return out

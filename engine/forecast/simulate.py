@@ -75,6 +75,7 @@ def simulate(
         agg = Aggregates.merge(run.compiled, trials, partials)
     forecast = agg.result(seed=seed, priority=run.priority, modifiers=tuple(modifiers), sensitivity=sensitivity)
     forecast.reevaluated = run.updates
+    forecast.calendar = run.compiled.calendar  # dates of the unconditional figures
     return forecast
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from teamcast.engine.plan.model import Plan
-from teamcast.errors import TeamcastError, UsageError
+from teamcast.errors import TeamcastError, UsageError, WorkspaceError
 
 PLAN_SUFFIXES = (".toml", ".db", ".sm")
 
@@ -30,7 +30,7 @@ def load_plan(path: str | os.PathLike) -> Plan:
         from teamcast.engine.plan.workspace import Workspace
 
         with Workspace.open(path) as ws:
-            return ws.load()
+            return require_plan(ws.load(), path)
     if suffix == ".sm":
         from teamcast.engine.plan.psplib import read_sm
 
@@ -38,6 +38,13 @@ def load_plan(path: str | os.PathLike) -> Plan:
     from teamcast.engine.plan.planfile import read_plan
 
     return read_plan(path)
+
+
+def require_plan(plan: Plan, workspace: str | os.PathLike) -> Plan:
+    """`plan`, or the one-line error every command gives on a workspace that holds no plan yet."""
+    if plan.plan.height == 0:
+        raise WorkspaceError(f"{workspace}: this workspace holds no plan yet: teamcast import PLAN --into {workspace}")
+    return plan
 
 
 # The first 16 bytes of every SQLite database, so of every teamcast workspace.

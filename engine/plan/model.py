@@ -162,6 +162,7 @@ HIRES_SCHEMA = pl.Schema(
         "must_have": _LIST_STR,
         "nice_to_have": _LIST_STR,
         "description": _STR,
+        "arrival_model": _STR,  # duration model of the time to hire; null -> pert
     }
 )
 
@@ -200,6 +201,7 @@ TASKS_SCHEMA = pl.Schema(
         "finished": _D,
         "actual_days": _F,
         "done_by": _STR,  # person who did it (key `by` in the plan file)
+        "success_model": _STR,  # registered success model; null -> bernoulli
     }
 )
 
@@ -230,6 +232,7 @@ HISTORY_SCHEMA = pl.Schema(
         "finished": _D,
         "forecast_p50": _F,  # the forecast standing when the work started, days of effort
         "forecast_p80": _F,
+        "elapsed_days": _F,  # working days from start to finish, when known (actual_days is effort)
     }
 )
 

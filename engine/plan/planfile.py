@@ -374,7 +374,7 @@ HIRES = Table(
     (
         Text("id"), Text("name"), Text("role"), Text("team"), TimeToHire("time_to_hire"), Number("ramp_days"),
         Fraction("ramp_productivity"), Fraction("capacity"), TextList("must_have"), TextList("nice_to_have"),
-        Text("description"),
+        Text("description"), Text("arrival_model"),
     ),
 )  # fmt: skip
 TASKS = Table(
@@ -382,7 +382,7 @@ TASKS = Table(
     (
         Text("id"), Text("title"), Text("kind"), TaskEstimate("estimate"), Text("model"), Fraction("p_success"),
         Text("role"), Needs("needs"), Text("assignee"), TextList("after"), Text("status"), Date("started"),
-        Date("finished"), Number("actual_days"), Text("by", "done_by"),
+        Date("finished"), Number("actual_days"), Text("by", "done_by"), Text("success_model"),
     ),
 )  # fmt: skip
 CHALLENGES = Table("challenges", (Text("id"), Text("title"), Text("strategy"), TextList("approaches")))
@@ -396,7 +396,7 @@ HISTORY = Table(
     (
         Text("task"), Text("project"), Text("kind"), Text("person"), Text("team"), PointEstimate("estimate"),
         Fraction("p_success"), Number("actual_days"), Flag("succeeded"), Date("started"), Date("finished"),
-        Number("forecast_p50"), Number("forecast_p80"),
+        Number("forecast_p50"), Number("forecast_p80"), Number("elapsed_days"),
     ),
 )  # fmt: skip
 EXPERIMENTS = Table(

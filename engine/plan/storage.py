@@ -89,6 +89,13 @@ MIGRATIONS: list[tuple[str, ...]] = [
         """CREATE TABLE scorecards (pos INTEGER PRIMARY KEY, "candidate" TEXT, "assessment" TEXT,
             "aspect" TEXT, "score" REAL, "minimum" REAL)""",
     ),
+    # 2 (issue 12): history keeps elapsed working days apart from effort (actual_days is effort);
+    # a task names its success model, a hire the model of its time to hire.
+    (
+        'ALTER TABLE history ADD COLUMN "elapsed_days" REAL',
+        'ALTER TABLE tasks ADD COLUMN "success_model" TEXT',
+        'ALTER TABLE hires ADD COLUMN "arrival_model" TEXT',
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

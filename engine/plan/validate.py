@@ -110,6 +110,7 @@ BOUNDS: dict[str, list[tuple[str, str, float | None, float | None, bool]]] = {
         ("actual_days", "actual_days", 0, None, True),
         ("forecast_p50", "forecast_p50", 0, None, True),
         ("forecast_p80", "forecast_p80", 0, None, True),
+        ("elapsed_days", "elapsed_days", 0, None, True),
     ],
     "experiments": [("effort_days", "effort_days", 0, None, True)],
     "scorecards": [("score", "score", 1, 5, True), ("minimum", "minimum", 1, 5, True)],

@@ -5,6 +5,10 @@ status done/failed and its actuals (the simulation fixes it there), and a row is
 the history with the forecast that stood when the work started. That forecast
 (`forecast_p50`, `forecast_p80`) is in **days of effort**: the 50 % and 80 % quantiles of the
 task's estimate under its duration model, so it compares directly with `actual_days`.
+
+`actual_days` is effort, never elapsed time: without `--actual` it is the working days from
+`started` to the finish (holidays excluded) times the doer's capacity; the working days
+themselves are kept in `elapsed_days`.
 """
 
 from __future__ import annotations
@@ -116,6 +120,9 @@ def _record(
             return _started(task, on, by), None
         return _finished(plan, task, outcome, on, by, actual)
 
+    from teamcast.engine.plan.io import require_plan
+
+    require_plan(store.load(), store.path)
     # One transaction: the task row and the history row change together or not at all.
     changed, history = store.change_task(task_id, change, f"refused: task {outcome} {task_id}")
     return Recorded(task_id, changed["status"], on, changed.get("actual_days"), history)
@@ -139,14 +146,29 @@ def _finished(
     started = task["started"]
     if started is not None and on < started:
         raise OutcomeError(f"task {task['id']!r} started on {started}; it cannot finish on {on}")
-    if actual is None:
-        if started is None:
-            raise OutcomeError(f"task {task['id']!r} was never started: give --actual DAYS (working days of effort)")
-        actual = _working_days(plan, started, on)
     person = by or task["done_by"] or task["assignee"]
+    elapsed = _working_days(plan, started, on) if started is not None else None
+    if actual is None:
+        if elapsed is None:
+            raise OutcomeError(f"task {task['id']!r} was never started: give --actual DAYS (working days of effort)")
+        # History is effort: a half-time person who spent 10 working days on it gave 5 days of work.
+        actual = elapsed * capacity_of(plan, person)
     status = TaskStatus.DONE.value if outcome == "done" else TaskStatus.FAILED.value
     changed = task | {"status": status, "finished": on, "actual_days": actual, "done_by": person}
-    return changed, _history_row(plan, changed, person)
+    return changed, _history_row(plan, changed, person) | {"elapsed_days": elapsed}
+
+
+def capacity_of(plan: Plan, person: str | None) -> float:
+    """The share of a person's (or open hire's) working time on planned work; 1.0 when unknown.
+
+    A hire's ramp is not applied: the plan does not say when they arrived."""
+    if person is None:
+        return 1.0
+    for table in (plan.people, plan.hires):
+        found = table.filter(pl.col("id") == person)["capacity"]
+        if found.len():
+            return float(found[0]) if found[0] is not None else 1.0
+    return 1.0
 
 
 def _working_days(plan: Plan, started: dt.date, finished: dt.date) -> float:
@@ -159,8 +181,9 @@ def _working_days(plan: Plan, started: dt.date, finished: dt.date) -> float:
 
 def _history_row(plan: Plan, task: dict, person: str | None) -> dict:
     p50, p80 = effort_quantiles(plan, task)
-    row = _three_point_row(task)
-    low, likely, high = row.row(0)[1:] if row is not None else (None, None, None)
+    low, likely, high = task["est_low"], task["est_likely"], task["est_high"]
+    if low == high:  # a single number stays one (a zero-width range is not a valid estimate)
+        low = high = None
     return {
         "task": task["id"],
         "project": task["project"],
@@ -181,5 +204,7 @@ def _history_row(plan: Plan, task: dict, person: str | None) -> dict:
 
 
 def team_of(plan: Plan, person: str | None) -> str | None:
+    if person is None:
+        return None
     found = plan.people.filter(pl.col("id") == person)["team"]
     return found[0] if found.len() else None

@@ -23,6 +23,7 @@ from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role
 from teamcast.engine.plan.text import escape_strings
 from teamcast.engine.retro.review import build_retro, retro_json
+from teamcast.engine.retro.sections import plugin_sections, sections_markdown
 from teamcast.errors import UsageError
 
 KINDS = ("leadership", "retro")
@@ -71,6 +72,8 @@ def leadership_data(plan: Plan, *, trials: int = 5_000, seed: int = 0, bottlenec
                 "p_on_time": _num(row["p_on_time"]),
                 "date_p50": _iso(row["date_p50"]),
                 "date_p80": _iso(row["date_p80"]),
+                # Unconditional: done and successful by this date with 80% probability (None below 80% P(success)).
+                "done_p80": _iso(forecast.done_and_successful_dates(0.8)[index]),
                 "deadline": _iso(row["deadline"]),
                 "critical_tasks": _critical_tasks(plan, forecast.tasks, row["id"]),
                 "research_risks": _research_risks(plan, row["id"]),
@@ -85,6 +88,7 @@ def leadership_data(plan: Plan, *, trials: int = 5_000, seed: int = 0, bottlenec
         "seed": forecast.seed,
         "start": _iso(calendar.day0),
         "projects": projects,
+        "sections": plugin_sections(plan, forecast),
     }
 
 
@@ -158,6 +162,7 @@ def retro_data(plan: Plan, **selection) -> dict:
     data = retro_json(retro)
     data["kind"] = "retro"
     data["pit"] = [_num(v) for v in (retro.durations.pit if retro.durations else [])]
+    data["sections"] = plugin_sections(plan, retro)
     return data
 
 
@@ -181,14 +186,37 @@ def project_sentences(p: dict) -> list[str]:
     lines = [
         f"**Impact:** {(p['impact'] or 'not stated').rstrip('.')}.",
         f"**Likelihood:** {_pct(p['p_success'])} that it succeeds at all; "
-        f"{_pct(p['p_on_time'])} that it succeeds by the deadline ({p['deadline'] or 'none set'}).",
-        f"**When:** even odds by {p['date_p50'] or '-'}; 80% confident by {p['date_p80'] or '-'}.",
+        f"{_pct(p['p_on_time'])} that it is done and successful by the deadline ({p['deadline'] or 'none set'}).",
+        f"**When, if it succeeds:** even odds by {p['date_p50'] or '-'}; 80% by {p['date_p80'] or '-'}. "
+        + when_unconditional(p),
     ]
     return lines
 
 
+def when_unconditional(p: dict) -> str:
+    """The 80% date counting the risk of failure, or why there is none."""
+    if p.get("done_p80"):
+        return f"Counting the risk of failure: 80% confident it is done and successful by {p['done_p80']}."
+    return (
+        f"Counting the risk of failure, no date carries 80% confidence: it succeeds in {_pct(p['p_success'])} "
+        "of simulated futures."
+    )
+
+
+def _failure_risk(p: dict) -> float | None:
+    return None if p["p_success"] is None else 1.0 - p["p_success"]
+
+
+def _deadline_before_p80(p: dict) -> bool:
+    return bool(p["deadline"] and p["date_p80"] and p["deadline"] < p["date_p80"])
+
+
 def risk_sentences(p: dict) -> list[str]:
-    risks = [
+    fails = _failure_risk(p)
+    risks = [f"risk of failure: {_pct(fails)} that it does not succeed at all"] if fails and fails >= 0.1 else []
+    if _deadline_before_p80(p):
+        risks.append(f"the deadline ({p['deadline']}) is earlier than the 80% date if it succeeds ({p['date_p80']})")
+    risks += [
         f"{t['title']} sets the finish date in {_pct(t['criticality'])} of simulated futures"
         for t in p["critical_tasks"]
     ]
@@ -205,7 +233,8 @@ def _days(n: float) -> str:
 
 def change_sentences(p: dict) -> list[str]:
     changes = [
-        f"one more {b['title']} would bring the 80% date {_days(b['days_earlier'])} earlier (to {b['date_p80_after']})"
+        f"one more {b['title']} would bring the 80% date if it succeeds {_days(b['days_earlier'])} earlier "
+        f"(to {b['date_p80_after']})"
         for b in p["bottlenecks"]
     ]
     if any(not t["has_alternatives"] for t in p["research_risks"]):
@@ -213,9 +242,16 @@ def change_sentences(p: dict) -> list[str]:
             "a second, independent approach to the riskiest research question raises the odds it is "
             "solved (teamcast's arithmetic: two independent approaches at 50% give 75%)"
         )
-    if p["p_on_time"] is not None and p["p_on_time"] < 0.5:
+    # Advice follows the numbers, and never moves a deadline earlier.
+    if _deadline_before_p80(p):
         changes.append(
-            "moving the deadline to the 80% date, or cutting scope, makes the commitment one we expect to keep"
+            f"moving the deadline out to the 80% date ({p['date_p80']}), or cutting scope, makes the date "
+            "one we expect to keep if the work succeeds"
+        )
+    elif (_failure_risk(p) or 0.0) >= 0.2:
+        changes.append(
+            f"the deadline is not what puts this at risk: {_pct(_failure_risk(p))} that it does not succeed at "
+            "all is; more time does not change that, more ways to succeed do"
         )
     return changes
 
@@ -228,7 +264,8 @@ def leadership_markdown(data: dict) -> str:
         f"# {data['plan']}: outlook for leadership",
         "",
         f"From {data['trials']:,} simulated futures of the current plan (seed {data['seed']}); dates are "
-        "the day by which the work is done.",
+        "the day by which the work is done. Dates marked 'if it succeeds' count only the futures in which "
+        "the project succeeds; the others count failure as never done.",
         "",
     ]
     for p in data["projects"]:
@@ -344,6 +381,8 @@ def retro_markdown(data: dict) -> str:
         for t in data["trends"]:
             last = t["points"][-1]
             flag = " **slipping**" if t["flagged"] else ""
+            if t.get("too_short"):
+                flag = " (snapshots less than a day apart: no trend yet)"
             lines.append(
                 f"| {t['name']} | {len(t['points'])} | {last['date_p50']} | {last['date_p80']} | "
                 f"{_md_num(t['slip_p50'], '+.2f')}{flag} | {_md_num(t['slip_p80'], '+.2f')} |"
@@ -502,20 +541,25 @@ def _safe(data: dict) -> dict:
 def render_html(data: dict) -> str:
     if data["kind"] == "leadership":
         chart = f'<h2>Completion dates</h2><div class="chart">{completion_chart(data["projects"])}</div>'
-        body = _markdown_to_html(leadership_markdown(_safe(data))).replace("</p>", "</p>" + chart, 1)
+        body = _markdown_to_html(leadership_markdown(_safe(data)) + sections_markdown(data)).replace(
+            "</p>", "</p>" + chart, 1
+        )
         return _page(f"{data['plan']}: outlook for leadership", body)
     charts = []
     if data["success"]:
         charts.append(f'<div class="chart">{reliability_chart(data["success"])}</div>')
     if data["pit"]:
         charts.append(f'<div class="chart">{pit_chart(data["pit"])}</div>')
-    body = _markdown_to_html(retro_markdown(_safe(data))) + ("<h2>Charts</h2>" + "".join(charts) if charts else "")
+    body = _markdown_to_html(retro_markdown(_safe(data)) + sections_markdown(data)) + (
+        "<h2>Charts</h2>" + "".join(charts) if charts else ""
+    )
     return _page(f"{data['plan']}: forecast retro", body)
 
 
 def render_markdown(data: dict) -> str:
     safe = _safe(data)
-    return leadership_markdown(safe) if data["kind"] == "leadership" else retro_markdown(safe)
+    main = leadership_markdown(safe) if data["kind"] == "leadership" else retro_markdown(safe)
+    return main + sections_markdown(data)
 
 
 def render(data: dict, suffix: str) -> str:

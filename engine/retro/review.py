@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import Plan
 from teamcast.engine.retro import calibration as cal
+from teamcast.engine.retro.trends import MIN_TREND_SPAN_DAYS, SLIP_FLAG, Trend, trends  # noqa: F401 (re-exported)
 
-# A project's date that moves out by more than this many days per day of calendar time is flagged.
-SLIP_FLAG = 1.0
 FALLBACK_MODEL = "pert"
 
 
@@ -68,21 +66,6 @@ class GroupScores:
     coverage50: float
     coverage80: float
     typical_factor: float  # exp(median ln(actual ÷ estimate))
-
-
-@dataclass(frozen=True)
-class Trend:
-    """A project's forecast dates across snapshots and how fast they slip (days per day)."""
-
-    project: str
-    name: str
-    points: list[dict]  # snapshot, created (ISO), date_p50, date_p80, p_success
-    slip_p50: float
-    slip_p80: float
-
-    @property
-    def flagged(self) -> bool:
-        return any(s > SLIP_FLAG for s in (self.slip_p50, self.slip_p80) if not math.isnan(s))
 
 
 @dataclass(frozen=True)
@@ -277,46 +260,6 @@ def experiments_by_approach(log: pl.DataFrame, outcomes: dict[str, str]) -> list
     return [row | {"outcome": outcomes.get(row["task"], "unknown")} for row in rows]
 
 
-# --- trend across snapshots ---------------------------------------------------------------
-
-
-def trends(plan: Plan) -> list[Trend]:
-    """Each project's P50/P80 finish date in every snapshot, and its slip rate (least squares)."""
-    forecasts = plan.forecasts.filter(pl.col("level") == "project")
-    if forecasts.height == 0 or not plan.plan.height:
-        return []
-    calendar = Calendar(plan.start, plan.holidays)
-    names = dict(plan.projects.select("id", "name").iter_rows())
-    found = []
-    for project in forecasts["id"].unique(maintain_order=True).to_list():
-        rows = forecasts.filter(pl.col("id") == project).sort("snapshot").to_dicts()
-        points, made, p50s, p80s = [], [], [], []
-        for row in rows:
-            d50, d80 = (_finish(calendar, row[q]) for q in ("p50", "p80"))
-            points.append(
-                {
-                    "snapshot": row["snapshot"],
-                    "created": row["created"].isoformat() if row["created"] else None,
-                    "date_p50": d50.isoformat() if d50 else None,
-                    "date_p80": d80.isoformat() if d80 else None,
-                    "p_success": row["p_success"],
-                }
-            )
-            made.append(row["created"].timestamp() / 86400 if row["created"] else math.nan)
-            p50s.append(d50.toordinal() if d50 else math.nan)
-            p80s.append(d80.toordinal() if d80 else math.nan)
-        found.append(
-            Trend(project, names.get(project) or project, points, cal.slip_rate(made, p50s), cal.slip_rate(made, p80s))
-        )
-    return found
-
-
-def _finish(calendar: Calendar, days) -> dt.date | None:
-    if days is None or not math.isfinite(days):
-        return None
-    return calendar.finish_date(days)
-
-
 # --- the retro -----------------------------------------------------------------------------
 
 
@@ -433,6 +376,8 @@ def retro_json(retro: Retro) -> dict:
                 "points": t.points,
                 "slip_p50": _num(t.slip_p50),
                 "slip_p80": _num(t.slip_p80),
+                "span_days": _num(t.span_days),
+                "too_short": t.too_short,
                 "flagged": t.flagged,
             }
             for t in retro.trends
@@ -579,6 +524,8 @@ def _trend_lines(found: list[Trend]) -> list[str]:
     for t in found:
         last = t.points[-1]
         flag = "  <- slipping" if t.flagged else ""
+        if t.too_short:
+            flag = "  too close together for a trend (less than a day apart)"
         lines.append(
             f"  {t.name[:24]:<24} {len(t.points):5d}  {last['date_p50'] or '-':<10}  {last['date_p80'] or '-':<10}"
             f"  {_f(t.slip_p50, '+.2f'):>8}  {_f(t.slip_p80, '+.2f'):>8}{flag}"

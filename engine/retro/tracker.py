@@ -20,7 +20,7 @@ SECONDS_PER_DAY = 8 * 3600
 
 
 # The history fields a CSV column can fill; `outcome` is read into `succeeded` and `estimate`
-# (one number) fills est_low = est_likely = est_high unless est_low/est_high are mapped too.
+# (one number) fills est_likely, a single-number estimate, unless est_low/est_high are mapped too.
 FIELDS = (
     "task",
     "project",
@@ -163,6 +163,9 @@ def import_tracker_csv(
     counts: dict[str, int] = {}
 
     def select(plan: Plan) -> list[dict]:
+        from teamcast.engine.plan.io import require_plan
+
+        require_plan(plan, ws_path)
         rows, counts["open"] = _history_rows(csv_path, records, columns, fmt, plan)
         seen = set(plan.history.select("task", "finished").iter_rows())
         new = [row for row in rows if (row["task"], row["finished"]) not in seen]
@@ -170,8 +173,8 @@ def import_tracker_csv(
         return new
 
     with Workspace.open(ws_path) as store:
-        # Not yet checked against the plan: tracker rows can name unknown people (issue 12 fixes this).
-        new = store.append_history(select, check=False)
+        # Every row is checked against the plan before commit: the workspace stays valid.
+        new = store.append_history(select, check=True)
     return ImportSummary(len(new), counts["open"], counts["known"])
 
 
@@ -242,11 +245,22 @@ def _history_row_from(record: dict[str, str], columns: dict[str, str], fmt: str,
     finished = _parse(lambda: _tracker_date(text("finished")), where("finished"))
     started = _parse(lambda: _tracker_date(text("started")), where("started")) if text("started") else None
     assignee = re.split(r"[,;]", text("person"))[0].strip()
-    person, team = people.get(assignee.lower(), (_slug(assignee) or None, None))
+    if assignee and assignee.lower() not in people:
+        # A history row names a person of the plan (validate checks it); inventing one from the
+        # tracker's text would leave a workspace that `teamcast validate` rejects.
+        raise ValueError(
+            f"{where('person')}: {assignee!r} is not a person of the plan (by id or name); "
+            "add them to the plan first, or leave the cell empty"
+        )
+    person, team = people.get(assignee.lower(), (None, None))
     estimate = _days(text("estimate"), fmt, where, "estimate")
     likely = _days(text("est_likely"), fmt, where, "est_likely") or estimate
-    low = _days(text("est_low"), fmt, where, "est_low") or likely
-    high = _days(text("est_high"), fmt, where, "est_high") or likely
+    low = _days(text("est_low"), fmt, where, "est_low")
+    high = _days(text("est_high"), fmt, where, "est_high")
+    if low is None and high is None or low == likely == high:
+        low = high = None  # a single number is est_likely alone, as in a plan file
+    else:
+        low, high = (low if low is not None else likely), (high if high is not None else likely)
     actual = _days(text("actual_days"), fmt, where, "actual_days")
     p_success = _parse(lambda: float(text("p_success")), where("p_success")) if text("p_success") else None
     return {

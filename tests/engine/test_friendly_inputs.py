@@ -107,7 +107,7 @@ def test_library_warnings_do_not_leak_to_stderr(tmp_path):
     assert cli("import", str(plan), "--into", str(ws)).returncode == 0
     proc = cli("task", "done", "t1", "--in", str(ws), "--on", "2027-01-06", "--actual", "2")
     assert proc.returncode == 0
-    assert proc.stderr.strip().splitlines() == ["t1: done on 2027-01-06 after 2 working days"]
+    assert proc.stderr.strip().splitlines() == ["t1: done on 2027-01-06 after 2 days of effort"]
 
 
 def test_a_refused_task_start_names_the_task_it_was_asked_to_start(tmp_path):

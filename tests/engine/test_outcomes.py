@@ -109,7 +109,7 @@ def test_bad_input_is_one_line_exit_1_and_leaves_the_workspace_unchanged(ws, arg
 def test_task_done_cli_prints_what_it_recorded(ws):
     result = invoke("task", "done", "fraud-eval-harness", "--in", ws, "--on", "2026-12-18", "--by", "jonas")
     assert result.exit_code == 0, result.output
-    assert result.stderr == "fraud-eval-harness: done on 2026-12-18 after 10 working days\n"
+    assert result.stderr == "fraud-eval-harness: done on 2026-12-18 after 10 days of effort\n"
 
 
 def test_task_cli_in_a_real_subprocess(ws, tmp_path):
@@ -133,7 +133,7 @@ def test_task_cli_in_a_real_subprocess(ws, tmp_path):
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert run.stderr == "fraud-gbm: failed on 2026-12-22 after 12 working days\n"
+    assert run.stderr == "fraud-gbm: failed on 2026-12-22 after 12 days of effort\n"
     bad = subprocess.run(
         [sys.executable, str(script), "task", "done", "nope", "--in", str(ws)],
         capture_output=True,
@@ -156,6 +156,16 @@ FRD-3,Open work,Task,wei,FRD,2026-10-10,,,28800,
 def test_jira_export_lands_in_the_history(ws, tmp_path):
     export = tmp_path / "export.csv"
     export.write_text(JIRA)
+    # Ana Ruiz is nobody in the plan: the row is refused by its line, and nothing is stored.
+    with Workspace.open(ws) as store:
+        before = store.load().history.height
+    with pytest.raises(PlanError) as refused:
+        import_tracker_csv(ws, export, "jira", {})
+    text = "\n".join(refused.value.lines())
+    assert "export.csv:2" in text and "'Ana Ruiz' is not a person of the plan" in text
+    with Workspace.open(ws) as store:
+        assert store.load().history.height == before
+    export.write_text(JIRA.replace("Ana Ruiz", ""))
     summary = import_tracker_csv(ws, export, "jira", {})
     assert (summary.imported, summary.open_rows, summary.duplicates) == (2, 1, 0)
     with Workspace.open(ws) as store:
@@ -163,11 +173,13 @@ def test_jira_export_lands_in_the_history(ws, tmp_path):
     first, second = history.tail(2).to_dicts()
     assert (first["task"], first["person"], first["succeeded"], first["finished"]) == (
         "frd-1",
-        "ana-ruiz",
+        None,
         True,
         dt.date(2026, 10, 9),
     )
-    assert (first["est_likely"], first["actual_days"]) == (5.0, 6.0)  # seconds at 8 h a day
+    # A single-number estimate stays one number (no zero-width range); seconds at 8 h a day.
+    assert (first["est_low"], first["est_likely"], first["est_high"], first["actual_days"]) == (None, 5.0, None, 6.0)
+    assert CliRunner().invoke(main, ["validate", str(ws)]).exit_code == 0
     assert (second["task"], second["person"], second["team"], second["succeeded"]) == ("frd-2", "wei", "risk", False)
     assert second["started"] == dt.date(2026, 10, 5) and second["finished"] == dt.date(2026, 10, 16)
     # Importing the same file again adds nothing.
@@ -228,3 +240,48 @@ def test_parse_mapping_rejects_unknown_fields():
 def test_unknown_task_raises_not_found(ws):
     with pytest.raises(NotFoundError):
         record_outcome(ws, "nope", "done", actual=1.0)
+
+
+# --- effort is effort (issue 12) -------------------------------------------------------------
+
+
+def test_done_by_a_part_time_person_records_effort_and_keeps_elapsed_apart(ws):
+    # maya works 0.6 of her time on planned work: ten working days of her time are six days of effort.
+    record_outcome(ws, "fraud-graph-build", "start", on=dt.date(2026, 12, 7), by="maya")
+    done = record_outcome(ws, "fraud-graph-build", "done", on=dt.date(2026, 12, 18))
+    assert done.actual_days == pytest.approx(6.0)
+    with Workspace.open(ws) as store:
+        row = store.load().history.row(-1, named=True)
+    assert (row["person"], row["actual_days"], row["elapsed_days"]) == ("maya", pytest.approx(6.0), 10.0)
+    # --actual is taken as the effort, as given.
+    result = invoke("task", "done", "fraud-eval-harness", "--in", ws, "--on", "2026-12-18", "--actual", "3")
+    assert result.exit_code == 0, result.output
+    with Workspace.open(ws) as store:
+        row = store.load().history.row(-1, named=True)
+    assert (row["actual_days"], row["elapsed_days"]) == (3.0, 10.0)
+
+
+def test_a_single_number_estimate_round_trips_into_the_history(tmp_path):
+    import polars as pl
+
+    plan = demo_plan()
+    single = pl.col("id") == "fraud-graph-build"
+    tasks = plan.tasks.with_columns(
+        est_form=pl.when(single).then(pl.lit("single")).otherwise(pl.col("est_form")),
+        est_low=pl.when(single).then(None).otherwise(pl.col("est_low")),
+        est_likely=pl.when(single).then(4.0).otherwise(pl.col("est_likely")),
+        est_high=pl.when(single).then(None).otherwise(pl.col("est_high")),
+    )
+    path = tmp_path / "single.db"
+    with Workspace.create(path) as store:
+        store.import_plan(plan.replace(tasks=tasks))
+    result = invoke("task", "done", "fraud-graph-build", "--in", path, "--on", "2026-12-18", "--actual", "4")
+    assert result.exit_code == 0, result.output
+    with Workspace.open(path) as store:
+        row = store.load().history.row(-1, named=True)
+    assert (row["est_low"], row["est_likely"], row["est_high"]) == (None, 4.0, None)
+    assert invoke("validate", path).exit_code == 0
+    # The workspace written as a plan file and read back keeps the history row as it was.
+    out = tmp_path / "back.toml"
+    assert invoke("export", path, "--to", out).exit_code == 0
+    assert "estimate = 4" in out.read_text() and "elapsed_days" not in out.read_text()

@@ -259,7 +259,7 @@ def test_parse_raises_with_every_problem_and_the_source():
         parse_plan_text(MINIMAL.replace("estimate = 3", "estimate = [5, 4, 3]\ncolour = 1"), source="plan.toml")
     assert caught.value.lines() == [
         "error: plan.toml: projects[p].tasks[t].colour: unknown key; expected one of: id, title, kind, estimate, "
-        "model, p_success, role, needs, assignee, after, status, started, finished, actual_days, by",
+        "model, p_success, role, needs, assignee, after, status, started, finished, actual_days, by, success_model",
         "error: plan.toml: projects[p].tasks[t].estimate: low 5 > likely 4",
     ]
 

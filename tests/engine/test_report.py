@@ -40,7 +40,7 @@ def test_leadership_markdown_speaks_in_product_terms(leadership):
     for p in leadership["projects"]:
         assert f"## {p['name']}" in text
         assert f"**Likelihood:** {_pct(p['p_success'])} that it succeeds at all; {_pct(p['p_on_time'])} that it" in text
-        assert f"even odds by {p['date_p50']}; 80% confident by {p['date_p80']}" in text
+        assert f"**When, if it succeeds:** even odds by {p['date_p50']}; 80% by {p['date_p80']}." in text
         assert p["impact"].rstrip(".") in text
     fraud = next(p for p in leadership["projects"] if p["id"] == "fraud")
     assert fraud["critical_tasks"] and fraud["research_risks"]

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import math
 
 import numpy as np
 import polars as pl
@@ -14,7 +15,7 @@ from teamcast.engine.plan.demo import demo_plan
 from teamcast.engine.plan.model import frame
 from teamcast.engine.plan.workspace import Workspace
 from teamcast.engine.retro import calibration as cal
-from teamcast.engine.retro.review import build_retro, render_retro, select_history
+from teamcast.engine.retro.review import build_retro, render_retro, retro_json, select_history
 
 for command in commands:  # until engine/commands/cli.py lists the module
     if command.name not in main.commands:
@@ -84,6 +85,30 @@ def test_trend_flags_a_date_that_slips_faster_than_time(plan):
     assert trend.slip_p50 == pytest.approx(2.0, abs=0.1)  # 10 working days = 14 calendar days per 7 days
     assert trend.flagged
     assert "<- slipping" in render_retro(retro)
+
+
+def test_snapshots_minutes_apart_give_no_trend(plan, tmp_path):
+    # Two real runs recorded minutes apart, with different seeds: the dates differ by noise.
+    from teamcast.engine.forecast.simulate import simulate
+    from teamcast.engine.forecast.snapshots import snapshot_frame
+
+    t0 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    runs = [
+        snapshot_frame(simulate(plan, trials=300, seed=seed), who="lead", created=t0 + dt.timedelta(minutes=3 * seed))
+        for seed in (1, 2)
+    ]
+    rows = pl.concat([r.with_columns(snapshot=pl.lit(i + 1, pl.Int64)) for i, r in enumerate(runs)])
+    retro = build_retro(plan.replace(forecasts=rows))
+    assert retro.trends and all(t.too_short and math.isnan(t.slip_p50) and not t.flagged for t in retro.trends)
+    text = render_retro(retro)
+    assert "too close together for a trend (less than a day apart)" in text and "days per day" not in text
+    data = retro_json(retro)
+    assert all(t["too_short"] and t["slip_p50"] is None for t in data["trends"])
+    # A day later, the same two snapshots give a rate.
+    later = rows.with_columns(
+        created=pl.when(pl.col("snapshot") == 2).then(pl.col("created") + dt.timedelta(days=1)).otherwise("created")
+    )
+    assert not any(t.too_short for t in build_retro(plan.replace(forecasts=later)).trends)
 
 
 @pytest.fixture

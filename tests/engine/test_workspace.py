@@ -371,19 +371,38 @@ def test_the_connection_uses_wal_a_busy_timeout_and_foreign_keys(db):
 
 def test_opening_an_older_file_applies_the_new_migrations(db, monkeypatch):
     extra = ("ALTER TABLE teams ADD COLUMN budget REAL", "UPDATE teams SET budget = 1.5")
+    version = len(workspace_module.MIGRATIONS) + 1
     monkeypatch.setattr(workspace_module, "MIGRATIONS", [*workspace_module.MIGRATIONS, extra])
-    monkeypatch.setattr(workspace_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(workspace_module, "SCHEMA_VERSION", version)
     Workspace.open(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == version
     assert conn.execute("SELECT id, budget FROM teams").fetchall() == [("core-ml", 1.5)]
+    conn.close()
+
+
+def test_a_version_1_workspace_gains_the_elapsed_days_column(tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    with monkeypatch.context() as old:
+        old.setattr(workspace_module, "MIGRATIONS", workspace_module.MIGRATIONS[:1])
+        old.setattr(workspace_module, "SCHEMA_VERSION", 1)
+        conn = sqlite3.connect(path)
+        for statement in workspace_module.MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+        conn.close()
+    with Workspace.open(path) as ws:
+        assert ws.load().history.columns[-1] == "elapsed_days"
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(workspace_module.MIGRATIONS)
     conn.close()
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(db, monkeypatch):
     broken = ("ALTER TABLE teams ADD COLUMN budget REAL", "INSERT INTO no_such_table VALUES (1)")
     monkeypatch.setattr(workspace_module, "MIGRATIONS", [*workspace_module.MIGRATIONS, broken])
-    monkeypatch.setattr(workspace_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(workspace_module, "SCHEMA_VERSION", len(workspace_module.MIGRATIONS) + 1)
     before = file_state(db)
     with pytest.raises(WorkspaceError, match="no such table: no_such_table"):
         Workspace.open(db)

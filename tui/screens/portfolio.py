@@ -69,7 +69,7 @@ class PortfolioScreen(AreaScreen):
         table.move_cursor(row=min(cursor, max(table.row_count - 1, 0)))
         hint = "Enter: tasks and charts · w: what-if without it · f: forecast again"
         if plan.plan.height:
-            hint = f"Dates in {plan.start.year}. " + hint
+            hint = f"Dates in {plan.start.year} if it succeeds; P(time): succeeds by due. " + hint
         if plan.projects.height == 0:
             hint = "No projects: import a plan with `teamcast import plan.toml --into WORKSPACE`."
         self.query_one("#portfolio-hint", Static).update(hint)
