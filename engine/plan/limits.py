@@ -101,9 +101,9 @@ def limit_problems(plan: Plan, locations: dict[str, list[str]]) -> list[Problem]
                     problems.append(
                         Problem(f"{loc}.{key}", f"must be at most {MAX_DAYS:,.0f} working days, got {value:g}")
                     )
-    for name, columns in CAPACITY_COLUMNS.items():
+    for name, shares in CAPACITY_COLUMNS.items():
         for loc, row in rows(name):
-            for column in columns:
+            for column in shares:
                 value = row[column]
                 if _finite(value) and 0 < value < MIN_CAPACITY:
                     problems.append(Problem(f"{loc}.{column}", f"must be at least {MIN_CAPACITY:g}, got {value:g}"))
