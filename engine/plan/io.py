@@ -30,7 +30,19 @@ def load_plan(path: str | os.PathLike) -> Plan:
         from teamcast.engine.plan.workspace import Workspace
 
         with Workspace.open(path) as ws:
-            return ws.load()
+            plan = ws.load()
+        if plan.plan.height == 0:  # `teamcast init` made it; nothing was imported yet
+            from teamcast.errors import PlanError, Problem
+
+            raise PlanError(
+                [
+                    Problem(
+                        "plan", f"the workspace is empty; import a plan first: teamcast import plan.toml --into {path}"
+                    )
+                ],
+                source=str(path),
+            )
+        return plan
     if suffix == ".sm":
         from teamcast.engine.plan.psplib import read_sm
 
