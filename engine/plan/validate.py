@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 import polars as pl
 
 from teamcast.engine.plan import model
+from teamcast.engine.plan.graph import cycle_through, strongly_connected
 from teamcast.engine.plan.model import EstimateForm, Plan, Role, Strategy, TaskStatus
 from teamcast.errors import Problem
 
@@ -468,10 +469,10 @@ class _Validator:
         node_loc |= dict(
             zip(self.plan.challenges["id"], (f"{loc}.approaches" for loc in self.loc["challenges"]), strict=True)
         )
-        for component in _strongly_connected(graph):
+        for component in strongly_connected(graph):
             first = component[0]
             if len(component) > 1 or first in graph[first]:
-                cycle = _cycle_through(first, graph, set(component))
+                cycle = cycle_through(first, graph, set(component))
                 self.error(node_loc[first], f"dependency cycle: {' -> '.join(cycle)} (each waits for the next)")
 
     # --- work in progress ------------------------------------------------------------------------
@@ -541,69 +542,6 @@ def _is_json_object(text: str | None) -> bool:
         return isinstance(json.loads(text), dict)
     except (TypeError, ValueError):
         return False
-
-
-def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively (plans can be deep); each component
-    lists its nodes in graph order, components in the order of their first node."""
-    order = {node: n for n, node in enumerate(graph)}
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, successors = work[-1]
-            for succ in successors:
-                if succ not in index:
-                    index[succ] = low[succ] = len(index)
-                    stack.append(succ)
-                    on_stack.add(succ)
-                    work.append((succ, iter(graph[succ])))
-                    break
-                if succ in on_stack:
-                    low[node] = min(low[node], index[succ])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    components.append(sorted(component, key=order.__getitem__))
-    return sorted(components, key=lambda c: order[c[0]])
-
-
-def _cycle_through(start: str, graph: dict[str, list[str]], component: set[str]) -> list[str]:
-    """A shortest cycle from `start` back to itself inside its component (breadth first)."""
-    came_from: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        next_frontier = []
-        for node in frontier:
-            for succ in graph[node]:
-                if succ == start:
-                    path = [node]
-                    while path[-1] != start:
-                        path.append(came_from[path[-1]])
-                    return [start, *reversed(path[:-1]), start]
-                if succ in component and succ not in came_from:
-                    came_from[succ] = node
-                    next_frontier.append(succ)
-        frontier = next_frontier
-    return [start]
 
 
 def validate_plan(plan: Plan) -> list[Problem]:
