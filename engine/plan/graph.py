@@ -1,4 +1,7 @@
-"""Graph algorithms on a plan's dependencies, iterative so that deep plans cannot exhaust the stack."""
+"""Graph algorithms for dependency checks: strongly connected components and a shortest cycle.
+
+Both are iterative, so a plan with a chain of thousands of tasks cannot hit Python's recursion limit.
+"""
 
 from __future__ import annotations
 

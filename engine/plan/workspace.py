@@ -366,7 +366,7 @@ class Workspace:
             updated = plan.replace(**{table: frame(table, rows)})
             if table == "projects" and "id" in changes:
                 updated = _rename_project(updated, row_id, changes["id"])
-            _check_change(plan, updated, f"refused change of {row_label(table, row_id)}")
+            _check_change(plan, updated)
             version = self._bump_plan_version()
             if index is None:
                 self._insert(table, [rows[-1]], 0, version)
@@ -406,8 +406,7 @@ class Workspace:
             plan = self._read_plan()
             if row_id in getattr(plan, table)["id"].to_list():
                 raise ConflictError(f"{table}[{row_id}] already exists; reload and try again")
-            added = plan.replace(**{table: pl.concat([getattr(plan, table), frame(table, [row])])})
-            _check_change(plan, added, f"refused new {row_label(table, row_id)}")
+            _check_change(plan, plan.replace(**{table: pl.concat([getattr(plan, table), frame(table, [row])])}))
             version = self._bump_plan_version()
             self._insert(table, [row], self._next_position(table), version)
             return version
@@ -423,7 +422,7 @@ class Workspace:
             if table == "projects":
                 for child in PROJECT_CHILDREN:
                     remaining[child] = getattr(plan, child).filter(pl.col("project") != row_id)
-            _check_change(plan, plan.replace(**remaining), f"refused removal of {row_label(table, row_id)}")
+            _check_change(plan, plan.replace(**remaining))
             self._bump_plan_version()
             self._conn.execute(f"DELETE FROM {table} WHERE {_key(table)}", _key_args(table, row_id))
 

@@ -179,3 +179,29 @@ def test_an_html_report_without_matplotlib_names_the_extra(tmp_path, monkeypatch
     assert not (tmp_path / "r.html").exists()
     markdown = CliRunner().invoke(main, ["report", str(plan), "--kind", "leadership", "--out", str(tmp_path / "r.md")])
     assert markdown.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "{ws}", "-n", "20"],
+        ["schedule", "{ws}"],
+        ["sweep", "{ws}", "--vary", "priority=value"],
+        ["report", "{ws}", "--kind", "retro", "--out", "{dir}/r.md"],
+    ],
+)
+def test_an_empty_workspace_says_to_import_a_plan(tmp_path, args):
+    ws = tmp_path / "empty.db"
+    assert run("init", str(ws)).exit_code == 0
+    proc = cli(*[a.format(ws=ws, dir=tmp_path) for a in args])
+    assert proc.returncode == 1
+    assert "this workspace holds no plan yet: teamcast import PLAN --into" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_sweep_whose_every_scenario_fails_exits_1(tmp_path):
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN)
+    result = run("sweep", str(plan), "--vary", "people.ml_engineer=0", "-n", "20")
+    assert result.exit_code == 1
+    assert "every scenario failed (1)" in result.output

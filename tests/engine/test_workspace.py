@@ -178,9 +178,7 @@ def test_an_update_the_validator_refuses_is_not_written(db, monkeypatch):
         version = ws.row_version("people", "ana")
         with pytest.raises(PlanError) as caught:
             ws.update_row("people", "ana", {"capacity": 0.1}, version)
-        assert caught.value.lines() == [
-            "error: refused change of people[ana]: people[ana].capacity: too low to plan with"
-        ]
+        assert caught.value.lines() == ["error: people[ana].capacity: too low to plan with"]
         assert ws.row_version("people", "ana") == version
         assert ws.load().people["capacity"][0] == 1.0
 
@@ -235,10 +233,7 @@ def test_a_delete_that_breaks_a_reference_is_refused(db):
         version = ws.row_version("projects", "fraud")
         with pytest.raises(PlanError) as caught:
             ws.delete_row("projects", "fraud", version)
-        assert (
-            "error: refused removal of projects[fraud]: experiments[#1].task: unknown task 'fraud-gnn'"
-            in caught.value.lines()
-        )
+        assert "error: experiments[#1].task: unknown task 'fraud-gnn'" in caught.value.lines()
         assert ws.load().tasks.height == 3
 
 
