@@ -225,8 +225,6 @@ def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project
     not run in a trial counts as taking no time. Ties get average ranks, so a task of fixed
     length has no sensitivity.
     """
-    from scipy.stats import rankdata
-
     n_tasks = duration.shape[1]
     result = np.zeros(n_tasks)
     duration = np.nan_to_num(duration[:SENSITIVITY_TRIALS].astype(np.float64), nan=0.0)
@@ -236,8 +234,8 @@ def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project
         cols = np.flatnonzero(task_project == p)
         if ok.sum() < 3 or not len(cols):
             continue
-        x = rankdata(duration[np.ix_(ok, cols)], axis=0)
-        y = rankdata(proj_finish[ok, p])
+        x = average_ranks(duration[np.ix_(ok, cols)])
+        y = average_ranks(proj_finish[ok, p][:, None])[:, 0]
         x -= x.mean(axis=0)
         y -= y.mean()
         sx = np.sqrt((x * x).mean(axis=0))
@@ -246,3 +244,28 @@ def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project
             r = (x * y[:, None]).mean(axis=0) / (sx * sy)
         result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
     return result
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of each column of a (n, k) array, ties given their average rank.
+
+    The same numbers as scipy.stats.rankdata(values, axis=0) (average ranks are exact
+    halves), without importing scipy.stats, which costs more than a small run itself.
+    """
+    n, k = values.shape
+    if not n or not k:
+        return np.zeros((n, k))
+    cols = np.ascontiguousarray(values.T)  # one row per column: sorting along rows is contiguous
+    order = np.argsort(cols, axis=1, kind="stable")
+    ordered = np.take_along_axis(cols, order, axis=1)
+    new_run = np.ones((k, n), dtype=bool)  # where a run of equal values starts, row by row
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new_run[:, 1:])
+    flat = new_run.ravel()
+    run = np.cumsum(flat) - 1  # each position's run, numbered over all rows (every row starts one)
+    bounds = np.append(np.flatnonzero(flat), flat.size)  # first position of each run, then the end
+    row_start = np.repeat(np.arange(k) * n, n)
+    # A run over sorted positions i..j (0-based) has average rank (i + j) / 2 + 1.
+    ranked = 0.5 * (bounds[run] + bounds[run + 1] + 1) - row_start
+    out = np.empty((k, n))
+    np.put_along_axis(out, order, ranked.reshape(k, n), axis=1)
+    return out.T
