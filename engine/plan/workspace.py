@@ -230,8 +230,11 @@ def check_plan(plan: Plan, source: str | None = None) -> list[Problem]:
 def _check_change(before: Plan, after: Plan) -> None:
     """Refuse an edit that adds errors; errors the stored plan already had (an empty workspace
     has no [plan] yet) must not block the edits that fix them."""
+    errors = [p for p in _problems(after) if p.severity == "error"]
+    if not errors:  # the usual edit: no need to validate the plan as it was too
+        return
     known = set(_problems(before))
-    added = [p for p in _problems(after) if p.severity == "error" and p not in known]
+    added = [p for p in errors if p not in known]
     if added:
         raise PlanError(added)
 
