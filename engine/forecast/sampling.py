@@ -25,7 +25,8 @@ def model_groups(compiled: Compiled, registry) -> list[tuple]:
     groups = []
     for name in sorted(set(models)):
         idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
-        groups.append((registry.duration_model(name), idx, compiled.tasks[idx]))
+        # Rows by a list of ints: a NumPy index would make Polars import numpy.ma (~40 ms of start-up).
+        groups.append((registry.duration_model(name), idx, compiled.tasks[idx.tolist()]))
     return groups
 
 
@@ -78,7 +79,7 @@ class Sampler:
             cols = np.flatnonzero(np.isin(self.doing, idx))
             if not len(cols):
                 continue
-            rows = sub[np.searchsorted(idx, self.doing[cols])]
+            rows = sub[np.searchsorted(idx, self.doing[cols]).tolist()]
             f_spent = None
             if model.cdf is not None and model.quantile is not None:
                 f_spent = checked_values(model, "cdf", rows, spent[cols][None, :])[0]

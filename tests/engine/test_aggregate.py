@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from teamcast.engine.forecast.aggregate import average_ranks, column_percentiles, rank_sensitivity
+from teamcast.engine.forecast.aggregate import (
+    average_ranks,
+    column_percentiles,
+    percentiles_of_sorted,
+    rank_sensitivity,
+)
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (7, 1), (50, 4), (2048, 30), (0, 3), (4, 0)])
@@ -80,3 +85,15 @@ def sorted_percentiles(values: np.ndarray, percentiles) -> np.ndarray:
                 hi = min(lo + 1, len(column) - 1)
                 out[i, j] = column[lo] + (column[hi] - column[lo]) * (pos - lo)
     return out
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_percentiles_of_sorted_equal_numpy_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 3, 7, 100, int(rng.integers(1, 5000))):
+        values = rng.random(n) * 10.0 ** int(rng.integers(0, 7))
+        if seed % 2:
+            values = np.round(values)
+        for percentiles in ((50, 80, 95), (0, 100, 12.5, 99.99)):
+            expected = np.percentile(values, percentiles)
+            assert np.array_equal(percentiles_of_sorted(np.sort(values), percentiles), expected)
