@@ -77,28 +77,45 @@ def quantile(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:
     return _interpolate(tasks, np.clip(u, 0.0, 1.0) * GRID)
 
 
+SLICE_CELLS = 1 << 20  # uniforms mapped at a time: each temporary stays near 8 MB, whatever the plan
+
+
 def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
     # Uniforms are drawn task-major, (k, n): the gathers of one task then all fall in its own
-    # 16 KB table, which stays in cache, instead of hopping between every task's table.
-    x = rng.random((tasks.height, n))
-    x *= GRID
-    return _interpolate(tasks, x, rows_axis=0).T
+    # 16 KB table, which stays in cache, instead of hopping between every task's table. They are
+    # drawn a slice of tasks at a time (the same stream as one (k, n) draw, since a generator fills
+    # row by row), so a wide plan's temporaries do not take several times the block's size.
+    prepared = _prepared(tasks)
+    k = tasks.height
+    out = np.empty((n, k), order="F")
+    step = max(1, SLICE_CELLS // max(n, 1))
+    for lo in range(0, k, step):
+        hi = min(k, lo + step)
+        x = rng.random((hi - lo, n))
+        x *= GRID
+        out[:, lo:hi] = _interpolate_with(prepared, slice(lo, hi), x, rows_axis=0).T
+    return out
 
 
 def _interpolate(tasks: pl.DataFrame, x: np.ndarray, rows_axis: int = 1) -> np.ndarray:
     """Maps x = u * GRID (overwritten) through each task's table: a gather and a multiply-add per
     value. Tasks run along `rows_axis` of x."""
-    start, slope, rows, low, width = _prepared(tasks)
+    return _interpolate_with(_prepared(tasks), slice(None), x, rows_axis)
+
+
+def _interpolate_with(prepared: tuple, tasks: slice, x: np.ndarray, rows_axis: int) -> np.ndarray:
+    """_interpolate for the tasks `tasks` (a slice) of a _prepared(...) set of estimates."""
+    start, slope, rows, low, width = prepared
     shape = (-1, 1) if rows_axis == 0 else (1, -1)
     cell = x.astype(np.intp)
     np.minimum(cell, GRID - 1, out=cell)  # u == 1 lands in the last cell, not past it
     x -= cell  # the position inside the cell
-    cell += (rows * GRID).reshape(shape)
+    cell += (rows[tasks] * GRID).reshape(shape)
     out = slope.take(cell)
     out *= x
     out += start.take(cell)
-    out *= width.reshape(shape)
-    out += low.reshape(shape)
+    out *= width[tasks].reshape(shape)
+    out += low[tasks].reshape(shape)
     return out
 
 

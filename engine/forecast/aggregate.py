@@ -52,6 +52,8 @@ class Aggregates:
         n_tasks, n_projects, n_units = len(compiled.task_ids), len(compiled.project_ids), len(compiled.unit_ids)
         self.keep = max(0, kept_trials(trials, n_tasks) - self.first)
         self.keep = min(self.keep, self.count)
+        # Durations only for the trials sensitivity ranks (the first SENSITIVITY_TRIALS).
+        self.keep_duration = min(self.keep, max(0, SENSITIVITY_TRIALS - self.first))
         self.ran = np.zeros(n_tasks, dtype=np.int64)
         self.succeeded = np.zeros(n_tasks, dtype=np.int64)
         self.critical = np.zeros(n_tasks, dtype=np.int64)
@@ -59,9 +61,9 @@ class Aggregates:
         self.available = np.zeros((len(blocks), n_units))
         self.proj_finish = np.full((self.count, n_projects), np.nan)
         self.proj_success = np.zeros((self.count, n_projects), dtype=bool)
+        # Finish times of the tasks that succeeded (NaN where a task failed or did not run).
         self.kept_finish = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
-        self.kept_duration = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
-        self.kept_success = np.zeros((self.keep, n_tasks), dtype=bool)
+        self.kept_duration = np.full((self.keep_duration, n_tasks), np.nan, dtype=np.float32)
 
     def add(self, first_block: int, out, arrival: np.ndarray) -> None:
         n = out.state.shape[0]
@@ -80,9 +82,11 @@ class Aggregates:
         self.proj_success[at : at + n] = out.proj_success.astype(bool)
         if at < self.keep:
             k = min(n, self.keep - at)
-            self.kept_finish[at : at + k] = out.finish[:k]
-            self.kept_duration[at : at + k] = out.finish[:k] - out.start[:k]
-            self.kept_success[at : at + k] = out.state[:k] == STATE_SUCCEEDED
+            np.copyto(self.kept_finish[at : at + k], out.finish[:k], casting="same_kind")
+            self.kept_finish[at : at + k][out.state[:k] != STATE_SUCCEEDED] = np.nan
+        if at < self.keep_duration:
+            k = min(n, self.keep_duration - at)
+            np.subtract(out.finish[:k], out.start[:k], out=self.kept_duration[at : at + k], casting="same_kind")
 
     @classmethod
     def merge(cls, compiled: Compiled, trials: int, parts: Sequence[Aggregates]) -> Aggregates:
@@ -100,8 +104,8 @@ class Aggregates:
             whole.proj_success[part.first : part.first + part.count] = part.proj_success
             if part.keep:
                 whole.kept_finish[part.first : part.first + part.keep] = part.kept_finish
-                whole.kept_duration[part.first : part.first + part.keep] = part.kept_duration
-                whole.kept_success[part.first : part.first + part.keep] = part.kept_success
+            if part.keep_duration:
+                whole.kept_duration[part.first : part.first + part.keep_duration] = part.kept_duration
         return whole
 
     def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...], sensitivity: bool = True) -> Forecast:
@@ -141,7 +145,7 @@ class Aggregates:
         projects = result_frame(rows, PROJECT_RESULT_SCHEMA)
 
         # Tasks (percentiles and sensitivity from the first kept_trials(...) trials).
-        finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
+        finish = self.kept_finish
         task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
         if sensitivity:
             sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)

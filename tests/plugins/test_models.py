@@ -187,3 +187,11 @@ def test_pert_betainc_agrees_with_scipy():
     # Broadcasting as cdf uses it: one shape per task (columns), many points (rows).
     grid = np.linspace(0, 1, 7)[:, None]
     assert np.allclose(pert.betainc(a[:3], b[:3], grid), betainc(a[:3], b[:3], grid), rtol=0, atol=1e-13)
+
+
+def test_pert_sample_is_the_same_stream_whatever_the_slice(tasks_frame, monkeypatch):
+    # Wide plans are sampled a slice of tasks at a time; the numbers must not depend on it.
+    tasks = tasks_frame(ESTIMATES * 7)
+    whole = pert.sample(tasks, 500, np.random.default_rng(9))
+    monkeypatch.setattr(pert, "SLICE_CELLS", 1_200)  # slices of 2 tasks
+    assert np.array_equal(pert.sample(tasks, 500, np.random.default_rng(9)), whole)
