@@ -59,25 +59,24 @@ class Aggregates:
         self.critical = np.zeros(n_tasks, dtype=np.int64)
         self.busy = np.zeros((len(blocks), n_units))  # per block
         self.available = np.zeros((len(blocks), n_units))
+        self._pending: np.ndarray | None = None  # busy and available rows of a block that came in parts
         self.proj_finish = np.full((self.count, n_projects), np.nan)
         self.proj_success = np.zeros((self.count, n_projects), dtype=bool)
         # Finish times of the tasks that succeeded (NaN where a task failed or did not run).
         self.kept_finish = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
         self.kept_duration = np.full((self.keep_duration, n_tasks), np.nan, dtype=np.float32)
 
-    def add(self, first_block: int, out, arrival: np.ndarray) -> None:
+    def add(self, first_trial: int, out, arrival: np.ndarray) -> None:
+        """Take in the kernel's output for trials first_trial, first_trial + 1, ... of the run."""
         n = out.state.shape[0]
-        at = first_block * BLOCK - self.first  # row of this chunk's first trial in this part
+        at = first_trial - self.first  # row of this chunk's first trial in this part
         self.ran += (out.state != STATE_NOT_RUN).sum(axis=0)
         self.succeeded += (out.state == STATE_SUCCEEDED).sum(axis=0)
         self.critical += out.critical.sum(axis=0, dtype=np.int64)
         makespan = np.nanmax(np.where(np.isnan(out.finish), -np.inf, out.finish), axis=1, initial=0.0)
         makespan = np.maximum(makespan, 0.0)
         available = np.maximum(makespan[:, None] - arrival, 0.0)
-        for k, row in enumerate(range(0, n, BLOCK)):
-            b = at // BLOCK + k
-            self.busy[b] = out.busy[row : row + BLOCK].sum(axis=0)
-            self.available[b] = available[row : row + BLOCK].sum(axis=0)
+        self._add_block_sums(at, out.busy, available)
         self.proj_finish[at : at + n] = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
         self.proj_success[at : at + n] = out.proj_success.astype(bool)
         if at < self.keep:
@@ -87,6 +86,27 @@ class Aggregates:
         if at < self.keep_duration:
             k = min(n, self.keep_duration - at)
             np.subtract(out.finish[:k], out.start[:k], out=self.kept_duration[at : at + k], casting="same_kind")
+
+    def _add_block_sums(self, at: int, busy: np.ndarray, available: np.ndarray) -> None:
+        """Busy and available time summed per block of trials, each over its rows in one go (so
+        the float sums are the same however the block's trials came in)."""
+        row = 0
+        while row < len(busy):
+            b, offset = divmod(at + row, BLOCK)  # block (of this part) and row within it
+            size = min(BLOCK, self.count - b * BLOCK)  # the block's trials
+            take = min(size - offset, len(busy) - row)
+            if offset == 0 and take == size:  # the whole block at once
+                self.busy[b] = busy[row : row + take].sum(axis=0)
+                self.available[b] = available[row : row + take].sum(axis=0)
+            else:  # part of a block: wait for the rest
+                if self._pending is None:
+                    self._pending = np.zeros((2, BLOCK, busy.shape[1]))
+                self._pending[0, offset : offset + take] = busy[row : row + take]
+                self._pending[1, offset : offset + take] = available[row : row + take]
+                if offset + take == size:
+                    self.busy[b] = self._pending[0, :size].sum(axis=0)
+                    self.available[b] = self._pending[1, :size].sum(axis=0)
+            row += take
 
     @classmethod
     def merge(cls, compiled: Compiled, trials: int, parts: Sequence[Aggregates]) -> Aggregates:
