@@ -51,9 +51,17 @@ class Sampler:
         from teamcast.plugins.records import SampleContext
 
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
-        effort = np.empty((n, self.n_tasks), dtype=np.float64)
-        for model, idx, sub in self.groups:
-            effort[:, idx] = checked_sample(model, sub, n, rng)
+        if len(self.groups) == 1 and len(self.groups[0][1]) == self.n_tasks:
+            # One model for every task (the groups list tasks in index order): its block is the
+            # efforts, without a copy into a block of all tasks.
+            model, _, sub = self.groups[0]
+            effort = checked_sample(model, sub, n, rng)
+            if (len(self.doing) or self.modifiers) and not (effort.flags.writeable and effort.base is None):
+                effort = effort.copy()  # changed in place below: never a plugin's shared or read-only array
+        else:
+            effort = np.empty((n, self.n_tasks), dtype=np.float64)
+            for model, idx, sub in self.groups:
+                effort[:, idx] = checked_sample(model, sub, n, rng)
         success = checked_success(self.success_model, self.c.tasks, n, rng)
         arrival = np.zeros((n, len(self.c.unit_ids)), dtype=np.float64)
         if self.hires.height:
