@@ -162,6 +162,10 @@ def cdf(tasks: pl.DataFrame, x: np.ndarray) -> np.ndarray:
 _lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
 
+def _log_gamma(v: np.ndarray) -> np.ndarray:
+    return np.asarray(_lgamma(v), dtype=np.float64)
+
+
 def betainc(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1].
 
@@ -175,13 +179,7 @@ def betainc(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     p, q, z = np.where(swap, b, a), np.where(swap, a, b), np.where(swap, 1.0 - x, x)
     inner = (z > 0.0) & (z < 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_front = (
-            _lgamma(p + q).astype(np.float64)
-            - _lgamma(p).astype(np.float64)
-            - _lgamma(q).astype(np.float64)
-            + p * np.log(z)
-            + q * np.log1p(-z)
-        )
+        log_front = _log_gamma(p + q) - _log_gamma(p) - _log_gamma(q) + p * np.log(z) + q * np.log1p(-z)
         value = np.where(inner, np.exp(log_front) * _beta_fraction(p, q, np.where(inner, z, 0.5)) / p, 0.0)
     value = np.where(z >= 1.0, 1.0, value)
     return np.where(swap, 1.0 - value, value)
