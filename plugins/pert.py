@@ -32,6 +32,7 @@ from teamcast.plugins.records import DurationModel
 LAMBDA = 4.0
 GRID = 2048
 XGRID = 8192  # cells of the density integration that builds each table
+TABLE_BATCH = 256  # shapes integrated together (rows are independent: batching changes no number)
 
 _tables: dict[tuple[float, float], np.ndarray] = {}
 
@@ -49,9 +50,12 @@ def _quantile_tables(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, n
     """(D, GRID + 1) tabulated Beta quantiles for the distinct shapes, and each task's row in it."""
     keys, rows = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
     missing = [(a, b) for a, b in map(tuple, keys.tolist()) if (a, b) not in _tables]
-    if missing:
-        a, b = np.array(missing).T
-        _tables.update(zip(missing, beta_quantile_table(a, b), strict=True))
+    # A few hundred shapes at a time: each is integrated on XGRID cells, and a large plan's
+    # thousands of distinct shapes at once would take several (shapes x XGRID) float64 arrays.
+    for first in range(0, len(missing), TABLE_BATCH):
+        batch = missing[first : first + TABLE_BATCH]
+        a, b = np.array(batch).T
+        _tables.update(zip(batch, beta_quantile_table(a, b), strict=True))
     return np.stack([_tables[key] for key in map(tuple, keys.tolist())]), rows.reshape(-1)
 
 

@@ -195,3 +195,14 @@ def test_pert_sample_is_the_same_stream_whatever_the_slice(tasks_frame, monkeypa
     whole = pert.sample(tasks, 500, np.random.default_rng(9))
     monkeypatch.setattr(pert, "SLICE_CELLS", 1_200)  # slices of 2 tasks
     assert np.array_equal(pert.sample(tasks, 500, np.random.default_rng(9)), whole)
+
+
+def test_pert_tables_are_the_same_built_in_batches(tasks_frame, monkeypatch):
+    # A large plan's shapes are integrated a batch at a time; rows do not depend on each other.
+    tasks = tasks_frame([(1.0, 2.0 + k / 7, 9.0 + k) for k in range(9)])
+    u = np.random.default_rng(4).random((50, 9))
+    at_once = pert.quantile(tasks, u)
+    monkeypatch.setattr(pert, "_tables", {})  # fresh caches: the tables are built again
+    monkeypatch.setattr(pert, "_prepared_cache", {})
+    monkeypatch.setattr(pert, "TABLE_BATCH", 2)
+    assert np.array_equal(pert.quantile(tasks, u), at_once)
