@@ -28,6 +28,7 @@ from teamcast.ext.kernel import FIXED_DONE, STATE_NOT_RUN, STATE_SUCCEEDED
 KEEP = 10_000  # trials kept whole for task percentiles and sensitivity ...
 KEEP_CELLS = 10_000_000  # ... but never more than this many trials x tasks (~90 MB)
 SENSITIVITY_TRIALS = 2_048
+SENSITIVITY_CELLS = 1 << 20  # trials x tasks ranked at a time
 
 
 def kept_trials(trials: int, n_tasks: int) -> int:
@@ -247,7 +248,7 @@ def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.n
         pos = [(c - 1) * (q / 100.0) for q in percentiles]
         lo = [int(np.floor(x)) for x in pos]
         hi = [min(x + 1, c - 1) for x in lo]
-        block = rows[cols] if select else rows
+        block = rows[cols] if select and len(cols) < len(rows) else rows  # no copy when all share a count
         if select:
             done = 0  # block[:, :done] holds its final values
             for kth in sorted(set(lo + hi)):
@@ -299,18 +300,23 @@ def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project
     proj_finish = proj_finish[:SENSITIVITY_TRIALS]
     for p in range(proj_finish.shape[1]):
         ok = ~np.isnan(proj_finish[:, p])
-        cols = np.flatnonzero(task_project == p)
-        if ok.sum() < 3 or not len(cols):
+        tasks = np.flatnonzero(task_project == p)
+        if ok.sum() < 3 or not len(tasks):
             continue
-        x = average_ranks(duration[np.ix_(ok, cols)])
         y = average_ranks(proj_finish[ok, p][:, None])[:, 0]
-        x -= x.mean(axis=0)
         y -= y.mean()
-        sx = np.sqrt((x * x).mean(axis=0))
         sy = np.sqrt((y * y).mean())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = (x * y[:, None]).mean(axis=0) / (sx * sy)
-        result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
+        # Tasks a batch at a time: each column's ranks and correlation are its own, and a large
+        # plan's ranks, orders and products would otherwise each be trials x tasks float64.
+        step = max(1, SENSITIVITY_CELLS // int(ok.sum()))
+        for first in range(0, len(tasks), step):
+            cols = tasks[first : first + step]
+            x = average_ranks(duration[np.ix_(ok, cols)])
+            x -= x.mean(axis=0)
+            sx = np.sqrt((x * x).mean(axis=0))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = (x * y[:, None]).mean(axis=0) / (sx * sy)
+            result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
     return result
 
 

@@ -97,3 +97,17 @@ def test_percentiles_of_sorted_equal_numpy_to_the_bit(seed):
         for percentiles in ((50, 80, 95), (0, 100, 12.5, 99.99)):
             expected = np.percentile(values, percentiles)
             assert np.array_equal(percentiles_of_sorted(np.sort(values), percentiles), expected)
+
+
+def test_rank_sensitivity_is_the_same_in_batches_of_tasks(monkeypatch):
+    import teamcast.engine.forecast.aggregate as aggregate
+
+    rng = np.random.default_rng(8)
+    duration = (rng.random((600, 40)) * 10).astype(np.float32)
+    duration[rng.random((600, 40)) < 0.1] = np.nan  # tasks that did not run
+    finish = rng.random((600, 2)) * 100
+    finish[rng.random(600) < 0.2, 1] = np.nan
+    task_project = rng.integers(0, 2, 40).astype(np.int32)
+    whole = rank_sensitivity(duration, finish, task_project)
+    monkeypatch.setattr(aggregate, "SENSITIVITY_CELLS", 1_500)  # a few tasks at a time
+    assert np.array_equal(rank_sensitivity(duration, finish, task_project), whole)
