@@ -75,7 +75,7 @@ def _layers(tasks: int, rng: np.random.Generator) -> list[list[int]]:
 
 
 def _predecessors(task: int, layers: list[list[int]], max_preds: int, rng: np.random.Generator) -> list[str] | None:
-    level = next(k for k, layer in enumerate(layers) if task in layer)
+    level = next(k for k, layer in enumerate(layers) if layer[0] <= task <= layer[-1])  # layers are ranges
     if level == 0:
         return None
     pool = layers[level - 1] + (layers[level - 2] if level >= 2 else [])

@@ -1,42 +1,38 @@
-"""Benchmark the teamcast simulation against two baselines and print one table.
+"""Every figure of issue 15 ("speed where users wait") next to its target, and the baselines, in one table.
 
-    python bench/run.py [--quick] [--only NAME] [--threads N]
+    python bench/run.py [--quick] [--rounds N]
 
-Each measurement runs in a fresh child process, so its peak RSS is its own.  Nothing here asserts
-anything about time; the figures are for people (see bench/README.md).
+--quick (about two minutes on the 2-core development machine) runs the kernel at 30,000 trials
+and skips the two memory workloads (1,000 tasks x 1M trials, 20,000 tasks x 10,000 trials).
+
+Times are CPU seconds (user + system) unless a row says "wall": the development machine is shared,
+and CPU time is what another process's work does not inflate. Ratios compare figures measured in
+the same run; start-up figures are medians of interleaved rounds (A B C A B C ...). Each driver
+and memory measurement runs in a fresh child process, so its peak RSS is its own. Nothing here
+asserts anything: the figures are for people (bench/README.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEMO = ROOT / "engine" / "plan" / "data" / "demo.toml"
 SEED = 7
+PYTHON_TRIALS = 300  # the pure-Python SGS runs this many and is extrapolated to a rate
 
 
-@dataclass(frozen=True)
-class Workload:
-    name: str
-    what: str
-    trials: tuple[int, ...]  # several counts show how time grows with the trial count
-    python_trials: int  # the pure-Python dispatch runs this many and is extrapolated to a rate
-    heavy: bool = False  # skipped by --quick
-
-
-WORKLOADS = [
-    Workload("demo", "the bundled demo plan", (10_000,), 500),
-    Workload("net200", "200-task layered DAG, role pools 2/2/1", (10_000,), 300),
-    Workload("net200-free", "the same DAG, no resources", (10_000,), 300),
-    Workload("net1000", "1,000-task layered DAG, role pools 2/2/1", (100_000, 300_000, 1_000_000), 30, heavy=True),
-]
+# --- measurements run in a child process (python bench/run.py --measure KIND ARGS...) ----------
 
 
 def build_plan(name: str):
@@ -44,28 +40,22 @@ def build_plan(name: str):
     from networks import layered_dag
 
     if name == "demo":
-        from teamcast.engine.plan.demo import demo_plan
+        from teamcast.engine.plan.io import load_plan
 
-        return demo_plan()
-    if name == "net200":
-        return layered_dag(200)
-    if name == "net200-free":
-        return layered_dag(200, role_pools=None)
-    if name == "net1000":
-        return layered_dag(1000)
-    raise SystemExit(f"unknown workload {name!r}")
+        return load_plan(DEMO)
+    tasks, _, free = name.removeprefix("net").partition("-")
+    return layered_dag(int(tasks), role_pools=None) if free else layered_dag(int(tasks))
 
 
-def runner(impl: str, threads: int) -> Callable:
-    """A function (plan, trials, seed) -> None that runs `trials` trials of the plan with `impl`."""
+def runner(impl: str):
+    """A function (plan, trials, seed) -> None running `trials` trials of the plan with `impl`."""
     sys.path.insert(0, str(HERE))
     import baselines
 
     if impl == "teamcast":
-        # The driver under test; plug another entry point in here to measure it the same way.
         from teamcast.engine.forecast.simulate import simulate
 
-        return lambda plan, trials, seed: simulate(plan, trials=trials, seed=seed, threads=threads)
+        return lambda plan, trials, seed: simulate(plan, trials=trials, seed=seed)
     if impl == "numpy":
         return lambda plan, trials, seed: baselines.numpy_longest_path(baselines.network_from_plan(plan), trials, seed)
     if impl == "python":
@@ -75,134 +65,348 @@ def runner(impl: str, threads: int) -> Callable:
     raise SystemExit(f"unknown implementation {impl!r}")
 
 
-def measure(workload: str, impl: str, trials: int, threads: int) -> dict:
-    """Run once in this process; time and memory of the run alone (plan building excluded)."""
+def measure_driver(workload: str, impl: str, trials: int) -> dict:
+    """CPU time and memory of a run (plan building and a short first run excluded); the best of a
+    few runs of small workloads, since other work on a shared machine only ever adds time."""
     plan = build_plan(workload)
-    run = runner(impl, threads)
-    # A short first run pays the one-off costs (imports, plugin loading, PERT tables), as the
-    # TUI and a sweep pay them once per process; it is reported apart as "first s".
-    began = time.perf_counter()
+    run = runner(impl)
+    # A short first run pays the one-off costs (imports, plugin loading, PERT tables), as the app
+    # and a sweep pay them once per process.
     run(plan, min(trials, 1024), SEED + 1)
-    first = time.perf_counter() - began
     rss_before = _peak_rss_mb()
-    began = time.perf_counter()
-    run(plan, trials, SEED)
-    seconds = time.perf_counter() - began
+    seconds = []
+    cells = plan.tasks.height * trials
+    for _ in range(3 if cells <= 2_000_000 else 2 if cells <= 20_000_000 else 1):
+        began = time.process_time()
+        run(plan, trials, SEED)
+        seconds.append(time.process_time() - began)
     peak = _peak_rss_mb()
-    return {
-        "tasks": plan.tasks.height,
-        "seconds": seconds,
-        "first_s": first,
-        "peak_mb": peak,
-        "run_mb": peak - rss_before,
-    }
+    return {"tasks": plan.tasks.height, "seconds": min(seconds), "peak_mb": peak, "run_mb": peak - rss_before}
+
+
+def measure_kernel(trials: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    import floor
+
+    return {"pools": floor.measure(200, trials), "free": floor.measure(200, trials, resources=False)}
+
+
+def measure_sweep(scenarios: int, trials: int) -> dict:
+    """Seconds per scenario of a sweep of the 4,000-task organisation, and of one run of the
+    already-compiled plan with the same trials: the difference is the per-scenario overhead."""
+    sys.path.insert(0, str(HERE))
+    from scale import organisation
+
+    from teamcast.engine.forecast.compile import compile_plan
+    from teamcast.engine.forecast.simulate import simulate
+    from teamcast.engine.forecast.sweep import parse_vary, sweep
+
+    plan = organisation()
+    compiled = compile_plan(plan)
+    simulate(compiled, trials=trials, seed=1)  # warm-up: tables, imports
+    began = time.process_time()
+    simulate(compiled, trials=trials, seed=1)
+    run = time.process_time() - began
+    values = ",".join(str(60 + 10 * k) for k in range(scenarios))
+    began = time.process_time()
+    sweep(plan, [parse_vary(f"people.ml_engineer={values}")], trials=trials, seed=1, jobs=1)
+    per_scenario = (time.process_time() - began) / scenarios
+    return {"tasks": plan.tasks.height, "per_scenario": per_scenario, "run": run}
+
+
+def measure_update_row(repeat: int = 3) -> dict:
+    """CPU seconds of Workspace.update_row (a task's title) on the 4,000-task organisation."""
+    import tempfile
+
+    sys.path.insert(0, str(HERE))
+    from scale import organisation
+
+    from teamcast.engine.plan.workspace import Workspace
+
+    plan = organisation()
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace.create(Path(tmp) / "bench.db")
+        ws.import_plan(plan)
+        task = plan.tasks["id"][10]
+        times = []
+        for k in range(repeat):
+            version = ws.row_version("tasks", task)
+            began = time.process_time()
+            ws.update_row("tasks", task, {"title": f"edited {k}"}, version)
+            times.append(time.process_time() - began)
+        ws.close()
+    return {"tasks": plan.tasks.height, "seconds": statistics.median(times)}
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def measure_in_child(workload: str, impl: str, trials: int, threads: int) -> dict:
-    args = [sys.executable, __file__, "--measure", workload, impl, str(trials), "--threads", str(threads)]
-    done = subprocess.run(args, capture_output=True, text=True)
+MEASURES = {
+    "driver": lambda w, i, t: measure_driver(w, i, int(t)),
+    "kernel": lambda t: measure_kernel(int(t)),
+    "sweep": lambda s, t: measure_sweep(int(s), int(t)),
+    "update_row": lambda: measure_update_row(),
+}
+
+
+def in_child(kind: str, *args) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, *map(str, args)], capture_output=True, text=True, cwd=ROOT
+    )
     if done.returncode:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"error": last}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# --- start-up: whole processes, interleaved ---------------------------------------------------
+
+
+def startup(rounds: int) -> dict[str, float]:
+    """Median CPU seconds (user + system, the process and its children) of each command."""
+    teamcast = str(Path(sys.executable).with_name("teamcast"))
+    commands = {
+        "base": [sys.executable, "-c", "import numpy, polars"],
+        "version": [teamcast, "--version"],
+        "validate": [teamcast, "validate", str(DEMO)],
+        "simulate": [teamcast, "simulate", str(DEMO), "--trials", "10000"],
+    }
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled bytecode is cached
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for k in range(rounds + 1):  # round 0 warms the caches (bytecode, page cache) and is dropped
+        for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if k:
+                times[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
 @dataclass
-class Row:
-    workload: str
-    impl: str
-    trials: int
-    result: dict
+class Line:
+    target: str  # "1".."7", or "base" for a baseline
+    what: str
+    value: float | None
+    unit: str
+    goal: str = ""  # e.g. "<= 1.2"
+    note: str = ""
 
-    @property
-    def rate(self) -> float | None:
-        if "error" in self.result:
-            return None
-        return self.result["tasks"] * self.trials / self.result["seconds"]
-
-
-def run_workload(workload: Workload, threads: int, trials_override: int | None = None) -> list[Row]:
-    rows = []
-    for trials in (trials_override,) if trials_override else workload.trials:
-        for impl in ("teamcast", "numpy"):
-            rows.append(Row(workload.name, impl, trials, measure_in_child(workload.name, impl, trials, threads)))
-    python = measure_in_child(workload.name, "python", workload.python_trials, threads)
-    rows.append(Row(workload.name, "python", workload.python_trials, python))
-    return rows
+    def met(self) -> str:
+        if not self.goal or self.value is None:
+            return ""
+        op, bound = self.goal.split()
+        ok = self.value <= float(bound) if op == "<=" else self.value >= float(bound)
+        return "yes" if ok else "no"
 
 
-def print_table(rows: list[Row]) -> None:
-    header = (
-        f"{'workload':<12} {'impl':<10} {'tasks':>6} {'trials':>9} {'first s':>8} {'seconds':>9} {'task-trials/s':>14} "
-        f"{'peak MB':>8} {'run +MB':>8} {'x numpy':>8} {'x python':>9}"
+def rate(result: dict, trials: int) -> float | None:
+    return None if "error" in result else result["tasks"] * trials / result["seconds"]
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def collect(quick: bool, rounds: int) -> list[Line]:
+    lines: list[Line] = []
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+
+    say("start-up ...")
+    st = startup(rounds)
+    base = st["base"]
+    lines += [
+        Line("base", 'python -c "import numpy, polars"', base, "s"),
+        Line("1", "teamcast --version / numpy+polars", st["version"] / base, "x", "<= 1.2"),
+        Line("1", "teamcast validate <demo> / numpy+polars", st["validate"] / base, "x", "<= 1.2"),
+        Line("1", "teamcast simulate <demo> --trials 10000 / numpy+polars", st["simulate"] / base, "x", "<= 1.5"),
+    ]
+
+    say("driver and baselines ...")
+    runs: dict[tuple[str, str, int], float | None] = {}
+    for workload, impls in (
+        ("net200", ("teamcast", "numpy")),
+        ("net200-free", ("teamcast", "numpy")),
+        ("demo", ("teamcast",)),
+    ):
+        for trials in (10_000, 100_000):
+            for impl in impls:
+                runs[workload, impl, trials] = rate(in_child("driver", workload, impl, trials), trials)
+    runs["net200", "python", PYTHON_TRIALS] = rate(in_child("driver", "net200", "python", PYTHON_TRIALS), PYTHON_TRIALS)
+    m = 1e6
+    for workload in ("net200", "net200-free"):
+        for trials in (10_000, 100_000):
+            numpy_rate = runs[workload, "numpy", trials]
+            lines.append(
+                Line(
+                    "base",
+                    f"numpy forward pass, no resources, {workload}, {trials:,} trials",
+                    numpy_rate and numpy_rate / m,
+                    "M/s",
+                )
+            )
+    python_rate = runs["net200", "python", PYTHON_TRIALS]
+    lines.append(
+        Line(
+            "base",
+            f"pure-Python parallel SGS, net200 ({PYTHON_TRIALS} trials, extrapolated)",
+            python_rate and python_rate / m,
+            "M/s",
+        )
     )
+    for workload in ("net200", "demo", "net200-free"):
+        for trials in (10_000, 100_000):
+            r = runs[workload, "teamcast", trials]
+            lines.append(Line("info", f"driver, {workload}, {trials:,} trials", r and r / m, "M/s"))
+    for workload in ("net200", "demo"):
+        small, large = runs[workload, "teamcast", 10_000], runs[workload, "teamcast", 100_000]
+        lines.append(Line("2", f"driver rate at 10k / at 100k trials, {workload}", ratio(small, large), "x", ">= 0.8"))
+    for trials in (10_000, 100_000):
+        lines.append(
+            Line(
+                "3",
+                f"driver with pools / numpy without, net200, {trials:,} trials",
+                ratio(runs["net200", "teamcast", trials], runs["net200", "numpy", trials]),
+                "x",
+                ">= 1.0",
+            )
+        )
+    for trials in (10_000, 100_000):
+        lines.append(
+            Line(
+                "3",
+                f"driver / numpy, no resources (net200-free), {trials:,} trials",
+                ratio(runs["net200-free", "teamcast", trials], runs["net200-free", "numpy", trials]),
+                "x",
+                ">= 2.0",
+            )
+        )
+    lines.append(
+        Line(
+            "info",
+            "driver with pools / pure-Python SGS, net200, 10,000 trials",
+            ratio(runs["net200", "teamcast", 10_000], python_rate),
+            "x",
+        )
+    )
+
+    kernel_trials = 30_000 if quick else 100_000
+    say(f"kernel and C floor ({kernel_trials:,} trials) ...")
+    kernel = in_child("kernel", kernel_trials)
+    if "error" in kernel:
+        lines.append(Line("4", "kernel", None, "", note=kernel["error"]))
+    else:
+        pools, free = kernel["pools"], kernel["free"]
+        agree = "" if pools["agree"] and free["agree"] else "makespans DIFFER from the floor's"
+        lines += [
+            Line("base", "C floor (bench/cfloor.pyx), net200 with pools, 1 thread", pools["floor"] / m, "M/s"),
+            Line("base", "C floor, net200 without resources", free["floor"] / m, "M/s"),
+            Line("4", "kernel alone, net200 with pools, 1 thread", pools["kernel_1"] / m, "M/s", ">= 25"),
+            Line(
+                "4", "kernel time / C floor time, with pools", pools["floor"] / pools["kernel_1"], "x", "<= 1.2", agree
+            ),
+            Line("info", "kernel time / C floor time, without resources", free["floor"] / free["kernel_1"], "x"),
+            Line(
+                "4",
+                f"kernel 2 threads / 1 thread (wall), {kernel_trials:,} trials",
+                pools["wall_2"] / pools["wall_1"],
+                "x",
+                ">= 1.8",
+                "2 cores shared with other work" if quick else "",
+            ),
+        ]
+
+    say("sweep on the 4,000-task organisation ...")
+    sw = in_child("sweep", 4, 200)
+    if "error" in sw:
+        lines.append(Line("5", "sweep", None, "", note=sw["error"]))
+    else:
+        lines += [
+            Line(
+                "5",
+                f"sweep overhead per scenario ({sw['tasks']:,} tasks, 200 trials)",
+                sw["per_scenario"] - sw["run"],
+                "s",
+                "<= 0.05",
+                f"{sw['per_scenario']:.2f} s per scenario, {sw['run']:.2f} s of it the run",
+            ),
+        ]
+
+    say("update_row on the 4,000-task organisation ...")
+    ur = in_child("update_row")
+    lines.append(
+        Line("6", "Workspace.update_row, 4,000-task plan", ur.get("seconds"), "s", "<= 0.1", ur.get("error", ""))
+    )
+    for what in ("first forecast on screen after launch (80x24)", "mode switch", "save an edit -> new forecast"):
+        lines.append(Line("6", f"app: {what}", None, "s", note="not measured by bench/run.py"))
+
+    if quick:
+        lines.append(
+            Line(
+                "7", "memory: 1,000 tasks x 1M trials; 20,000 tasks x 10k trials", None, "MB", note="skipped by --quick"
+            )
+        )
+    else:
+        say("memory: 1,000 tasks x 1,000,000 trials ...")
+        big = in_child("driver", "net1000", "teamcast", 1_000_000)
+        lines.append(
+            Line(
+                "7",
+                "peak RSS, 1,000 tasks x 1,000,000 trials",
+                big.get("peak_mb"),
+                "MB",
+                "<= 500",
+                big.get("error", ""),
+            )
+        )
+        say("memory: 20,000 tasks x 10,000 trials ...")
+        wide = in_child("driver", "net20000", "teamcast", 10_000)
+        lines.append(
+            Line(
+                "7",
+                "peak RSS, 20,000 tasks x 10,000 trials",
+                wide.get("peak_mb"),
+                "MB",
+                "<= 1500",
+                wide.get("error", ""),
+            )
+        )
+    return lines
+
+
+def print_table(lines: list[Line]) -> None:
+    width = max(len(line.what) for line in lines)
+    header = f"{'target':<7} {'figure':<{width}} {'value':>10} {'unit':<4} {'goal':<8} {'met':<4} note"
     print(header)
     print("-" * len(header))
-    numpy_rates = {(r.workload, r.trials): r.rate for r in rows if r.impl == "numpy"}
-    python_rates = {r.workload: r.rate for r in rows if r.impl == "python"}
-    for row in rows:
-        numpy_rate = numpy_rates.get((row.workload, row.trials))
-        python_rate = python_rates.get(row.workload)
-        name = f"{row.impl}*" if row.impl == "python" else row.impl
-        if row.rate is None:
-            print(f"{row.workload:<12} {name:<10} unavailable: {row.result['error']}")
-            continue
-        res = row.result
-        vs_numpy = _ratio(row.rate, numpy_rate, row.impl != "numpy")
-        vs_python = _ratio(row.rate, python_rate, row.impl != "python")
+    for line in lines:
+        value = "n/a" if line.value is None else f"{line.value:.3g}" if line.unit != "MB" else f"{line.value:.0f}"
         print(
-            f"{row.workload:<12} {name:<10} {res['tasks']:>6} {row.trials:>9,} {res['first_s']:>8.3f} {res['seconds']:>9.3f} "
-            f"{row.rate:>14,.0f} {res['peak_mb']:>8.0f} {res['run_mb']:>8.0f} {vs_numpy:>8} {vs_python:>9}"
+            f"{line.target:<7} {line.what:<{width}} {value:>10} {line.unit:<4} {line.goal:<8} {line.met():<4} {line.note}"
         )
-    print("\n* the pure-Python dispatch runs far fewer trials; its rate is extrapolated from them.")
-    print("  x numpy / x python: this row's task-trials/s divided by the baseline's (same workload).")
-
-
-def print_growth(rows: list[Row]) -> None:
-    """Seconds per 100k trials at each trial count: flat means time grows linearly with trials."""
-    for impl in ("teamcast", "numpy"):
-        timed = [r for r in rows if r.impl == impl and r.rate is not None]
-        if len(timed) > 1:
-            per = ", ".join(f"{r.trials:,}: {r.result['seconds'] / r.trials * 1e5:.2f}" for r in timed)
-            print(f"{timed[0].workload} {impl}: seconds per 100k trials at {per}")
-
-
-def _ratio(rate: float, baseline: float | None, wanted: bool) -> str:
-    return f"{rate / baseline:.1f}" if wanted and baseline else ""
+    print(
+        "\nM/s = million task-trials per CPU second. x = ratio of two figures of this run (a time ratio for start-up and"
+        "\nthe kernel/floor line, a rate ratio elsewhere). 'base' rows are baselines, 'info' rows have no target."
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="skip the 1,000-task x 1M-trial workload")
-    parser.add_argument("--only", choices=[w.name for w in WORKLOADS], help="run one workload")
-    parser.add_argument("--threads", type=int, default=1, help="kernel threads for the teamcast runs")
-    parser.add_argument(
-        "--trials",
-        type=int,
-        default=None,
-        help="run each chosen workload at this trial count (steady state: e.g. 100000)",
-    )
-    parser.add_argument("--measure", nargs=3, metavar=("WORKLOAD", "IMPL", "TRIALS"), help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="about two minutes: smaller kernel run, no memory runs")
+    parser.add_argument("--rounds", type=int, default=None, help="start-up rounds (default 5, 3 with --quick)")
+    parser.add_argument("--measure", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        workload, impl, trials = args.measure
-        print(json.dumps(measure(workload, impl, int(trials), args.threads)))
+        kind, *rest = args.measure
+        print(json.dumps(MEASURES[kind](*rest)))
         return
-    if args.only:
-        chosen = [w for w in WORKLOADS if w.name == args.only]
-    else:
-        chosen = [w for w in WORKLOADS if not (args.quick and w.heavy)]
-    rows: list[Row] = []
-    for workload in chosen:
-        print(f"running {workload.name}: {workload.what} ...", file=sys.stderr, flush=True)
-        rows.extend(run_workload(workload, args.threads, args.trials))
-    print_table(rows)
-    for workload in chosen:
-        print_growth([r for r in rows if r.workload == workload.name])
+    rounds = args.rounds or (3 if args.quick else 5)
+    print_table(collect(args.quick, rounds))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ the quantile is smooth).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 
@@ -30,6 +32,7 @@ from teamcast.plugins.records import DurationModel
 LAMBDA = 4.0
 GRID = 2048
 XGRID = 8192  # cells of the density integration that builds each table
+TABLE_BATCH = 256  # shapes integrated together (rows are independent: batching changes no number)
 
 _tables: dict[tuple[float, float], np.ndarray] = {}
 
@@ -47,9 +50,12 @@ def _quantile_tables(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, n
     """(D, GRID + 1) tabulated Beta quantiles for the distinct shapes, and each task's row in it."""
     keys, rows = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
     missing = [(a, b) for a, b in map(tuple, keys.tolist()) if (a, b) not in _tables]
-    if missing:
-        a, b = np.array(missing).T
-        _tables.update(zip(missing, beta_quantile_table(a, b), strict=True))
+    # A few hundred shapes at a time: each is integrated on XGRID cells, and a large plan's
+    # thousands of distinct shapes at once would take several (shapes x XGRID) float64 arrays.
+    for first in range(0, len(missing), TABLE_BATCH):
+        batch = missing[first : first + TABLE_BATCH]
+        a, b = np.array(batch).T
+        _tables.update(zip(batch, beta_quantile_table(a, b), strict=True))
     return np.stack([_tables[key] for key in map(tuple, keys.tolist())]), rows.reshape(-1)
 
 
@@ -75,28 +81,45 @@ def quantile(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:
     return _interpolate(tasks, np.clip(u, 0.0, 1.0) * GRID)
 
 
+SLICE_CELLS = 1 << 20  # uniforms mapped at a time: each temporary stays near 8 MB, whatever the plan
+
+
 def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
     # Uniforms are drawn task-major, (k, n): the gathers of one task then all fall in its own
-    # 16 KB table, which stays in cache, instead of hopping between every task's table.
-    x = rng.random((tasks.height, n))
-    x *= GRID
-    return _interpolate(tasks, x, rows_axis=0).T
+    # 16 KB table, which stays in cache, instead of hopping between every task's table. They are
+    # drawn a slice of tasks at a time (the same stream as one (k, n) draw, since a generator fills
+    # row by row), so a wide plan's temporaries do not take several times the block's size.
+    prepared = _prepared(tasks)
+    k = tasks.height
+    out = np.empty((n, k), order="F")
+    step = max(1, SLICE_CELLS // max(n, 1))
+    for lo in range(0, k, step):
+        hi = min(k, lo + step)
+        x = rng.random((hi - lo, n))
+        x *= GRID
+        out[:, lo:hi] = _interpolate_with(prepared, slice(lo, hi), x, rows_axis=0).T
+    return out
 
 
 def _interpolate(tasks: pl.DataFrame, x: np.ndarray, rows_axis: int = 1) -> np.ndarray:
     """Maps x = u * GRID (overwritten) through each task's table: a gather and a multiply-add per
     value. Tasks run along `rows_axis` of x."""
-    start, slope, rows, low, width = _prepared(tasks)
+    return _interpolate_with(_prepared(tasks), slice(None), x, rows_axis)
+
+
+def _interpolate_with(prepared: tuple, tasks: slice, x: np.ndarray, rows_axis: int) -> np.ndarray:
+    """_interpolate for the tasks `tasks` (a slice) of a _prepared(...) set of estimates."""
+    start, slope, rows, low, width = prepared
     shape = (-1, 1) if rows_axis == 0 else (1, -1)
     cell = x.astype(np.intp)
     np.minimum(cell, GRID - 1, out=cell)  # u == 1 lands in the last cell, not past it
     x -= cell  # the position inside the cell
-    cell += (rows * GRID).reshape(shape)
+    cell += (rows[tasks] * GRID).reshape(shape)
     out = slope.take(cell)
     out *= x
     out += start.take(cell)
-    out *= width.reshape(shape)
-    out += low.reshape(shape)
+    out *= width[tasks].reshape(shape)
+    out += low[tasks].reshape(shape)
     return out
 
 
@@ -132,14 +155,65 @@ def variance(tasks: pl.DataFrame) -> np.ndarray:
 
 
 def cdf(tasks: pl.DataFrame, x: np.ndarray) -> np.ndarray:
-    """The exact CDF (scipy.special.betainc); a point estimate is a step at its value."""
-    from scipy.special import betainc
-
+    """The exact CDF (the regularized incomplete beta function); a point estimate is a step at its value."""
     low, likely, high = three_points(tasks)
     alpha, beta = shapes(low, likely, high)
     width = high - low
     scaled = np.clip((x - low) / np.where(width > 0, width, 1.0), 0.0, 1.0)
     return np.where(width > 0, betainc(alpha, beta, scaled), (x >= low).astype(np.float64))
+
+
+_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _log_gamma(v: np.ndarray) -> np.ndarray:
+    return np.asarray(_lgamma(v), dtype=np.float64)
+
+
+def betainc(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1].
+
+    What scipy.special.betainc computes, to within about 1e-14 (tested), in NumPy: importing
+    scipy.special costs a command more than the few values a forecast asks for. The continued
+    fraction of Numerical Recipes (§6.4, modified Lentz), evaluated where it converges fast
+    (x < (a + 1) / (a + b + 2)) and by I_x(a, b) = 1 - I_{1-x}(b, a) elsewhere.
+    """
+    a, b, x = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, x)))
+    swap = x > (a + 1.0) / (a + b + 2.0)
+    p, q, z = np.where(swap, b, a), np.where(swap, a, b), np.where(swap, 1.0 - x, x)
+    inner = (z > 0.0) & (z < 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_front = _log_gamma(p + q) - _log_gamma(p) - _log_gamma(q) + p * np.log(z) + q * np.log1p(-z)
+        value = np.where(inner, np.exp(log_front) * _beta_fraction(p, q, np.where(inner, z, 0.5)) / p, 0.0)
+    value = np.where(z >= 1.0, 1.0, value)
+    return np.where(swap, 1.0 - value, value)
+
+
+def _beta_fraction(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The continued fraction of I_x(a, b), all elements at once until each has converged."""
+    tiny, eps = 1e-300, 1e-16
+
+    def guard(v: np.ndarray) -> np.ndarray:
+        return np.where(np.abs(v) < tiny, tiny, v)
+
+    c = np.ones_like(x)
+    d = 1.0 / guard(1.0 - (a + b) * x / (a + 1.0))
+    h = d.copy()
+    done = np.zeros(x.shape, dtype=bool)
+    for m in range(1, 1000):
+        even = m * (b - m) * x / ((a + 2 * m - 1.0) * (a + 2 * m))
+        d = 1.0 / guard(1.0 + even * d)
+        c = guard(1.0 + even / c)
+        h = np.where(done, h, h * d * c)
+        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1.0))
+        d = 1.0 / guard(1.0 + odd * d)
+        c = guard(1.0 + odd / c)
+        step = d * c
+        h = np.where(done, h, h * step)
+        done |= np.abs(step - 1.0) < eps
+        if done.all():
+            break
+    return h
 
 
 MODEL = DurationModel(

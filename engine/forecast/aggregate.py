@@ -28,6 +28,7 @@ from teamcast.ext.kernel import FIXED_DONE, STATE_NOT_RUN, STATE_SUCCEEDED
 KEEP = 10_000  # trials kept whole for task percentiles and sensitivity ...
 KEEP_CELLS = 10_000_000  # ... but never more than this many trials x tasks (~90 MB)
 SENSITIVITY_TRIALS = 2_048
+SENSITIVITY_CELLS = 1 << 20  # trials x tasks ranked at a time
 
 
 def kept_trials(trials: int, n_tasks: int) -> int:
@@ -52,37 +53,61 @@ class Aggregates:
         n_tasks, n_projects, n_units = len(compiled.task_ids), len(compiled.project_ids), len(compiled.unit_ids)
         self.keep = max(0, kept_trials(trials, n_tasks) - self.first)
         self.keep = min(self.keep, self.count)
+        # Durations only for the trials sensitivity ranks (the first SENSITIVITY_TRIALS).
+        self.keep_duration = min(self.keep, max(0, SENSITIVITY_TRIALS - self.first))
         self.ran = np.zeros(n_tasks, dtype=np.int64)
         self.succeeded = np.zeros(n_tasks, dtype=np.int64)
         self.critical = np.zeros(n_tasks, dtype=np.int64)
         self.busy = np.zeros((len(blocks), n_units))  # per block
         self.available = np.zeros((len(blocks), n_units))
+        self._pending: np.ndarray | None = None  # busy and available rows of a block that came in parts
         self.proj_finish = np.full((self.count, n_projects), np.nan)
         self.proj_success = np.zeros((self.count, n_projects), dtype=bool)
+        # Finish times of the tasks that succeeded (NaN where a task failed or did not run).
         self.kept_finish = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
-        self.kept_duration = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
-        self.kept_success = np.zeros((self.keep, n_tasks), dtype=bool)
+        self.kept_duration = np.full((self.keep_duration, n_tasks), np.nan, dtype=np.float32)
 
-    def add(self, first_block: int, out, arrival: np.ndarray) -> None:
+    def add(self, first_trial: int, out, arrival: np.ndarray) -> None:
+        """Take in the kernel's output for trials first_trial, first_trial + 1, ... of the run."""
         n = out.state.shape[0]
-        at = first_block * BLOCK - self.first  # row of this chunk's first trial in this part
+        at = first_trial - self.first  # row of this chunk's first trial in this part
         self.ran += (out.state != STATE_NOT_RUN).sum(axis=0)
         self.succeeded += (out.state == STATE_SUCCEEDED).sum(axis=0)
         self.critical += out.critical.sum(axis=0, dtype=np.int64)
         makespan = np.nanmax(np.where(np.isnan(out.finish), -np.inf, out.finish), axis=1, initial=0.0)
         makespan = np.maximum(makespan, 0.0)
         available = np.maximum(makespan[:, None] - arrival, 0.0)
-        for k, row in enumerate(range(0, n, BLOCK)):
-            b = at // BLOCK + k
-            self.busy[b] = out.busy[row : row + BLOCK].sum(axis=0)
-            self.available[b] = available[row : row + BLOCK].sum(axis=0)
+        self._add_block_sums(at, out.busy, available)
         self.proj_finish[at : at + n] = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
         self.proj_success[at : at + n] = out.proj_success.astype(bool)
         if at < self.keep:
             k = min(n, self.keep - at)
-            self.kept_finish[at : at + k] = out.finish[:k]
-            self.kept_duration[at : at + k] = out.finish[:k] - out.start[:k]
-            self.kept_success[at : at + k] = out.state[:k] == STATE_SUCCEEDED
+            np.copyto(self.kept_finish[at : at + k], out.finish[:k], casting="same_kind")
+            self.kept_finish[at : at + k][out.state[:k] != STATE_SUCCEEDED] = np.nan
+        if at < self.keep_duration:
+            k = min(n, self.keep_duration - at)
+            np.subtract(out.finish[:k], out.start[:k], out=self.kept_duration[at : at + k], casting="same_kind")
+
+    def _add_block_sums(self, at: int, busy: np.ndarray, available: np.ndarray) -> None:
+        """Busy and available time summed per block of trials, each over its rows in one go (so
+        the float sums are the same however the block's trials came in)."""
+        row = 0
+        while row < len(busy):
+            b, offset = divmod(at + row, BLOCK)  # block (of this part) and row within it
+            size = min(BLOCK, self.count - b * BLOCK)  # the block's trials
+            take = min(size - offset, len(busy) - row)
+            if offset == 0 and take == size:  # the whole block at once
+                self.busy[b] = busy[row : row + take].sum(axis=0)
+                self.available[b] = available[row : row + take].sum(axis=0)
+            else:  # part of a block: wait for the rest
+                if self._pending is None:
+                    self._pending = np.zeros((2, BLOCK, busy.shape[1]))
+                self._pending[0, offset : offset + take] = busy[row : row + take]
+                self._pending[1, offset : offset + take] = available[row : row + take]
+                if offset + take == size:
+                    self.busy[b] = self._pending[0, :size].sum(axis=0)
+                    self.available[b] = self._pending[1, :size].sum(axis=0)
+            row += take
 
     @classmethod
     def merge(cls, compiled: Compiled, trials: int, parts: Sequence[Aggregates]) -> Aggregates:
@@ -100,8 +125,8 @@ class Aggregates:
             whole.proj_success[part.first : part.first + part.count] = part.proj_success
             if part.keep:
                 whole.kept_finish[part.first : part.first + part.keep] = part.kept_finish
-                whole.kept_duration[part.first : part.first + part.keep] = part.kept_duration
-                whole.kept_success[part.first : part.first + part.keep] = part.kept_success
+            if part.keep_duration:
+                whole.kept_duration[part.first : part.first + part.keep_duration] = part.kept_duration
         return whole
 
     def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...], sensitivity: bool = True) -> Forecast:
@@ -116,7 +141,7 @@ class Aggregates:
         for p, pid in enumerate(c.project_ids):
             ok = self.proj_success[:, p]
             fin = self.proj_finish[ok, p]
-            q = np.percentile(fin, PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
+            q = percentiles_of_sorted(np.sort(fin), PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
             deadline = c.project_deadline[p]
             on_time = float(np.mean(ok & (self.proj_finish[:, p] <= deadline))) if not np.isnan(deadline) else np.nan
             p_success = float(ok.mean())
@@ -141,7 +166,7 @@ class Aggregates:
         projects = result_frame(rows, PROJECT_RESULT_SCHEMA)
 
         # Tasks (percentiles and sensitivity from the first kept_trials(...) trials).
-        finish = np.where(self.kept_success, self.kept_finish, np.float32(np.nan))
+        finish = self.kept_finish
         task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
         if sensitivity:
             task_sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
@@ -200,22 +225,65 @@ class Aggregates:
 def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
     """np.nanpercentile(values, percentiles, axis=0) (linear interpolation), vectorised over columns.
 
-    One sort of the whole block (NaN sorts last) instead of a Python-level loop per column.
+    Only the order statistics the percentiles need are found: each column's values (NaN sorts
+    last) are partitioned in place at them in increasing order, each step on what lies above
+    the last one, and the one just above an order statistic is the minimum of the rest. That is
+    O(trials) per column instead of a sort (same values: order statistics do not depend on how
+    they are found). Columns with the same number of values need the same
+    order statistics and are partitioned together; with very many different counts, one sort of
+    the whole block is cheaper than a Python-level step per count.
     """
-    ordered = np.sort(values, axis=0)
-    count = (~np.isnan(values)).sum(axis=0)
-    out = np.full((len(percentiles), values.shape[1]), np.nan)
-    cols = np.flatnonzero(count > 0)
-    if not len(cols):
-        return out
-    for i, q in enumerate(percentiles):
-        pos = (count[cols] - 1) * (q / 100.0)
-        lo = np.floor(pos).astype(np.intp)
-        hi = np.minimum(lo + 1, count[cols] - 1)
-        frac = pos - lo
-        a, b = ordered[lo, cols].astype(np.float64), ordered[hi, cols].astype(np.float64)
-        out[i, cols] = a + (b - a) * frac
+    rows = np.array(values.T, order="C")  # a copy, one row per column: partitions run along memory
+    missing = np.isnan(rows)
+    count = rows.shape[1] - missing.sum(axis=1)
+    rows[missing] = np.inf  # above every value, like NaN, but argmin skips it
+    out = np.full((len(percentiles), rows.shape[0]), np.nan)
+    counts = np.sort(count[count > 0])  # the distinct counts (np.unique would import numpy.ma)
+    counts = counts[np.concatenate([[True], counts[1:] != counts[:-1]])] if len(counts) else counts
+    select = len(counts) <= 16
+    if not select:
+        rows.sort(axis=1)
+    for c in counts.tolist():
+        cols = np.flatnonzero(count == c)
+        pos = [(c - 1) * (q / 100.0) for q in percentiles]
+        lo = [int(np.floor(x)) for x in pos]
+        hi = [min(x + 1, c - 1) for x in lo]
+        block = rows[cols] if select and len(cols) < len(rows) else rows  # no copy when all share a count
+        if select:
+            done = 0  # block[:, :done] holds its final values
+            for kth in sorted(set(lo + hi)):
+                rest = block[:, done:]
+                if kth == done:  # the smallest of the rest: a scan, not a partition
+                    at = rest.argmin(axis=1)
+                    first = rest[:, 0].copy()
+                    rest[:, 0] = rest[np.arange(len(rest)), at]
+                    rest[np.arange(len(rest)), at] = first
+                else:
+                    rest.partition(kth - done, axis=1)
+                done = kth + 1
+        picked = cols if not select else slice(None)
+        for i in range(len(percentiles)):
+            a, b = block[picked, lo[i]].astype(np.float64), block[picked, hi[i]].astype(np.float64)
+            out[i, cols] = a + (b - a) * (pos[i] - lo[i])
     return out
+
+
+def percentiles_of_sorted(ordered: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """np.percentile(values, percentiles) from np.sort(values) (no NaN), to the last bit.
+
+    NumPy's linear method written out (its index, weight and two-sided interpolation), because
+    np.percentile calls np.unique, whose first use imports numpy.ma: ~40 ms of every command's
+    start-up. A test holds the two equal.
+    """
+    n = len(ordered)
+    virtual = (n - 1) * np.true_divide(np.asarray(percentiles), 100)
+    below = np.floor(virtual)
+    gamma = virtual - below
+    lower = np.where(virtual >= n - 1, n - 1, below).astype(np.intp)
+    upper = np.where(virtual >= n - 1, n - 1, below + 1).astype(np.intp)
+    a, b = ordered[lower], ordered[upper]
+    step = b - a
+    return np.where(gamma >= 0.5, b - step * (1 - gamma), a + step * gamma)
 
 
 def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project: np.ndarray) -> np.ndarray:
@@ -225,24 +293,58 @@ def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project
     not run in a trial counts as taking no time. Ties get average ranks, so a task of fixed
     length has no sensitivity.
     """
-    from scipy.stats import rankdata
-
     n_tasks = duration.shape[1]
     result = np.zeros(n_tasks)
-    duration = np.nan_to_num(duration[:SENSITIVITY_TRIALS].astype(np.float64), nan=0.0)
+    # Ranks need only the order of values, which float32 keeps: no float64 copy to sort.
+    duration = np.nan_to_num(duration[:SENSITIVITY_TRIALS], nan=0.0)
     proj_finish = proj_finish[:SENSITIVITY_TRIALS]
     for p in range(proj_finish.shape[1]):
         ok = ~np.isnan(proj_finish[:, p])
-        cols = np.flatnonzero(task_project == p)
-        if ok.sum() < 3 or not len(cols):
+        tasks = np.flatnonzero(task_project == p)
+        if ok.sum() < 3 or not len(tasks):
             continue
-        x = rankdata(duration[np.ix_(ok, cols)], axis=0)
-        y = rankdata(proj_finish[ok, p])
-        x -= x.mean(axis=0)
+        y = average_ranks(proj_finish[ok, p][:, None])[:, 0]
         y -= y.mean()
-        sx = np.sqrt((x * x).mean(axis=0))
         sy = np.sqrt((y * y).mean())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = (x * y[:, None]).mean(axis=0) / (sx * sy)
-        result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
+        # Tasks a batch at a time: each column's ranks and correlation are its own, and a large
+        # plan's ranks, orders and products would otherwise each be trials x tasks float64.
+        step = max(1, SENSITIVITY_CELLS // int(ok.sum()))
+        for first in range(0, len(tasks), step):
+            cols = tasks[first : first + step]
+            x = average_ranks(duration[np.ix_(ok, cols)])
+            x -= x.mean(axis=0)
+            sx = np.sqrt((x * x).mean(axis=0))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = (x * y[:, None]).mean(axis=0) / (sx * sy)
+            result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
     return result
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of each column of a (n, k) array, ties given their average rank.
+
+    The same numbers as scipy.stats.rankdata(values, axis=0) (average ranks are exact
+    halves), without importing scipy.stats, which costs more than a small run itself.
+    """
+    n, k = values.shape
+    if not n or not k:
+        return np.zeros((n, k))
+    cols = np.ascontiguousarray(values.T)  # one row per column: sorting along rows is contiguous
+    # Any sort will do (not only a stable one): tied values all get the same average rank.
+    order = np.argsort(cols, axis=1)
+    ordered = np.take_along_axis(cols, order, axis=1)
+    new_run = np.ones((k, n), dtype=bool)  # where a run of equal values starts, row by row
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new_run[:, 1:])
+    ranked = np.empty((k, n))
+    ranked[:] = np.arange(1.0, n + 1.0)  # rank = position + 1 in rows without ties
+    tied = np.flatnonzero(~new_run.all(axis=1))
+    if len(tied):
+        flat = new_run[tied].ravel()
+        run = np.cumsum(flat) - 1  # each position's run, numbered over all rows (every row starts one)
+        bounds = np.append(np.flatnonzero(flat), flat.size)  # first position of each run, then the end
+        row_start = np.repeat(np.arange(len(tied)) * n, n)
+        # A run over sorted positions i..j (0-based) has average rank (i + j) / 2 + 1.
+        ranked[tied] = (0.5 * (bounds[run] + bounds[run + 1] + 1) - row_start).reshape(len(tied), n)
+    out = np.empty((k, n))
+    np.put_along_axis(out, order, ranked, axis=1)
+    return out.T

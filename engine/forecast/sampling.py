@@ -25,7 +25,8 @@ def model_groups(compiled: Compiled, registry) -> list[tuple]:
     groups = []
     for name in sorted(set(models)):
         idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
-        groups.append((registry.duration_model(name), idx, compiled.tasks[idx]))
+        # Rows by a list of ints: a NumPy index would make Polars import numpy.ma (~40 ms of start-up).
+        groups.append((registry.duration_model(name), idx, compiled.tasks[idx.tolist()]))
     return groups
 
 
@@ -56,9 +57,17 @@ class Sampler:
         from teamcast.plugins.records import SampleContext
 
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
-        effort = np.empty((n, self.n_tasks), dtype=np.float64)
-        for model, idx, sub in self.groups:
-            effort[:, idx] = checked_sample(model, sub, n, rng)
+        if len(self.groups) == 1 and len(self.groups[0][1]) == self.n_tasks:
+            # One model for every task (the groups list tasks in index order): its block is the
+            # efforts, without a copy into a block of all tasks.
+            model, _, sub = self.groups[0]
+            effort = checked_sample(model, sub, n, rng)
+            if (len(self.doing) or self.modifiers) and not (effort.flags.writeable and effort.base is None):
+                effort = effort.copy()  # changed in place below: never a plugin's shared or read-only array
+        else:
+            effort = np.empty((n, self.n_tasks), dtype=np.float64)
+            for model, idx, sub in self.groups:
+                effort[:, idx] = checked_sample(model, sub, n, rng)
         success = np.empty((n, self.n_tasks), dtype=np.uint8)
         for model, idx, sub in self.success_groups:  # one group (all bernoulli) draws as one call did
             success[:, idx] = checked_success(model, sub, n, rng)
@@ -88,7 +97,7 @@ class Sampler:
             cols = np.flatnonzero(np.isin(self.doing, idx))
             if not len(cols):
                 continue
-            rows = sub[np.searchsorted(idx, self.doing[cols])]
+            rows = sub[np.searchsorted(idx, self.doing[cols]).tolist()]
             f_spent = None
             if model.cdf is not None and model.quantile is not None:
                 f_spent = checked_values(model, "cdf", rows, spent[cols][None, :])[0]
@@ -139,7 +148,7 @@ def named_groups(rows: pl.DataFrame, column: str, lookup, table: str, key: str |
         except PluginError as exc:
             where = f"{table}[{rows['id'][int(idx[0])]}].{key or column}"
             raise PlanError([Problem(where, str(exc))]) from None
-        groups.append((record, idx, rows[idx]))
+        groups.append((record, idx, rows[idx.tolist()]))  # a NumPy index would import numpy.ma
     return groups
 
 

@@ -111,6 +111,9 @@ class _Run:
         if chunk_trials is None:
             chunk_trials = CHUNK_CELLS // max(len(self.compiled.task_ids), 1)
         chunk_blocks = max(1, chunk_trials // BLOCK)
+        # A plan so wide that one block is more than a chunk: the kernel takes the block's trials
+        # a slice at a time, so its outputs stay chunk-sized (the samples are one block's).
+        step = max(1, min(chunk_trials, BLOCK)) if chunk_trials < BLOCK else None
         trials = self.trials
         agg = Aggregates(self.compiled, trials, blocks)
         for first_block in range(blocks.start, blocks.stop, chunk_blocks):
@@ -121,8 +124,11 @@ class _Run:
             effort, success, arrival = (
                 parts[0] if len(parts) == 1 else tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
             )
-            out = run_chunk(self.inp, effort, success, arrival, threads=threads)
-            agg.add(first_block, out, arrival)
+            n = effort.shape[0]
+            for lo in range(0, n, step or n):
+                hi = min(n, lo + (step or n))
+                out = run_chunk(self.inp, effort[lo:hi], success[lo:hi], arrival[lo:hi], threads=threads)
+                agg.add(first_block * BLOCK + lo, out, arrival[lo:hi])
             if progress is not None:
                 progress(min(chunk.stop * BLOCK, trials), trials)
         return agg

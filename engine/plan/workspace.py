@@ -93,8 +93,11 @@ def _check_change(before: Plan, after: Plan, what: str | None = None) -> None:
     """Refuse an edit that adds errors; errors the stored plan already had (an empty workspace
     has no [plan] yet) must not block the edits that fix them. `what` names the edit, since an
     error may sit on another row (starting one task can leave another without its people)."""
+    errors = [p for p in _problems(after) if p.severity == "error"]
+    if not errors:  # the usual edit: no need to validate the plan as it was too
+        return
     known = set(_problems(before))
-    added = [p for p in _problems(after) if p.severity == "error" and p not in known]
+    added = [p for p in errors if p not in known]
     if added:
         raise PlanError(added, source=what)
 

@@ -204,4 +204,4 @@ def test_a_sweep_whose_every_scenario_fails_exits_1(tmp_path):
     plan.write_text(PLAN)
     result = run("sweep", str(plan), "--vary", "people.ml_engineer=0", "-n", "20")
     assert result.exit_code == 1
-    assert "every scenario failed (1)" in result.output
+    assert "1 of 1 scenario(s) failed; see their rows" in result.output

@@ -174,3 +174,35 @@ def test_pert_tables_agree_with_scipys_beta_quantiles():
     b = 6.0 - a  # every PERT shape has alpha + beta = 6
     exact = betaincinv(a[:, None], b[:, None], np.linspace(0.0, 1.0, GRID + 1)[None, :])
     assert np.abs(beta_quantile_table(a, b) - exact).max() < 1e-4
+
+
+def test_pert_betainc_agrees_with_scipy():
+    from scipy.special import betainc
+
+    rng = np.random.default_rng(5)
+    a, b, x = 1 + 4 * rng.random(5000), 1 + 4 * rng.random(5000), rng.random(5000)
+    x[:10], x[10:20], x[20:30] = 0.0, 1.0, 1e-9  # the ends and just inside them
+    a[30:40] = b[40:50] = 1.0  # a flat side: the density does not vanish at that end
+    assert np.allclose(pert.betainc(a, b, x), betainc(a, b, x), rtol=0, atol=1e-13)
+    # Broadcasting as cdf uses it: one shape per task (columns), many points (rows).
+    grid = np.linspace(0, 1, 7)[:, None]
+    assert np.allclose(pert.betainc(a[:3], b[:3], grid), betainc(a[:3], b[:3], grid), rtol=0, atol=1e-13)
+
+
+def test_pert_sample_is_the_same_stream_whatever_the_slice(tasks_frame, monkeypatch):
+    # Wide plans are sampled a slice of tasks at a time; the numbers must not depend on it.
+    tasks = tasks_frame(ESTIMATES * 7)
+    whole = pert.sample(tasks, 500, np.random.default_rng(9))
+    monkeypatch.setattr(pert, "SLICE_CELLS", 1_200)  # slices of 2 tasks
+    assert np.array_equal(pert.sample(tasks, 500, np.random.default_rng(9)), whole)
+
+
+def test_pert_tables_are_the_same_built_in_batches(tasks_frame, monkeypatch):
+    # A large plan's shapes are integrated a batch at a time; rows do not depend on each other.
+    tasks = tasks_frame([(1.0, 2.0 + k / 7, 9.0 + k) for k in range(9)])
+    u = np.random.default_rng(4).random((50, 9))
+    at_once = pert.quantile(tasks, u)
+    monkeypatch.setattr(pert, "_tables", {})  # fresh caches: the tables are built again
+    monkeypatch.setattr(pert, "_prepared_cache", {})
+    monkeypatch.setattr(pert, "TABLE_BATCH", 2)
+    assert np.array_equal(pert.quantile(tasks, u), at_once)

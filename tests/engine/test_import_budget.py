@@ -1,0 +1,64 @@
+"""The import budget of CLI start-up: which heavy libraries a command loads (names, never times).
+
+Each command runs in a fresh interpreter, which then reports the top-level packages in
+sys.modules. A command that starts importing scipy, matplotlib, Textual, Dask or pyarrow
+without needing them fails here, before anyone notices the slower start.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEMO = str(Path(__file__).resolve().parents[2] / "engine" / "plan" / "data" / "demo.toml")
+HEAVY = {"scipy", "matplotlib", "textual", "dask", "distributed", "pyarrow", "pandas", "cloudpickle"}
+
+RUN_AND_LIST = """
+import json, sys
+sys.argv = ["teamcast", *json.loads(sys.argv[1])]
+from teamcast.engine.commands.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+sys.stdout.flush()
+print("\\nMODULES " + json.dumps([code, sorted(sys.modules)]))
+"""
+
+
+def imported(*args: str) -> set[str]:
+    """Modules loaded by `teamcast ARGS` (which must succeed), and their top-level packages."""
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST, json.dumps(list(args))], capture_output=True, text=True, timeout=120
+    )
+    line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("MODULES "))
+    code, modules = json.loads(line.removeprefix("MODULES "))
+    assert code in (0, None), done.stderr
+    return set(modules) | {name.split(".")[0] for name in modules}
+
+
+def test_version_loads_neither_numpy_nor_polars():
+    loaded = imported("--version")
+    assert not loaded & (HEAVY | {"numpy", "polars"})
+
+
+def test_validate_loads_no_heavy_library():
+    loaded = imported("validate", DEMO)
+    assert "polars" in loaded  # it did read the plan
+    assert not loaded & HEAVY
+
+
+@pytest.mark.parametrize("trials", ["1", "3000"])
+def test_simulate_loads_no_heavy_library(trials):
+    # The demo has work in progress, so this also covers the PERT CDF of the in-progress update
+    # and the rank correlations of sensitivity.
+    loaded = imported("simulate", DEMO, "--trials", trials, "--format", "json")
+    assert "teamcast.engine.forecast.simulate" in loaded and "numpy" in loaded
+    assert not loaded & HEAVY
+    assert "numpy.ma" not in loaded  # np.percentile and Polars frames from NumPy arrays load it (~40 ms)
