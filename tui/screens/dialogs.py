@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from teamcast.engine.views import compare_forecasts
 
@@ -28,11 +29,15 @@ class HelpScreen(ModalScreen[None]):
 
     def lines(self) -> list[str]:
         screen_keys = [b for b in self.beneath.BINDINGS if isinstance(b, Binding)]
+        # A widget with keys of its own (the timeline's arrows) lists them with its screen's.
+        focused = self.beneath.focused
+        if focused is not None and type(focused).__module__.startswith("teamcast."):
+            screen_keys += [b for b in focused.BINDINGS if isinstance(b, Binding)]
         app_keys = [b for b in self.app.BINDINGS if isinstance(b, Binding)]
         lines = [f"[b]{type(self.beneath).__name__.removesuffix('Screen')}[/b]"]
-        lines += [f"  {b.key:<18} {b.description}" for b in screen_keys] or ["  (no keys of its own)"]
+        lines += [f"  {escape(b.key):<18} {escape(b.description)}" for b in screen_keys] or ["  (no keys of its own)"]
         lines += ["", "[b]Everywhere[/b]"]
-        lines += [f"  {b.key:<18} {b.description or b.action}" for b in app_keys]
+        lines += [f"  {escape(b.key):<18} {escape(b.description or b.action)}" for b in app_keys]
         lines += [
             "  ctrl+p            command palette",
             "  tab, arrows       move between and within widgets",
@@ -52,13 +57,17 @@ class StartScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="start"):
             yield Label("[b]teamcast[/b]: no workspace (./teamcast.db) here.")
-            yield Label("d  open the demo organisation (a throw-away copy)")
-            yield Label("or type a path and Enter to create a new workspace:")
+            yield Button("d  open the demo organisation (a throw-away copy)", id="start-demo")
+            yield Label("or Tab to the box, type a path and Enter to create a new workspace:")
             yield Input(placeholder="teamcast.db", id="start-path")
             yield Label("Esc quits", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one(Label).focus()
+        # The button holds the focus, so d opens the demo instead of typing into the path box.
+        self.query_one(Button).focus()
+
+    def on_button_pressed(self, _: Button.Pressed) -> None:
+        self.action_demo()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(("new", event.value.strip() or "teamcast.db"))
