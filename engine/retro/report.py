@@ -524,5 +524,31 @@ def write_report(plan: Plan, kind: str, out: str | Path, *, trials: int = 5_000,
     if suffix not in SUFFIXES:
         raise UsageError(f"cannot write a report as {suffix or '(no suffix)'!r}; use {', '.join(SUFFIXES)}")
     data = report_data(plan, kind, trials=trials, seed=seed)
-    write_atomic(out, render(data, suffix).encode())
+    text = render(data, suffix)
+    if suffix == ".md":
+        text += markdown_charts(data, Path(out))
+    write_atomic(out, text.encode())
     return data
+
+
+def markdown_charts(data: dict, out: Path) -> str:
+    """The HTML report's charts as SVG files beside the Markdown (`<stem>-<chart>.svg`), and the links to them."""
+    from teamcast.engine.plan.io import write_atomic
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return "\n_Charts need matplotlib: pip install 'teamcast[report]'._\n"
+    charts = []
+    if data["kind"] == "leadership":
+        charts.append(("completion", "When each project lands", lambda: completion_chart(data["projects"])))
+    if data["kind"] == "retro" and data["success"]:
+        charts.append(("reliability", "Reliability diagram", lambda: reliability_chart(data["success"])))
+    if data["kind"] == "retro" and data["pit"]:
+        charts.append(("pit", "PIT histogram", lambda: pit_chart(data["pit"])))
+    links = []
+    for name, title, draw in charts:
+        path = out.with_name(f"{out.stem}-{name}.svg")
+        write_atomic(path, draw().encode())
+        links.append(f"![{title}]({path.name})")
+    return "\n## Charts\n\n" + "\n\n".join(links) + "\n" if links else ""
