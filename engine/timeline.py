@@ -179,6 +179,20 @@ def whisker_cells(w: Whisker, first_day: float, days_per_col: float, cols: int) 
     return cells
 
 
+def beyond(w: Whisker, calendar: Calendar, first_day: float, days_per_col: float, cols: int) -> tuple[str, str]:
+    """The whisker's marks that fall left and right of the window, as words with an arrow ("" when none)."""
+    marks = [(f"P{q}", d) for q, d in ((50, w.p50), (80, w.p80), (95, w.p95)) if d is not None]
+    if w.deadline is not None:
+        marks.append(("due", w.deadline - 1e-9))
+    left = [(label, d) for label, d in marks if column(d, first_day, days_per_col) < 0]
+    right = [(label, d) for label, d in marks if column(d, first_day, days_per_col) >= cols]
+
+    def words(side: list[tuple[str, float]]) -> str:
+        return " · ".join(f"{label} {calendar.finish_date(d):%b %d}" for label, d in sorted(side, key=lambda m: m[1]))
+
+    return (f"← {words(left)}" if left else "", f"{words(right)} →" if right else "")
+
+
 def axis(calendar: Calendar, first_day: float, days_per_col: float, cols: int) -> str:
     """Date labels from their columns: each new week in the week zoom, each new month in the month zoom."""
     text = [" "] * cols

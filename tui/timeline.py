@@ -16,11 +16,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from teamcast.engine.timeline import ZOOMS, Bar, Timeline, axis, column, grid, whisker_cells
+from teamcast.engine.timeline import ZOOMS, Bar, Timeline, axis, beyond, column, grid, whisker_cells
 
 PROJECT_COLOURS = ("cyan", "magenta", "green", "yellow", "bright_blue", "red", "bright_magenta", "bright_green")
 MARK = {"todo": "█", "doing": "▓", "done": "▒", "failed": "✗"}
-LEGEND = "█ to do  ▓ doing  ▒ done  ✗ failed  │ today  ├P50 ┼P80 ┤P95 (forecast, if it succeeds)  ◆ deadline"
+LEGEND = "█ to do ▓ doing ▒ done ✗ failed │ today ├P50 ┼P80 ┤P95 if it succeeds ◆ due"
 
 
 class TimelineView(Widget, can_focus=True):
@@ -214,7 +214,16 @@ class TimelineView(Widget, can_focus=True):
             line = Text()
             name = w.name if len(w.name) <= width else w.name[: width - 1] + "…"
             line.append(f"{name:<{width}} ", style=self._colour(w.project))
-            for c, ch in enumerate(whisker_cells(w, self.first_day, dpc, cols)):
+            cells = whisker_cells(w, self.first_day, dpc, cols)
+            left, right = beyond(w, t.calendar, self.first_day, dpc, cols)
+            # Marks out of the window are named at its edge (just an arrow where the whisker is in the way).
+            if left:
+                note = left if all(ch == " " for ch in cells[: len(left) + 1]) else "←"
+                cells[: len(note)] = list(note[:cols])
+            if right:
+                note = right if all(ch == " " for ch in cells[-len(right) - 1 :]) else "→"
+                cells[cols - len(note) :] = list(note[-cols:])
+            for c, ch in enumerate(cells):
                 if ch == " " and c == today_col:
                     line.append("│", style="dim")
                 else:

@@ -7,7 +7,7 @@ import polars as pl
 from teamcast.engine import deterministic_schedule
 from teamcast.engine.forecast.simulate import simulate
 from teamcast.engine.plan.demo import demo_plan
-from teamcast.engine.timeline import axis, build_timeline, column, grid, whisker_cells
+from teamcast.engine.timeline import axis, beyond, build_timeline, column, grid, whisker_cells
 
 
 def test_every_scheduled_task_sits_in_the_lanes_of_who_held_it():
@@ -76,3 +76,19 @@ def test_grid_zooms_and_scrolls():
     assert later[:-10] == by_day[10:]  # ten days later: the same cells, ten columns to the left
     assert "Jan" in axis(timeline.calendar, 0.0, 1.0, 60)
     assert axis(timeline.calendar, -45.0, 5.0, 40).startswith("Nov'26")
+
+
+def test_a_whisker_out_of_the_window_says_where_it_is():
+    plan = demo_plan()
+    forecast = simulate(plan, trials=256, seed=0)
+    timeline = build_timeline(plan, forecast.projects)
+    fraud = timeline.whiskers[0]
+    date = timeline.calendar.finish_date(fraud.p50)
+    left, right = beyond(fraud, timeline.calendar, -40.0, 1.0, 60)
+    assert left == "" and right.endswith("→") and f"P50 {date:%b %d}" in right and "due Apr 30" in right
+    left, right = beyond(fraud, timeline.calendar, 200.0, 1.0, 60)
+    assert left.startswith("← P50") and right == ""
+    assert beyond(fraud, timeline.calendar, 0.0, 1.0, 120) == ("", "")  # in the window: drawn, no words
+    # Half in: only the marks beyond the edge are named.
+    left, right = beyond(fraud, timeline.calendar, fraud.p50 - 5, 1.0, 10)
+    assert left == "" and "P50" not in right and "P95" in right

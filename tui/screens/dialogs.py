@@ -96,7 +96,11 @@ class WhatIfScreen(ModalScreen):
         with Vertical(id="whatif"):
             yield Label(f"[b]What-if[/b]: {self.scenario.label}", id="whatif-title")
             yield DataTable(id="comparison", cursor_type="row")
-            yield Label("s saves it into the workspace · Esc discards it", classes="hint")
+            yield Label(
+                "P50, P80: working days from the plan's start until the project is done, if it succeeds; "
+                "P(ok): the chance it succeeds. s saves it into the workspace · Esc discards it",
+                classes="hint",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
