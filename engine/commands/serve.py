@@ -18,7 +18,7 @@ def make_server(command: str, host: str, port: int, token: str | None, note: str
     from textual_serve.server import Server
 
     class TeamcastServer(Server):
-        async def handle_index(self, request: web.Request):  # type: ignore[override]
+        async def handle_index(self, request: web.Request):
             if token is not None and request.query.get("token") != token:
                 raise web.HTTPForbidden(text="teamcast serve: this address needs ?token=TOKEN\n")
             response = await super().handle_index(request)
@@ -26,7 +26,7 @@ def make_server(command: str, host: str, port: int, token: str | None, note: str
                 response.set_cookie("teamcast_token", token, httponly=True, samesite="Strict")
             return response
 
-        async def handle_websocket(self, request: web.Request):  # type: ignore[override]
+        async def handle_websocket(self, request: web.Request):
             if token is not None and request.cookies.get("teamcast_token") != token:
                 raise web.HTTPForbidden(text="teamcast serve: no token\n")
             return await super().handle_websocket(request)

@@ -60,7 +60,9 @@ async def test_palette_export_writes_the_plan_beside_the_workspace(app, demo_db,
         await settle(pilot)
         await palette(pilot, "Export the plan")
         out = demo_db.with_name("demo-plan.toml")
-        assert out.exists() and "[[projects]]" in out.read_text() or "projects" in out.read_text()
+        from teamcast.engine.plan.io import load_plan
+
+        assert load_plan(out).projects["id"].to_list() == app.plan.projects["id"].to_list()  # it reads back
 
 
 async def test_plus_one_person_is_an_open_position_with_time_to_hire(app, demo_db, settle):
@@ -137,3 +139,14 @@ async def test_names_use_the_width(app, demo_db, settle):
         await settle(pilot)
         names = list(app.screen.query_one("#projects", DataTable).get_column_at(0))
         assert all(len(name) <= 20 for name in names)
+
+
+async def test_palette_report_writes_markdown_with_its_charts(app, demo_db, settle):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await palette(pilot, "Report: forecast retro")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    out = demo_db.with_name("demo-retro.md")
+    assert out.exists() and "## Charts" in out.read_text()
+    assert demo_db.with_name("demo-retro-pit.svg").exists()

@@ -116,3 +116,35 @@ def test_a_headless_browser_shows_the_app(server, tmp_path):
         timeout=120,
     )
     assert shot.exists() and shot.stat().st_size > 5000
+
+
+def test_the_websocket_runs_the_app(server):
+    """What the browser's terminal does: open the websocket, read the app's screen, press l for the Timeline."""
+    import asyncio
+
+    aiohttp = pytest.importorskip("aiohttp")
+    _, port = server()
+    fetch(f"http://127.0.0.1:{port}/", time.monotonic() + 30)
+
+    async def session() -> str:
+        seen = ""
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(f"ws://127.0.0.1:{port}/ws?width=100&height=30") as ws:
+                deadline = time.monotonic() + 60
+                pressed = False
+                while time.monotonic() < deadline and "Priya Natarajan" not in seen:
+                    try:
+                        message = await ws.receive(timeout=2)
+                    except TimeoutError:
+                        message = None
+                    if message is not None and message.type == aiohttp.WSMsgType.BINARY:
+                        seen += message.data.decode("utf-8", "replace")
+                    elif message is not None and message.type == aiohttp.WSMsgType.TEXT:
+                        seen += message.data
+                    if not pressed and "Northwind" in seen:
+                        await ws.send_json(["stdin", "l"])  # the Timeline's key
+                        pressed = True
+        return seen
+
+    seen = asyncio.run(session())
+    assert "Northwind" in seen and "Priya Natarajan" in seen
