@@ -104,18 +104,76 @@ async def test_read_only_app_refuses_saves(demo_db, settle):
 @pytest.mark.skipif(
     not (shutil.which("chromium") or shutil.which("chromium-browser")), reason="no headless browser here"
 )
-def test_a_headless_browser_shows_the_app(server, tmp_path):
+def test_a_headless_browser_shows_the_app_and_takes_keys(server, tmp_path):
+    """Headless Chromium over the DevTools protocol: the app draws (more than the loading splash), and l changes it."""
+    import asyncio
+    import base64
+
+    aiohttp = pytest.importorskip("aiohttp")
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     _, port = server()
     fetch(f"http://127.0.0.1:{port}/", time.monotonic() + 30)
-    shot = tmp_path / "serve.png"
-    subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--virtual-time-budget=8000", f"--screenshot={shot}"]
-        + ["--window-size=1200,800", f"http://127.0.0.1:{port}/"],
-        capture_output=True,
-        timeout=120,
+    debug = free_port()
+    chrome = subprocess.Popen(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1000,700"]
+        + [f"--remote-debugging-port={debug}", f"--user-data-dir={tmp_path / 'profile'}", f"http://127.0.0.1:{port}/"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    assert shot.exists() and shot.stat().st_size > 5000
+
+    async def drive() -> tuple[bytes, bytes]:
+        async with aiohttp.ClientSession() as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    async with client.get(f"http://127.0.0.1:{debug}/json") as response:
+                        page = next(t for t in await response.json() if t["type"] == "page")
+                    break
+                except (aiohttp.ClientError, StopIteration):
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.3)
+            async with client.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+                ids = iter(range(1, 10_000))
+
+                async def call(method: str, **params) -> dict:
+                    n = next(ids)
+                    await ws.send_json({"id": n, "method": method, "params": params})
+                    while True:
+                        message = await ws.receive_json(timeout=30)
+                        if message.get("id") == n:
+                            return message.get("result", {})
+
+                async def shot() -> bytes:
+                    return base64.b64decode((await call("Page.captureScreenshot", format="png"))["data"])
+
+                before = await shot()
+                deadline = time.monotonic() + 60
+                while len(before) < 20_000 and time.monotonic() < deadline:  # the splash is a small, plain image
+                    await asyncio.sleep(1)
+                    before = await shot()
+                for kind in ("mousePressed", "mouseReleased"):  # the terminal takes keys once focused
+                    await call("Input.dispatchMouseEvent", type=kind, x=500, y=350, button="left", clickCount=1)
+                for kind in ("keyDown", "keyUp"):
+                    await call(
+                        "Input.dispatchKeyEvent", type=kind, text="l", key="l", code="KeyL", windowsVirtualKeyCode=76
+                    )
+                after = before
+                deadline = time.monotonic() + 20
+                while after == before and time.monotonic() < deadline:
+                    await asyncio.sleep(1)
+                    after = await shot()
+                return before, after
+
+    try:
+        before, after = asyncio.run(drive())
+    finally:
+        chrome.terminate()
+        chrome.wait(timeout=10)
+    (tmp_path / "portfolio.png").write_bytes(before)
+    (tmp_path / "timeline.png").write_bytes(after)
+    assert len(before) >= 20_000, "the app never drew beyond the loading splash"
+    assert after != before  # l switched to the Timeline
 
 
 def test_the_websocket_runs_the_app(server):
