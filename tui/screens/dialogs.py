@@ -100,6 +100,7 @@ class WhatIfScreen(ModalScreen):
                 "P50, P80: working days from the plan's start until the project is done, if it succeeds; "
                 "P(ok): the chance it succeeds. s saves it into the workspace · Esc discards it",
                 classes="hint",
+                id="whatif-hint",
             )
 
     def on_mount(self) -> None:
@@ -110,7 +111,9 @@ class WhatIfScreen(ModalScreen):
             for figure in ("p50", "p80", "p_success"):
                 base, new, delta = row[f"{figure}_base"], row[f"{figure}_whatif"], row[f"{figure}_delta"]
                 cells += _cells(base, new, delta, percent=figure == "p_success")
-            table.add_row(row["name"] or row["id"], *cells)
+            name = row["name"] or row["id"]
+            room = max(12, self.app.size.width - 67)  # the nine figure columns keep their place at 80 columns
+            table.add_row(name if len(name) <= room else name[: room - 1] + "…", *cells)
         table.focus()
 
     def action_save(self) -> None:
