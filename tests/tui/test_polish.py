@@ -150,3 +150,29 @@ async def test_palette_report_writes_markdown_with_its_charts(app, demo_db, sett
     out = demo_db.with_name("demo-retro.md")
     assert out.exists() and "## Charts" in out.read_text()
     assert demo_db.with_name("demo-retro-pit.svg").exists()
+
+
+async def test_footer_keeps_help_quit_and_modes_at_80_columns(app, settle):
+    from textual.widgets._footer import FooterKey
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for mode in ("o", "r", "p", "t", "l"):
+            await pilot.press(mode)
+            await pilot.pause()
+            shown = {k.key for k in app.screen.query(FooterKey) if k.region.width and k.region.right <= 80}
+            assert {"f1", "q", "o", "r", "p", "t", "l"} <= shown, (mode, shown)
+
+
+async def test_dialogs_leave_the_title_visible(app, settle):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for keys in (["f1"], ["o", "a"], ["r", "w"], ["p", "enter", "down", "down", "e"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert app.screen.is_modal, keys
+            assert "Northwind" in app.export_screenshot(), keys  # the header's subtitle is still drawn
+            await pilot.press("escape")
+            await pilot.pause()
+            if isinstance(app.screen, ProjectScreen):
+                await pilot.press("escape")
