@@ -85,6 +85,16 @@ _EXPORTS: dict[str, str] = {
     "histogram": "teamcast.engine.views",
     "retro_since": "teamcast.engine.views",
     "with_answers": "teamcast.engine.views",
+    # the timeline the app draws (teamcast.engine.timeline)
+    "ZOOMS": "teamcast.engine.timeline",
+    "Bar": "teamcast.engine.timeline",
+    "Timeline": "teamcast.engine.timeline",
+    "axis": "teamcast.engine.timeline",
+    "beyond": "teamcast.engine.timeline",
+    "column": "teamcast.engine.timeline",
+    "grid": "teamcast.engine.timeline",
+    "whisker_cells": "teamcast.engine.timeline",
+    "build_timeline": "teamcast.engine.timeline",
     # the error family (defined in the root package so plugins need nothing from the engine)
     "TeamcastError": "teamcast.errors",
     "Problem": "teamcast.errors",
@@ -101,6 +111,7 @@ _RENAMED = {"record_snapshot": "record", "GROWTH_SOURCE": "LECTURE"}
 
 __all__ = [
     "Archetype",
+    "Bar",
     "Bottleneck",
     "Calendar",
     "CancelledError",
@@ -126,16 +137,22 @@ __all__ = [
     "Strategy",
     "TaskStatus",
     "TeamcastError",
+    "Timeline",
     "UsageError",
     "Workspace",
     "WorkspaceError",
+    "ZOOMS",
     "answers_of",
     "apply_change",
     "assess",
+    "axis",
+    "beyond",
     "bottlenecks",
     "build_retro",
+    "build_timeline",
     "check_gates",
     "check_posting",
+    "column",
     "compare_forecasts",
     "compile_plan",
     "coverage",
@@ -147,6 +164,7 @@ __all__ = [
     "findings_by_section",
     "forecast_changes",
     "frame",
+    "grid",
     "growth",
     "growth_all",
     "histogram",
@@ -170,6 +188,7 @@ __all__ = [
     "skills_chart",
     "sweep",
     "validate_plan",
+    "whisker_cells",
     "with_answers",
     "with_extra_person",
     "write_plan",
@@ -217,6 +236,7 @@ if TYPE_CHECKING:
     from teamcast.engine.retro.outcomes import record_outcome
     from teamcast.engine.retro.report import write_report
     from teamcast.engine.retro.review import Retro, build_retro, pit_shape, select_history
+    from teamcast.engine.timeline import ZOOMS, Bar, Timeline, axis, beyond, build_timeline, column, grid, whisker_cells
     from teamcast.engine.views import (
         GENERAL,
         RETRO_WINDOWS,

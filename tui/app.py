@@ -4,6 +4,7 @@ thread worker, and routes edits and what-ifs to the workspace. Screens only comp
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 import time
@@ -19,6 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from teamcast.engine import Forecast, Plan, Workspace, forecast_changes, simulate, with_answers
 from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
+from teamcast.tui.commands import TeamcastCommands
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.scenario import Scenario
 from teamcast.tui.screens.dialogs import HelpScreen, StartScreen, WhatIfScreen
@@ -26,6 +28,7 @@ from teamcast.tui.screens.org import OrgScreen
 from teamcast.tui.screens.portfolio import PortfolioScreen
 from teamcast.tui.screens.retro import RetroScreen
 from teamcast.tui.screens.roster import RosterScreen
+from teamcast.tui.screens.timeline import TimelineScreen
 
 DEFAULT_TRIALS = 10_000
 CHUNK_TRIALS = 1024  # cancellation is checked between chunks: about a frame of work each
@@ -33,6 +36,9 @@ PROGRESS_EVERY_S = 0.1  # at most ten progress redraws a second, whatever the ch
 # Two kernel threads where there are cores for them: results do not depend on the thread
 # count, and on a shared SSH host two is a modest share.
 THREADS = min(2, os.cpu_count() or 1)
+
+
+MODES_GROUP = Binding.Group("modes")
 
 
 @dataclass(frozen=True)
@@ -49,13 +55,21 @@ class TeamcastApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "teamcast"
-    MODES = {"org": OrgScreen, "roster": RosterScreen, "portfolio": PortfolioScreen, "retro": RetroScreen}
+    MODES = {
+        "org": OrgScreen,
+        "roster": RosterScreen,
+        "portfolio": PortfolioScreen,
+        "retro": RetroScreen,
+        "timeline": TimelineScreen,
+    }
     DEFAULT_MODE = "portfolio"
     BINDINGS = [
-        Binding("o,1", "switch_mode('org')", "Org", id="org"),
-        Binding("r,2", "switch_mode('roster')", "Roster", id="roster"),
-        Binding("p,3", "switch_mode('portfolio')", "Portfolio", id="portfolio"),
-        Binding("t,4", "switch_mode('retro')", "Retro", id="retro"),
+        # One footer group for the modes, so they, F1 and q stay visible at 80 columns.
+        Binding("o,1", "switch_mode('org')", "Org", id="org", group=MODES_GROUP),
+        Binding("r,2", "switch_mode('roster')", "Roster", id="roster", group=MODES_GROUP),
+        Binding("p,3", "switch_mode('portfolio')", "Portfolio", id="portfolio", group=MODES_GROUP),
+        Binding("t,4", "switch_mode('retro')", "Retro", id="retro", group=MODES_GROUP),
+        Binding("l,5", "switch_mode('timeline')", "Timeline", id="timeline", group=MODES_GROUP),
         Binding("f", "forecast", "Forecast", id="forecast"),
         Binding("c", "cancel_forecast", "Cancel run", id="cancel", show=False),
         Binding("f1", "help", "Help", id="help"),
@@ -65,8 +79,14 @@ class TeamcastApp(App[None]):
     progress: reactive[Progress] = reactive(Progress, always_update=True)
     forecast_note: reactive[str] = reactive("")
 
-    def __init__(self, path: Path | None = None, *, trials: int = DEFAULT_TRIALS, seed: int = 0):
+    COMMANDS = App.COMMANDS | {TeamcastCommands}
+
+    def __init__(
+        self, path: Path | None = None, *, trials: int = DEFAULT_TRIALS, seed: int = 0, read_only: bool = False
+    ):
         super().__init__()
+        # Read-only (`teamcast serve` without --edit): everything shows, nothing is written.
+        self.read_only = read_only
         self.animation_level = "none"
         self.path = path
         self.trials = trials
@@ -76,6 +96,8 @@ class TeamcastApp(App[None]):
         self.plan_version = 0
         self.forecast: Forecast | None = None
         self.last_forecast_seconds: float | None = None
+        # Where the timeline draws its "today" line; tests pin it (None: the plan's first working day).
+        self.today: dt.date | None = dt.date.today()
 
     # --- lifecycle --------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -146,6 +168,44 @@ class TeamcastApp(App[None]):
             self.forecast_note = "no projects to forecast" if self.workspace else ""
             return
         self.run_forecast(self.plan, self.trials, self.seed)
+
+    def action_whatif_hire(self, role: str | None = None) -> None:
+        from teamcast.tui.screens.hire import HireWhatIf
+
+        if self.workspace is not None:
+            self.push_screen(HireWhatIf(role))
+
+    def open_project(self, project: str) -> None:
+        """The Portfolio mode with `project`'s tasks and charts on top (the palette's "Open project")."""
+        from teamcast.tui.screens.portfolio import ProjectScreen
+
+        self.switch_mode("portfolio")
+        self.push_screen(ProjectScreen(project))
+
+    def action_export(self) -> None:
+        """The plan as canonical TOML beside the workspace file."""
+        from teamcast.engine import write_plan
+
+        if self.path is None or self.refuse_write("the export"):
+            return
+        out = self.path.with_name(f"{self.path.stem}-plan.toml")
+        write_plan(self.plan, out)
+        self.notify(f"wrote {out}", title="export")
+
+    def action_report(self, kind: str) -> None:
+        if self.path is None or self.refuse_write("the report"):
+            return
+        self.write_report(kind, self.path.with_name(f"{self.path.stem}-{kind}.md"))
+
+    @work(thread=True, group="report", name="report")
+    def write_report(self, kind: str, out: Path) -> Path:
+        """A report (Markdown, its charts as SVG files beside it) in a thread: it runs its own forecast."""
+        from teamcast.engine import write_report
+
+        self.call_from_thread(self.notify, f"writing the {kind} report…", title="report", timeout=3)
+        write_report(self.plan, kind, out, seed=self.seed)
+        self.call_from_thread(self.notify, f"wrote {out}", title="report")
+        return out
 
     def action_cancel_forecast(self) -> None:
         self.workers.cancel_group(self, "forecast")
@@ -238,6 +298,12 @@ class TeamcastApp(App[None]):
         self._data_changed()
 
     # --- edits and what-ifs -------------------------------------------------------------------
+    def refuse_write(self, what: str) -> bool:
+        """True (and a notification) when the app is read-only: `what` was not saved."""
+        if self.read_only:
+            self.notify(f"read-only view: {what} was not saved", title="read-only", severity="warning", timeout=8)
+        return self.read_only
+
     def row_version(self, table: str, row_id: str) -> int:
         """The version an edit must name, after catching up with any other session's changes."""
         assert self.workspace is not None
@@ -249,6 +315,8 @@ class TeamcastApp(App[None]):
     def save_row(self, table: str, row_id: str, changes: dict[str, Any], version: int) -> bool:
         """Write one edit in one transaction, then re-forecast; False (and a message) when refused."""
         assert self.workspace is not None
+        if self.refuse_write("the edit"):
+            return False
         try:
             self.workspace.update_row(table, row_id, changes, version)
         except ConflictError as exc:
@@ -268,6 +336,8 @@ class TeamcastApp(App[None]):
         One transaction, refused when another session changed the workspace since it was loaded.
         """
         assert self.workspace is not None
+        if self.refuse_write("the answers"):
+            return False
         rows = with_answers(self.plan, answers).org_answers.to_dicts()
         try:
             self.workspace.replace_answers(rows, self.plan_version)
@@ -291,7 +361,7 @@ class TeamcastApp(App[None]):
 
     def _whatif_decided(self, scenario: Scenario | None) -> None:
         """`scenario` is what the user chose to save; None when the what-if was discarded."""
-        if scenario is None or self.workspace is None:
+        if scenario is None or self.workspace is None or self.refuse_write("the what-if"):
             return
         try:
             scenario.save(self.workspace)

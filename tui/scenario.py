@@ -42,3 +42,41 @@ def add_person(plan: Plan, role: str) -> Scenario:
     changed = with_extra_person(plan, role)
     row = changed.people.row(-1, named=True)
     return Scenario(f"add one {role}", changed, lambda ws: ws.insert_row("people", row))
+
+
+# teamcast's defaults for an open position when the plan has none of that role to copy
+# (working days; teamcast's own guesses, not the lecture's figures): about two to four months to
+# hire, a month to ramp at half speed.
+DEFAULT_HIRE = {"tth_low": 40.0, "tth_likely": 60.0, "tth_high": 90.0, "ramp_days": 20.0, "ramp_productivity": 0.5}
+
+
+def hire_defaults(plan: Plan, role: str) -> dict[str, float]:
+    """Time to hire and ramp for a new opening of `role`: copied from an open position of that role, else defaults."""
+    same = plan.hires.filter(plan.hires["role"] == role)
+    if same.height == 0:
+        return dict(DEFAULT_HIRE)
+    row = same.row(0, named=True)
+    return {k: float(row[k]) if row[k] is not None else v for k, v in DEFAULT_HIRE.items()}
+
+
+def add_open_position(plan: Plan, role: str, figures: dict[str, float]) -> Scenario:
+    """One more open position of `role`: nobody until it is filled (time to hire), then a ramp-up at reduced speed."""
+    import polars as pl
+
+    taken = set(plan.people["id"].to_list()) | set(plan.hires["id"].to_list()) | set(plan.tasks["id"].to_list())
+    hire_id, n = f"open-{role}", 2
+    while hire_id in taken:
+        hire_id, n = f"open-{role}-{n}", n + 1
+    row = (
+        {name: None for name in plan.hires.columns}
+        | figures
+        | {
+            "id": hire_id,
+            "name": f"open {role} (what-if)",
+            "role": role,
+            "capacity": 1.0,
+        }
+    )
+    changed = plan.replace(hires=pl.concat([plan.hires, pl.DataFrame([row], schema=plan.hires.schema, orient="row")]))
+    label = f"open one {role}: hired in ~{figures['tth_likely']:.0f} working days, {figures['ramp_days']:.0f} to ramp"
+    return Scenario(label, changed, lambda ws: ws.insert_row("hires", row))

@@ -126,7 +126,11 @@ def simulate(
         if not quiet:
             echo(f"recorded forecast snapshot {snapshot} in {plan_file}", err=True)
     if fmt == "table":
-        data = for_terminal(render_forecast(forecast), keep_newlines=True).encode()
+        # Sparklines only for a person at a terminal: files and pipes keep the plain table.
+        from teamcast.engine.plan.calendar import Calendar
+
+        calendar = Calendar(plan.start, plan.holidays) if out is None and sys.stdout.isatty() else None
+        data = for_terminal(render_forecast(forecast, sparklines=calendar), keep_newlines=True).encode()
     elif fmt == "json":
         data = json_text(result).encode()
     else:
@@ -189,8 +193,32 @@ def _pct(x) -> str:
     return "   -" if x is None or x != x else f"{100 * x:3.0f}%"
 
 
-def render_forecast(forecast, width: int = 80) -> str:
-    """The forecast as a table for an 80-column terminal (names on one line each)."""
+SPARK = " ▁▂▃▄▅▆▇█"
+
+
+def completion_sparklines(forecast, calendar, width: int = 40) -> list[str]:
+    """Per project, where its finish dates fall among all trials, on one date axis shared by every project."""
+    import numpy as np
+
+    finish = forecast.project_finish
+    done = finish[np.isfinite(finish)]
+    if done.size == 0:
+        return []
+    lo, hi = float(done.min()), float(done.max())
+    edges = np.linspace(lo, hi if hi > lo else lo + 1, width + 1)
+    first, last = calendar.finish_date(lo).isoformat(), calendar.finish_date(hi).isoformat()
+    lines = ["", f"Completion dates, all trials (failed ones left out), {first} to {last}:"]
+    for column, row in enumerate(forecast.projects.to_dicts()):
+        counts, _ = np.histogram(finish[:, column][np.isfinite(finish[:, column])], bins=edges)
+        top = counts.max() if counts.size and counts.max() else 1
+        spark = "".join(SPARK[int(np.ceil(c / top * (len(SPARK) - 1)))] for c in counts)
+        lines.append(f"  {(row['name'] or row['id'])[:22]:<22} {spark}")
+    return lines
+
+
+def render_forecast(forecast, width: int = 80, *, sparklines=None) -> str:
+    """The forecast as a table for an 80-column terminal; with `sparklines` (the plan's Calendar), each
+    project's completion dates as a sparkline too."""
     from teamcast.engine.plan.text import for_terminal
 
     lines = [
@@ -209,6 +237,8 @@ def render_forecast(forecast, width: int = 80) -> str:
     lines.append("")
     lines.append("P(ok): project succeeds; on time: done and successful by its deadline (failures count as late);")
     lines.append("P50/P80/P95: finish dates over the futures in which it succeeds; value: importance x P(ok).")
+    if sparklines:
+        lines += completion_sparklines(forecast, sparklines)
     tasks = forecast.tasks.filter(forecast.tasks["criticality"] > 0).sort("criticality", descending=True).head(5)
     if tasks.height:
         lines += ["", "Most critical tasks (share of trials on the chain that set their project's finish):"]

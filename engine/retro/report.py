@@ -9,9 +9,7 @@ on uncertainty), never in bare model metrics.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-import io
 import math
 import re
 from pathlib import Path
@@ -22,6 +20,7 @@ import polars as pl
 from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import ROLE_TITLE, Plan, Role
 from teamcast.engine.plan.text import escape_strings
+from teamcast.engine.retro.report_charts import completion_chart, markdown_charts, pit_chart, reliability_chart
 from teamcast.engine.retro.review import build_retro, retro_json
 from teamcast.engine.retro.sections import plugin_sections, sections_markdown
 from teamcast.errors import UsageError
@@ -391,81 +390,6 @@ def retro_markdown(data: dict) -> str:
     return "\n".join(lines)
 
 
-# --- charts (inline SVG) -----------------------------------------------------------------
-
-
-def _svg(fig) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]  # drop the XML prolog and DOCTYPE: the SVG sits inside HTML
-
-
-def _figure(width: float = 6.0, height: float = 3.2):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # Text as paths: the chart needs no font on the reader's machine.
-    matplotlib.rcParams["svg.fonttype"] = "path"
-    matplotlib.rcParams["svg.hashsalt"] = "teamcast"  # stable ids: the same report renders the same file
-    matplotlib.rcParams["text.parse_math"] = False  # a name with $...$ is text, not math to parse
-    return plt.subplots(figsize=(width, height))
-
-
-def completion_chart(projects: list[dict]) -> str:
-    fig, ax = _figure()
-    for p in projects:
-        if p["curve"]:
-            dates = [dt.date.fromisoformat(c["date"]) for c in p["curve"]]
-            ax.step(dates, [c["p_done"] for c in p["curve"]], where="post", label=p["name"])
-    ax.axhline(0.8, color="grey", lw=0.8, ls="--")
-    ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("P(done by date)")
-    ax.set_title("When each project lands (levels off at its P(success))")
-    ax.legend(fontsize=7, loc="upper left")
-    fig.autofmt_xdate()
-    return _svg(fig)
-
-
-def reliability_chart(success: dict) -> str:
-    fig, ax = _figure(4.2, 4.0)
-    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="perfectly calibrated")
-    used = [b for b in success["reliability"] if b["count"]]
-    x = [b["mean_forecast"] for b in used]
-    y = [b["observed"] for b in used]
-    err = [
-        [o - b["band"][0] for o, b in zip(y, used, strict=True)],
-        [b["band"][1] - o for o, b in zip(y, used, strict=True)],
-    ]
-    ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, label="observed (95% Wilson band)")
-    for b, xi, yi in zip(used, x, y, strict=True):
-        ax.annotate(f"n={b['count']}", (xi, yi), textcoords="offset points", xytext=(4, -10), fontsize=7)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("forecast P(success)")
-    ax.set_ylabel("share that succeeded")
-    ax.set_title("Reliability diagram")
-    ax.legend(fontsize=7, loc="upper left")
-    return _svg(fig)
-
-
-def pit_chart(pit: list[float]) -> str:
-    fig, ax = _figure(4.2, 3.0)
-    ax.hist([v for v in pit if v is not None], bins=10, range=(0, 1), edgecolor="white")
-    ax.axhline(len(pit) / 10, color="grey", lw=0.8, ls="--", label="calibrated")
-    ax.set_xlabel("PIT = F(actual) under the estimate")
-    ax.set_ylabel("tasks")
-    ax.set_title("PIT histogram (flat is calibrated; mass near 1 = optimistic)")
-    ax.legend(fontsize=7)
-    return _svg(fig)
-
-
 # --- HTML --------------------------------------------------------------------------------
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
@@ -583,5 +507,8 @@ def write_report(plan: Plan, kind: str, out: str | Path, *, trials: int = 5_000,
     if suffix not in SUFFIXES:
         raise UsageError(f"cannot write a report as {suffix or '(no suffix)'!r}; use {', '.join(SUFFIXES)}")
     data = report_data(plan, kind, trials=trials, seed=seed)
-    write_atomic(out, render(data, suffix).encode())
+    text = render(data, suffix)
+    if suffix == ".md":
+        text += markdown_charts(data, Path(out))
+    write_atomic(out, text.encode())
     return data

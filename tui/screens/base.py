@@ -3,9 +3,10 @@ and where the screen's own workers land."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     from textual import getters
 
     from teamcast.tui.app import TeamcastApp
+
+
+def teamcast_app(node: DOMNode) -> TeamcastApp:
+    """`node.app`, typed as teamcast's app (its plan, forecast and edit methods)."""
+    return cast("TeamcastApp", node.app)
 
 
 class AreaScreen(Screen):
@@ -34,6 +40,13 @@ class AreaScreen(Screen):
 
     def body(self) -> ComposeResult:
         raise NotImplementedError
+
+    @property
+    def active_bindings(self):
+        """The app's keys (modes, forecast, F1, q) first: the footer shows them before the screen's own."""
+        bindings = super().active_bindings
+        first = {key: b for key, b in bindings.items() if b.node is self.app}
+        return first | {key: b for key, b in bindings.items() if key not in first}
 
     def setup(self) -> None:
         """Once, before the first `show`: e.g. a table's columns."""

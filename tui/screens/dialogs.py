@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from teamcast.engine import compare_forecasts
 
@@ -28,11 +29,15 @@ class HelpScreen(ModalScreen[None]):
 
     def lines(self) -> list[str]:
         screen_keys = [b for b in self.beneath.BINDINGS if isinstance(b, Binding)]
+        # A widget with keys of its own (the timeline's arrows) lists them with its screen's.
+        focused = self.beneath.focused
+        if focused is not None and type(focused).__module__.startswith("teamcast."):
+            screen_keys += [b for b in focused.BINDINGS if isinstance(b, Binding)]
         app_keys = [b for b in self.app.BINDINGS if isinstance(b, Binding)]
         lines = [f"[b]{type(self.beneath).__name__.removesuffix('Screen')}[/b]"]
-        lines += [f"  {b.key:<18} {b.description}" for b in screen_keys] or ["  (no keys of its own)"]
+        lines += [f"  {escape(b.key):<18} {escape(b.description)}" for b in screen_keys] or ["  (no keys of its own)"]
         lines += ["", "[b]Everywhere[/b]"]
-        lines += [f"  {b.key:<18} {b.description or b.action}" for b in app_keys]
+        lines += [f"  {escape(b.key):<18} {escape(b.description or b.action)}" for b in app_keys]
         lines += [
             "  ctrl+p            command palette",
             "  tab, arrows       move between and within widgets",
@@ -52,13 +57,17 @@ class StartScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="start"):
             yield Label("[b]teamcast[/b]: no workspace (./teamcast.db) here.")
-            yield Label("d  open the demo organisation (a throw-away copy)")
-            yield Label("or type a path and Enter to create a new workspace:")
+            yield Button("d  open the demo organisation (a throw-away copy)", id="start-demo")
+            yield Label("or Tab to the box, type a path and Enter to create a new workspace:")
             yield Input(placeholder="teamcast.db", id="start-path")
             yield Label("Esc quits", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one(Label).focus()
+        # The button holds the focus, so d opens the demo instead of typing into the path box.
+        self.query_one(Button).focus()
+
+    def on_button_pressed(self, _: Button.Pressed) -> None:
+        self.action_demo()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(("new", event.value.strip() or "teamcast.db"))
@@ -87,7 +96,12 @@ class WhatIfScreen(ModalScreen):
         with Vertical(id="whatif"):
             yield Label(f"[b]What-if[/b]: {self.scenario.label}", id="whatif-title")
             yield DataTable(id="comparison", cursor_type="row")
-            yield Label("s saves it into the workspace · Esc discards it", classes="hint")
+            yield Label(
+                "P50, P80: working days from the plan's start until the project is done, if it succeeds; "
+                "P(ok): the chance it succeeds. s saves it into the workspace · Esc discards it",
+                classes="hint",
+                id="whatif-hint",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -97,7 +111,9 @@ class WhatIfScreen(ModalScreen):
             for figure in ("p50", "p80", "p_success"):
                 base, new, delta = row[f"{figure}_base"], row[f"{figure}_whatif"], row[f"{figure}_delta"]
                 cells += _cells(base, new, delta, percent=figure == "p_success")
-            table.add_row(row["name"] or row["id"], *cells)
+            name = row["name"] or row["id"]
+            room = max(12, self.app.size.width - 67)  # the nine figure columns keep their place at 80 columns
+            table.add_row(name if len(name) <= room else name[: room - 1] + "…", *cells)
         table.focus()
 
     def action_save(self) -> None:

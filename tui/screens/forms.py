@@ -13,9 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Select
 
-from teamcast.engine import GENERAL, field_problems
+from teamcast.engine import GENERAL, TaskStatus, field_problems
 from teamcast.tui.scenario import edit_row
 
 if TYPE_CHECKING:
@@ -30,8 +30,9 @@ class Field:
 
     name: str  # the widget id and the key of its problems (views.FIELD_KEYS values)
     label: str
-    kind: str  # "float" | "int" | "str" | "list"
+    kind: str  # "float" | "int" | "str" | "list" | "choice" (a Select over `choices`)
     column: str
+    choices: tuple[str, ...] = ()
 
 
 class ParseError(ValueError):
@@ -87,7 +88,18 @@ class RowForm(ModalScreen[None]):
                 for field in self.FIELDS:
                     with Horizontal(classes="field"):
                         yield Label(field.label, classes="field-label")
-                        yield Input(_text(self.row[field.column], field.kind), id=field.name, classes="field-input")
+                        if field.kind == "choice":
+                            yield Select(
+                                [(c, c) for c in field.choices],
+                                value=self.row[field.column] or Select.NULL,
+                                prompt="(not set)",
+                                compact=True,
+                                id=field.name,
+                                classes="field-input",
+                            )
+                        else:
+                            value = _text(self.row[field.column], field.kind)
+                            yield Input(value, id=field.name, classes="field-input")
                     yield Label("", id=f"{field.name}-error", classes="field-error")
                 yield Label("", id=f"{GENERAL or 'general'}-error", classes="field-error")
             with Horizontal(id="form-buttons"):
@@ -96,7 +108,7 @@ class RowForm(ModalScreen[None]):
                 yield Button("Cancel Esc", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one(".field-input").focus()
 
     def heading(self) -> str:
         return f"{self.TABLE}: {self.row['id']}"
@@ -105,6 +117,12 @@ class RowForm(ModalScreen[None]):
         """The edited columns; ParseError (with the field name in args[1]) when a field does not parse."""
         changes = {}
         for field in self.FIELDS:
+            if field.kind == "choice":
+                choice = self.query_one(f"#{field.name}", Select).value
+                value = choice if isinstance(choice, str) else None
+                if value != self.row[field.column]:
+                    changes[field.column] = value
+                continue
             try:
                 value = _parse(self.query_one(f"#{field.name}", Input).value, field.kind)
             except ParseError as exc:
@@ -138,6 +156,9 @@ class RowForm(ModalScreen[None]):
             label.display = True
 
     def on_input_changed(self, _: Input.Changed) -> None:
+        self.check()
+
+    def on_select_changed(self, _: Select.Changed) -> None:
         self.check()
 
     def on_input_submitted(self, _: Input.Submitted) -> None:
@@ -183,7 +204,7 @@ class TaskForm(RowForm):
         Field("est_likely", "likely", "float", "est_likely"),
         Field("est_high", "high", "float", "est_high"),
         Field("p_success", "p_success", "float", "p_success"),
-        Field("status", "status", "str", "status"),
+        Field("status", "status", "choice", "status", tuple(s.value for s in TaskStatus)),
         Field("assignee", "assignee", "str", "assignee"),
         Field("after", "after", "list", "after"),
     )

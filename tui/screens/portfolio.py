@@ -14,7 +14,8 @@ from teamcast.tui import charts
 from teamcast.tui.scenario import drop_project, edit_row
 from teamcast.tui.screens.base import AreaScreen, fmt_p
 
-NAME_WIDTH = 20  # room for every column at 80 columns
+NAME_WIDTH = 20  # the least: room for every column at 80 columns
+OTHER_COLUMNS = 60  # what the seven figure columns and the table's padding take
 
 
 def _short_date(date) -> str:
@@ -52,7 +53,7 @@ class PortfolioScreen(AreaScreen):
         for p in plan.projects.iter_rows(named=True):
             f = figures.get(p["id"])
             deadline = _short_date(p["deadline"])
-            name = _clip(p["name"] or p["id"], NAME_WIDTH)
+            name = _clip(p["name"] or p["id"], max(NAME_WIDTH, self.size.width - OTHER_COLUMNS))
             if f is None:
                 table.add_row(name, "…", "…", "…", "…", "…", deadline, "…", key=p["id"])
                 continue
@@ -73,6 +74,10 @@ class PortfolioScreen(AreaScreen):
         if plan.projects.height == 0:
             hint = "No projects: import a plan with `teamcast import plan.toml --into WORKSPACE`."
         self.query_one("#portfolio-hint", Static).update(hint)
+
+    def on_resize(self) -> None:
+        if self.app.workspace is not None:
+            self.show()  # names as long as the new width allows
 
     def _selected(self) -> str | None:
         table = self.query_one("#projects", DataTable)

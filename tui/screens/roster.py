@@ -25,7 +25,6 @@ from teamcast.engine import (
     simulate,
 )
 from teamcast.tui import charts
-from teamcast.tui.scenario import add_person
 from teamcast.tui.screens.base import AreaScreen, fmt_p
 
 BOTTLENECK_TRIALS = 2_000  # per simulation; the worker runs one per role plus the baseline
@@ -38,7 +37,7 @@ class RosterScreen(AreaScreen):
 
     BINDINGS = [
         Binding("e", "edit_person", "Edit person", id="roster.edit"),
-        Binding("w", "whatif_hire", "What-if: +1 of role", id="roster.whatif"),
+        Binding("w", "whatif_hire", "What-if: open a position", id="roster.whatif"),
         Binding("b", "bottlenecks", "Bottlenecks: +1 per role", id="roster.bottlenecks"),
         Binding("c", "cancel", "Cancel runs", id="roster.cancel", show=False),
     ]
@@ -208,7 +207,7 @@ class RosterScreen(AreaScreen):
     def action_whatif_hire(self) -> None:
         person = self._selected()
         if person is not None:
-            self.app.start_whatif(add_person(self.app.plan, person["role"]))
+            self.app.action_whatif_hire(person["role"])
 
     def action_bottlenecks(self) -> None:
         if self.app.plan.people.height == 0 or self.app.plan.projects.height == 0:
