@@ -2,37 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
 from teamcast.engine.forecast.compile import Compiled, compile_plan
-from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise
+from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise, reorder_approaches
 from teamcast.engine.forecast.sampling import model_groups
 from teamcast.engine.plan.model import Plan
 from teamcast.ext.kernel import FIXED_DOING, FIXED_DONE, STATE_NOT_RUN, KernelInput, run_chunk
 
 
-def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRIORITY, registry=None) -> pl.DataFrame:
+def deterministic_schedule(
+    plan: Plan | Compiled,
+    *,
+    priority: str = DEFAULT_PRIORITY,
+    registry=None,
+    order: Sequence[int] | None = None,
+    approaches: dict[str, list[str]] | None = None,
+) -> pl.DataFrame:
     """One schedule with every duration at its point value, every task succeeding, hires at their likely day.
 
-    Columns: task, project, start, finish (working days), start_date, finish_date, who (units held).
+    `order` (task indices, highest priority first) replaces the rule's order and `approaches`
+    ({challenge id: approach task ids}) the order of trying a challenge's approaches, as
+    `teamcast optimise` found them. Columns: task, project, start, finish (working days),
+    start_date, finish_date, who (units held).
     """
-    from teamcast.plugins.manager import checked_values, get_registry
+    from teamcast.plugins.manager import get_registry
 
     registry = registry or get_registry()
     compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
     inp = prioritise(compiled, registry, priority)
-    effort = np.zeros((1, len(compiled.task_ids)))
-    for model, idx, rows in model_groups(compiled, registry):
-        effort[0, idx] = (
-            checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
-        )
-    doing = inp.task_fixed == FIXED_DOING
-    effort[0, doing] = np.maximum(effort[0, doing] - compiled.elapsed[doing], 0.0)
-    success = np.ones_like(effort, dtype=np.uint8)
-    arrival = np.zeros((1, len(compiled.unit_ids)))
-    hired = compiled.unit_hire >= 0
-    arrival[0, hired] = compiled.plan.hires["tth_likely"].to_numpy()[compiled.unit_hire[hired]]
+    if order is not None:
+        inp = inp.with_priority(np.asarray(order, dtype=np.int32))
+    if approaches:
+        inp = reorder_approaches(inp, approaches, compiled)
+    effort, success, arrival = point_sample(compiled, registry)
     out = run_chunk(inp, effort, success, arrival, threads=1)
     who = assign_units(inp, out.start[0], out.finish[0], out.state[0], arrival[0])
     cal = compiled.calendar
@@ -66,6 +72,24 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
         }
     )
     return pl.DataFrame(rows, schema=schema, orient="row").sort(["start", "task"], maintain_order=True)
+
+
+def point_sample(compiled: Compiled, registry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One trial's (effort, success, arrival): point estimates, every task succeeding, hires at their likely day."""
+    from teamcast.plugins.manager import checked_values
+
+    effort = np.zeros((1, len(compiled.task_ids)))
+    for model, idx, rows in model_groups(compiled, registry):
+        effort[0, idx] = (
+            checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
+        )
+    doing = compiled.inp.task_fixed == FIXED_DOING
+    effort[0, doing] = np.maximum(effort[0, doing] - compiled.elapsed[doing], 0.0)
+    success = np.ones_like(effort, dtype=np.uint8)
+    arrival = np.zeros((1, len(compiled.unit_ids)))
+    hired = compiled.unit_hire >= 0
+    arrival[0, hired] = compiled.plan.hires["tth_likely"].to_numpy()[compiled.unit_hire[hired]]
+    return effort, success, arrival
 
 
 def assign_units(
