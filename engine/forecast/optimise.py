@@ -298,6 +298,8 @@ class Optimiser:
                 checked_search(method, ctx)
                 if stop["why"] != "budget":
                     break
+            if stop["why"] == "budget":
+                self.simplify(limit_reached)
         except KeyboardInterrupt:
             stop["why"] = "cancelled"
         seconds = time.monotonic() - started
@@ -330,6 +332,30 @@ class Optimiser:
             seconds=seconds,
             stopped_by=stop["why"],
         )
+
+    def simplify(self, stop: Callable[[], bool]) -> None:
+        """Put moved tasks back where the default order had them when that scores as well.
+
+        A search moves many tasks whose place never mattered; each one put back (on the same
+        futures, no worse) is one change fewer to explain. One pass, one candidate per task.
+        """
+        from teamcast.plugins.records import Candidate as PluginCandidate
+
+        assert self._best is not None
+        default_rank = np.empty(self.base.n_tasks, dtype=np.int64)
+        default_rank[self.base.prio_order] = np.arange(self.base.n_tasks)
+        for entry in changes(self.compiled, self.base, self._best[2])["tasks_moved"]:
+            if stop():
+                return
+            best_score, _, best = self._best
+            t = self.compiled.task_ids.index(entry["task"])
+            rest = best.order[best.order != t]
+            later = np.flatnonzero(default_rank[rest] > default_rank[t])
+            at = int(later[0]) if len(later) else len(rest)
+            candidate = PluginCandidate(np.insert(rest, at, t).astype(np.int32), best.approaches)
+            score = self.evaluate(candidate)
+            if score >= best_score and self._best[2] is best:
+                self._best = (score, self._best[1], candidate)
 
     def _task_preds(self) -> list[list[int]]:
         """Each task's task predecessors; a challenge predecessor stands for its approaches."""

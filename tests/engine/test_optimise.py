@@ -236,7 +236,10 @@ def test_a_plugin_search_is_run_by_name(demo):
     finally:
         pm.unregister(name="inline-search-test")
         get_registry(refresh=True)
-    assert proposed and result.searches == ("reverse",) and result.evaluations == 2  # default + its reverse
+    # The reverse of the default order scores better here; the reverse of that is the default again.
+    assert len(proposed) == 3 and result.in_sample.baseline < proposed[0] <= result.in_sample.best  # then simplified
+    assert proposed[1] == proposed[2] == result.in_sample.baseline
+    assert result.searches == ("reverse",) and result.evaluations >= 2
 
 
 def test_unknown_search_is_one_line_on_stderr():
