@@ -383,3 +383,25 @@ def test_j30_subset_feasible_and_no_worse_than_single_pass_lft():
         assert result.in_sample.baseline == float(lft["finish"].max())
         better += makespan < float(lft["finish"].max())
     assert better >= 3
+
+
+def test_ctrl_c_during_a_search_returns_the_best_so_far(demo):
+    class Plugin:
+        @hookimpl
+        def register_searches(self, register):
+            def run(ctx):
+                ctx.evaluate(Candidate(ctx.best().order[::-1].copy()))
+                raise KeyboardInterrupt
+
+            register(Search("interrupted", run=run))
+
+    pm = get_plugin_manager()
+    pm.register(Plugin(), name="inline-interrupt-test")
+    try:
+        registry = get_registry(refresh=True)
+        result = optimise(demo, passes=50, trials=200, searches=["interrupted", "local"], registry=registry)
+    finally:
+        pm.unregister(name="inline-interrupt-test")
+        get_registry(refresh=True)
+    assert result.stopped_by == "cancelled" and result.evaluations == 2
+    assert result.out_of_sample is not None  # the report is still complete
