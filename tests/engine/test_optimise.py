@@ -405,3 +405,22 @@ def test_ctrl_c_during_a_search_returns_the_best_so_far(demo):
         get_registry(refresh=True)
     assert result.stopped_by == "cancelled" and result.evaluations == 2
     assert result.out_of_sample is not None  # the report is still complete
+
+
+def test_reorder_tasks_is_one_checked_transaction(tmp_path):
+    from teamcast.engine.plan.workspace import Workspace
+    from teamcast.errors import ConflictError
+
+    db = tmp_path / "seq.db"
+    with Workspace.create(db) as ws:
+        ws.import_plan(parse_plan(SEQUENTIAL))
+        version = ws.plan_version()
+        with pytest.raises(ConflictError):
+            ws.reorder_tasks(["quick-win", "slow-bet"], version - 1)
+        with pytest.raises(ConflictError):
+            ws.reorder_tasks(["quick-win"], version)
+        assert ws.plan_version() == version and ws.load().tasks["id"].to_list() == ["slow-bet", "quick-win"]
+        ws.reorder_tasks(["quick-win", "slow-bet"], version, approaches={"beat-baseline": ["quick-win", "slow-bet"]})
+        plan = ws.load()
+    assert plan.tasks["id"].to_list() == ["quick-win", "slow-bet"]
+    assert plan.challenges["approaches"].to_list() == [["quick-win", "slow-bet"]]
