@@ -5,6 +5,7 @@ Plugin authors need `teamcast.hookimpl` and the record types re-exported here; t
 """
 
 from teamcast.plugins.records import (
+    Candidate,
     DurationModel,
     Finding,
     HealthCheck,
@@ -16,10 +17,13 @@ from teamcast.plugins.records import (
     ReportSection,
     SampleContext,
     SampleModifier,
+    Search,
+    SearchContext,
     SuccessModel,
 )
 
 __all__ = [
+    "Candidate",
     "DurationModel",
     "Finding",
     "HealthCheck",
@@ -31,5 +35,7 @@ __all__ = [
     "ReportSection",
     "SampleContext",
     "SampleModifier",
+    "Search",
+    "SearchContext",
     "SuccessModel",
 ]

@@ -17,6 +17,7 @@ from teamcast.plugins.records import (
     PriorityRule,
     ReportSection,
     SampleModifier,
+    Search,
     SuccessModel,
 )
 
@@ -158,4 +159,25 @@ def register_commands(cli: click.Group) -> None:
             @cli.command()
             def hello():
                 click.echo("hello from my plugin")
+    """
+
+
+@hookspec
+def register_searches(register: Callable[[Search], None]) -> None:
+    """Register searches for `teamcast optimise`: ways to propose priority orders.
+
+    `run(ctx)` gets a `SearchContext`: per-task priorities, latest finish times and
+    predecessors, an `rng`, and `evaluate(candidate)` (score, higher is better, on fixed
+    sampled futures). It proposes `Candidate`s until `ctx.stopped()`; the optimiser keeps
+    the best and reports it against the default order.
+
+    Example::
+
+        @hookimpl
+        def register_searches(register):
+            def run(ctx):
+                while not ctx.stopped():
+                    ctx.evaluate(Candidate(ctx.rng.permutation(ctx.n_tasks)))
+
+            register(Search("shuffle", run=run))
     """

@@ -33,6 +33,7 @@ from teamcast.plugins.records import (
     ReportSection,
     SampleContext,
     SampleModifier,
+    Search,
     SuccessModel,
 )
 
@@ -65,6 +66,7 @@ KINDS: dict[str, Kind] = {
         Kind("priority_rule", "register_priority_rules", PriorityRule, "priority rule"),
         Kind("report_section", "register_report_sections", ReportSection, "report section"),
         Kind("check", "register_checks", HealthCheck, "health check"),
+        Kind("search_method", "register_searches", Search, "search"),
     )
 }
 
@@ -79,6 +81,7 @@ class Registry:
     priority_rules: dict[str, PriorityRule] = field(default_factory=dict)
     report_sections: dict[str, ReportSection] = field(default_factory=dict)
     checks: dict[str, HealthCheck] = field(default_factory=dict)
+    search_methods: dict[str, Search] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
     failures: list[LoadFailure] = field(default_factory=list)
     # (kind, name) claimed by more than one plugin: unusable until all but one are disabled.
@@ -114,6 +117,9 @@ class Registry:
 
     def priority_rule(self, name: str) -> PriorityRule:
         return self.get("priority_rule", name)
+
+    def search(self, name: str) -> Search:
+        return self.get("search_method", name)
 
     def owner(self, kind: str, name: str) -> PluginInfo:
         """The plugin that registered `name` of `kind`."""
@@ -351,9 +357,13 @@ def _fail(record: Any, kind: str, message: str) -> PluginError:
     return PluginError(message, plugin=plugin, hook=f"{spec.hook} ({short} '{record.name}')")
 
 
-def _call(record: Any, kind: str, fn: Callable[..., Any], *args: Any) -> Any:
+def _call(
+    record: Any, kind: str, fn: Callable[..., Any], *args: Any, let_through: tuple[type[BaseException], ...] = ()
+) -> Any:
     try:
         return fn(*args)
+    except let_through:
+        raise
     except PluginError:
         raise
     except ValueError as exc:
@@ -505,3 +515,9 @@ def plugins_summary(registry: Registry) -> list[dict[str, Any]]:
         }
         for info in registry.plugins
     ]
+
+
+def checked_search(search: Search, ctx: Any) -> None:
+    """`search.run(ctx)`; an exception in plugin code becomes a PluginError naming the plugin
+    (KeyboardInterrupt passes through: the optimiser keeps the best found so far)."""
+    _call(search, "search_method", search.run, ctx, let_through=(KeyboardInterrupt,))

@@ -192,3 +192,54 @@ class HealthCheck:
     run: Callable[[Plan], list[Finding]]
     description: str = ""
     plugin: PluginInfo | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One thing the optimiser can try: a priority order (every task index, highest first) and,
+    optionally, a new order of trying the approaches of some sequential challenges
+    ({challenge index: its approach task indices in the new order})."""
+
+    order: np.ndarray
+    approaches: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class SearchContext:
+    """What a search may read and call; built by `teamcast optimise` for each search in turn.
+
+    `evaluate(candidate)` returns the candidate's score (higher is better; for `makespan`, the
+    negated days) on the optimiser's fixed block of sampled futures, and keeps the best.
+    `stopped()` turns true when this search's budget (`budget` evaluations), the time limit
+    or a cancel is reached; a search checks it before each evaluation and returns. `best()`
+    is the best candidate so far and `best_score()` its score. `priorities` are per-task
+    priority values (higher = earlier), the default rule's first; `lft` is each task's
+    latest finish time (working days) and `preds` each task's task predecessors (a challenge
+    predecessor stands for its approaches). `challenges` lists, per challenge index whose
+    approach order may be searched, its approach task indices in the current order
+    (empty unless asked for).
+    """
+
+    n_tasks: int
+    budget: int
+    priorities: list[np.ndarray]
+    lft: np.ndarray
+    preds: list[list[int]]
+    challenges: dict[int, tuple[int, ...]]
+    rng: np.random.Generator
+    evaluate: Callable[[Candidate], float]
+    stopped: Callable[[], bool]
+    best: Callable[[], Candidate]
+    best_score: Callable[[], float]
+    deterministic: bool = False
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search of `teamcast optimise`: `run(ctx)` proposes candidates through
+    `ctx.evaluate` until `ctx.stopped()`; the optimiser keeps the best."""
+
+    name: str
+    run: Callable[[SearchContext], None]
+    description: str = ""
+    plugin: PluginInfo | None = field(default=None, compare=False)

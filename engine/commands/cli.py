@@ -14,6 +14,7 @@ from teamcast.errors import TeamcastError
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
 COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "sweep", "retro", "plugins", "org", "tui"]
 COMMAND_MODULES += ["chart", "serve"]  # charts as files; the app in a browser
+COMMAND_MODULES += ["optimise"]  # issue 16; its own line so that merges with other additions stay easy
 
 
 class TeamcastGroup(click.Group):

@@ -50,12 +50,12 @@ def prioritise(compiled: Compiled, registry, rule_name: str) -> KernelInput:
     )
     inp = replace(compiled.inp, prio_order=checked_order(rule, ctx))
     if rule.approach_order is not None:
-        inp = _reorder_approaches(inp, checked_approach_order(rule, ctx), compiled)
+        inp = reorder_approaches(inp, checked_approach_order(rule, ctx), compiled)
     return inp
 
 
-def _reorder_approaches(inp: KernelInput, orders: dict, compiled: Compiled) -> KernelInput:
-    """Apply a rule's new order of trying the approaches of sequential challenges."""
+def reorder_approaches(inp: KernelInput, orders: dict, compiled: Compiled) -> KernelInput:
+    """Apply a new order of trying the approaches of challenges: {challenge id: task ids or indices}."""
     from dataclasses import replace
 
     chal_tasks = inp.chal_tasks.copy()

@@ -7,13 +7,14 @@ docs/simulation.md "Failure in time"), so a task past its point estimate still t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from teamcast.engine.forecast.compile import Compiled, compile_plan
-from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise
+from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise, reorder_approaches
 from teamcast.engine.forecast.sampling import model_groups
 from teamcast.engine.plan.model import Plan
 from teamcast.ext.kernel import (
@@ -33,29 +34,32 @@ if TYPE_CHECKING:
     from polars.datatypes import DataTypeClass
 
 
-def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRIORITY, registry=None) -> pl.DataFrame:
+def deterministic_schedule(
+    plan: Plan | Compiled,
+    *,
+    priority: str = DEFAULT_PRIORITY,
+    registry=None,
+    order: Sequence[int] | None = None,
+    approaches: dict[str, list[str]] | None = None,
+) -> pl.DataFrame:
     """One schedule with every duration at its point value, every task succeeding, hires at their likely day.
 
-    Columns: task, project, status (done, failed, in progress, planned, abandoned), start,
-    finish (working days), start_date, finish_date, who (units held). A task of zero effort is
-    dated on its start day, never before it.
+    `order` (task indices, highest priority first) replaces the rule's order and `approaches`
+    ({challenge id: approach task ids}) the order of trying a challenge's approaches, as
+    `teamcast optimise` found them. Columns: task, project, status (done, failed, in progress,
+    planned, abandoned), start, finish (working days), start_date, finish_date, who (units held).
+    A task of zero effort is dated on its start day, never before it.
     """
-    from teamcast.plugins.manager import checked_values, get_registry
+    from teamcast.plugins.manager import get_registry
 
     registry = registry or get_registry()
     compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
     inp = prioritise(compiled, registry, priority)
-    effort = np.zeros((1, len(compiled.task_ids)))
-    for model, idx, rows in model_groups(compiled, registry):
-        effort[0, idx] = (
-            checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
-        )
-    doing = inp.task_fixed == FIXED_DOING
-    effort[0, doing] = median_remaining(compiled, registry, effort[0])[doing]
-    success = np.ones_like(effort, dtype=np.uint8)
-    arrival = np.zeros((1, len(compiled.unit_ids)))
-    hired = compiled.unit_hire >= 0
-    arrival[0, hired] = compiled.plan.hires["tth_likely"].to_numpy()[compiled.unit_hire[hired]]
+    if order is not None:
+        inp = inp.with_priority(np.asarray(order, dtype=np.int32))
+    if approaches:
+        inp = reorder_approaches(inp, approaches, compiled)
+    effort, success, arrival = point_sample(compiled, registry)
     out = run_chunk(inp, effort, success, arrival, threads=1, units=True)
     assert out.held is not None  # asked for with units=True
     who = units_held(inp, out.held[0])
@@ -95,6 +99,24 @@ def deterministic_schedule(plan: Plan | Compiled, *, priority: str = DEFAULT_PRI
     }
     schema = pl.Schema(columns)
     return pl.DataFrame(rows, schema=schema, orient="row").sort(["start", "task"], maintain_order=True)
+
+
+def point_sample(compiled: Compiled, registry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One trial's (effort, success, arrival): point estimates, every task succeeding, hires at their likely day."""
+    from teamcast.plugins.manager import checked_values
+
+    effort = np.zeros((1, len(compiled.task_ids)))
+    for model, idx, rows in model_groups(compiled, registry):
+        effort[0, idx] = (
+            checked_values(model, "point", rows) if model.point is not None else rows["est_likely"].to_numpy()
+        )
+    doing = compiled.inp.task_fixed == FIXED_DOING
+    effort[0, doing] = median_remaining(compiled, registry, effort[0])[doing]
+    success = np.ones_like(effort, dtype=np.uint8)
+    arrival = np.zeros((1, len(compiled.unit_ids)))
+    hired = compiled.unit_hire >= 0
+    arrival[0, hired] = compiled.plan.hires["tth_likely"].to_numpy()[compiled.unit_hire[hired]]
+    return effort, success, arrival
 
 
 def median_remaining(compiled: Compiled, registry, point: np.ndarray) -> np.ndarray:

@@ -397,6 +397,36 @@ class Workspace:
             self._insert("org_answers", answers, 0, version)
             return version
 
+    def reorder_tasks(
+        self, order: list[str], expected_plan_version: int, *, approaches: dict[str, list[str]] | None = None
+    ) -> int:
+        """Put the tasks in `order` (the `manual` priority reads plan order) and, optionally, set the
+        approach order of some challenges; one transaction, ConflictError if the plan changed since."""
+        with self._transaction():
+            stored = self._meta("plan_version")
+            if stored != expected_plan_version:
+                raise ConflictError(
+                    f"tasks: the workspace was changed by another session (version {stored}, "
+                    f"you had {expected_plan_version}); reload and try again"
+                )
+            plan = self._read_plan()
+            if sorted(order) != sorted(plan.tasks["id"].to_list()):
+                raise ConflictError("tasks: the new order does not list every task once; reload and try again")
+            version = self._bump_plan_version()
+            self._conn.execute("UPDATE tasks SET pos = -1 - pos")  # out of the way of the new positions
+            for pos, task in enumerate(order):
+                self._conn.execute('UPDATE tasks SET pos = ?, row_version = ? WHERE "id" = ?', (pos, version, task))
+            rows = {row["id"]: row for row in plan.challenges.to_dicts()}
+            for challenge, members in (approaches or {}).items():
+                self._write_row(
+                    "challenges",
+                    challenge,
+                    rows[challenge] | {"approaches": list(members)},
+                    self._stored_version("challenges", challenge),
+                    version,
+                )
+            return version
+
     def insert_row(self, table: str, row: dict[str, Any]) -> int:
         """Add one row at the end of an id table; returns its version."""
         _check_editable(table)

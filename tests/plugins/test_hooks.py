@@ -203,3 +203,23 @@ def test_a_hook_that_raises_or_registers_the_wrong_record_is_a_load_failure():
             "register_priority_rules: KeyError: 'est_low'",
         ]
         assert "oops" not in registry.duration_models
+
+
+def test_hook_register_searches():
+    from teamcast.engine.forecast.optimise import optimise
+    from teamcast.engine.plan.demo import demo_plan
+    from teamcast.plugins.records import Candidate, Search
+
+    class Plugin:
+        @hookimpl
+        def register_searches(self, register):
+            def run(ctx):
+                while not ctx.stopped():
+                    ctx.evaluate(Candidate(ctx.rng.permutation(ctx.n_tasks)))
+
+            register(Search("shuffle", run=run))
+
+    with inline(Plugin()) as registry:
+        assert registry.search("shuffle").plugin.name == "inline-hook-test"
+        result = optimise(demo_plan(), passes=4, trials=100, searches=["shuffle"], registry=registry)
+        assert result.searches == ("shuffle",) and result.evaluations >= 5  # the default order, then 4 shuffles

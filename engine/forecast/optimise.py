@@ -1,0 +1,415 @@
+"""The plan optimiser: search priority orders (and approach orders) for the best objective.
+
+Every candidate is scored on the same fixed block of sampled futures (common random
+numbers): the plan is compiled and sampled once, and each candidate only swaps the kernel's
+`prio_order` (and, when asked, a challenge's `chal_tasks`). Differences between two
+candidates are therefore paired, and the report gives a confidence interval of the
+difference, in sample and on fresh seeds (out of sample), so that an improvement within
+the Monte Carlo noise is never called one. The searches themselves are plugins
+(`register_searches`; built-ins in teamcast.plugins.searches).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from teamcast.engine.forecast.compile import Compiled, compile_plan, latest_finish_times
+from teamcast.engine.forecast.optimise_report import Comparison, OptimiseResult, changes, compare
+from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, expected_durations, prioritise
+from teamcast.engine.forecast.progress import apply_reevaluation, reevaluate
+from teamcast.engine.forecast.sampling import BLOCK, Sampler
+from teamcast.engine.forecast.schedule import point_sample
+from teamcast.engine.plan.model import Plan
+from teamcast.errors import SimulationError, UsageError
+from teamcast.ext.kernel import STRATEGY_SEQUENTIAL, KernelInput, KernelOutput, run_chunk
+
+DEFAULT_SEARCHES = ("rbrs", "local")
+OUT_OF_SAMPLE_BLOCK = 1 << 20  # fresh random streams: block numbers no in-sample run reaches
+SCREEN_MIN_TRIALS = 400  # below this, every candidate is scored on all trials
+
+ProgressCallback = Callable[[int, int, float], None]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What the optimiser maximises (or, for makespan, minimises), per trial then summarised."""
+
+    name: str
+    description: str
+    stat: str  # "mean" or "median" of the per-trial values
+    maximise: bool
+    unit: str
+
+
+OBJECTIVES = {
+    o.name: o
+    for o in (
+        Objective(
+            "on_time_value",
+            "sum over projects of value x P(project done and successful by its deadline; no deadline: successful)",
+            "mean",
+            True,
+            "value",
+        ),
+        Objective("expected_value", "sum over projects of value x P(project successful)", "mean", True, "value"),
+        Objective(
+            "p_all_on_time",
+            "P(every project done and successful by its deadline; no deadline: successful)",
+            "mean",
+            True,
+            "probability",
+        ),
+        Objective(
+            "makespan",
+            "P50 of the working day the last task finishes (elapsed, successful or not)",
+            "median",
+            False,
+            "working days",
+        ),
+    )
+}
+
+
+def per_trial(objective: Objective, out: KernelOutput, value: np.ndarray, deadline: np.ndarray) -> np.ndarray:
+    """The objective's value in each trial (before the mean or median over trials)."""
+    finish = np.nan_to_num(out.proj_finish, nan=0.0)  # NaN: no task of the project ran
+    if objective.name == "makespan":
+        return finish.max(axis=1) if finish.shape[1] else np.zeros(finish.shape[0])
+    ok = out.proj_success.astype(bool)
+    if objective.name == "expected_value":
+        return (ok * value).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        on_time = ok & (np.isnan(deadline) | (finish <= deadline))
+    if objective.name == "p_all_on_time":
+        return on_time.all(axis=1).astype(np.float64)
+    return (on_time * value).sum(axis=1)
+
+
+class Optimiser:
+    """A compiled plan, one fixed block of sampled futures, and the best candidate found on it."""
+
+    def __init__(
+        self,
+        plan: Plan | Compiled,
+        *,
+        objective: str = "on_time_value",
+        trials: int = 1000,
+        seed: int = 0,
+        deterministic: bool = False,
+        priority: str | None = None,
+        approaches: bool = False,
+        registry=None,
+        screen: bool = True,
+    ):
+        from teamcast.plugins.manager import get_registry
+
+        if objective not in OBJECTIVES:
+            raise UsageError(f"unknown objective '{objective}' (known: {', '.join(OBJECTIVES)})")
+        if trials < 1:
+            raise SimulationError(f"trials must be at least 1, got {trials}")
+        self.registry = registry or get_registry()
+        self.objective = OBJECTIVES[objective]
+        self.deterministic = deterministic
+        self.seed = seed
+        self.priority = priority or DEFAULT_PRIORITY
+        compiled = plan if isinstance(plan, Compiled) else compile_plan(plan)
+        # Like `simulate`: work in progress re-evaluated first, so the baseline is its forecast.
+        self.compiled = apply_reevaluation(compiled, reevaluate(compiled, self.registry))
+        self.base = prioritise(self.compiled, self.registry, self.priority)
+        self.value = self.compiled.project_value
+        self.deadline = self.compiled.project_deadline
+        if deterministic:
+            self.samples = point_sample(self.compiled, self.registry)
+            self.sampler = None
+        else:
+            self.sampler = Sampler(self.compiled, self.registry, ())
+            self.samples = self._draw(0, trials)
+        self.trials = self.samples[0].shape[0]
+        n_screen = self.trials // 4 if screen and self.trials >= SCREEN_MIN_TRIALS else 0
+        self.screen = tuple(a[:n_screen] for a in self.samples) if n_screen else None
+        self.searchable = self._searchable_challenges() if approaches else {}
+        self._cache: dict[bytes, float] = {}
+        self.proposals = 0  # candidates proposed, repeats included: what a search's budget counts
+        self.evaluations = 0  # distinct candidates scored (screened or in full)
+        self.full_evaluations = 0  # candidates scored on every trial
+        self._best: tuple | None = None  # (score, screen score, candidate)
+
+    # --- sampling and scoring ------------------------------------------------------------
+    def _draw(self, first_block: int, trials: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        assert self.sampler is not None
+        parts = [
+            self.sampler.block(self.seed, first_block + b, min(BLOCK, trials - b * BLOCK))
+            for b in range(-(-trials // BLOCK))
+        ]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
+
+    def _searchable_challenges(self) -> dict[int, tuple[int, ...]]:
+        inp = self.base
+        return {
+            c: tuple(int(t) for t in inp.chal_tasks[inp.chal_ptr[c] : inp.chal_ptr[c + 1]])
+            for c in range(inp.n_challenges)
+            if inp.chal_strategy[c] == STRATEGY_SEQUENTIAL and inp.chal_ptr[c + 1] - inp.chal_ptr[c] > 1
+        }
+
+    def kernel_input(self, candidate) -> KernelInput:
+        """The base kernel input with the candidate's priority order and approach orders."""
+        inp = self.base
+        if candidate.approaches:
+            chal_tasks = inp.chal_tasks.copy()
+            pos = inp.task_approach_pos.copy()
+            for c, members in candidate.approaches.items():
+                lo, hi = int(inp.chal_ptr[c]), int(inp.chal_ptr[c + 1])
+                if sorted(members) != sorted(chal_tasks[lo:hi].tolist()):
+                    raise SimulationError(f"a search reordered challenge {self.compiled.challenge_ids[c]} wrongly")
+                chal_tasks[lo:hi] = members
+                pos[list(members)] = np.arange(len(members))
+            return replace(inp, prio_order=candidate.order, chal_tasks=chal_tasks, task_approach_pos=pos)
+        return replace(inp, prio_order=candidate.order)
+
+    def values(self, candidate, samples=None) -> np.ndarray:
+        """Per-trial objective values of a candidate on `samples` (default: the fixed block)."""
+        effort, success, arrival = self.samples if samples is None else samples
+        out = run_chunk(self.kernel_input(candidate), effort, success, arrival)
+        return per_trial(self.objective, out, self.value, self.deadline)
+
+    def summary(self, values: np.ndarray) -> float:
+        """The objective (mean or median over trials) in its own units."""
+        return float(np.median(values) if self.objective.stat == "median" else np.mean(values))
+
+    def score(self, values: np.ndarray) -> float:
+        """Higher is better, whatever the objective's direction."""
+        s = self.summary(values)
+        return s if self.objective.maximise else -s
+
+    def evaluate(self, candidate) -> float:
+        """Score a candidate on the fixed futures and keep it if it is the best so far.
+
+        With screening, a candidate is first scored on the first quarter of the trials; one
+        that scores below the best there is not run on the rest, and its score is reported as
+        just below the best's (it lost on the same futures).
+        """
+        order = np.ascontiguousarray(candidate.order, dtype=np.int32)
+        if order.shape != (self.base.n_tasks,) or not np.array_equal(np.sort(order), np.arange(self.base.n_tasks)):
+            raise SimulationError("a search proposed an order that is not a permutation of the task indices")
+        candidate = type(candidate)(order, {int(c): tuple(int(t) for t in m) for c, m in candidate.approaches.items()})
+        key = order.tobytes() + repr(sorted(candidate.approaches.items())).encode()
+        self.proposals += 1
+        if key in self._cache:
+            return self._cache[key]
+        self.evaluations += 1
+        screen_score = math.nan
+        if self.screen is not None and self._best is not None:
+            screen_score = self.score(self.values(candidate, self.screen))
+            if screen_score < self._best[1]:
+                result = float(np.nextafter(self._best[0], -np.inf))
+                self._cache[key] = result
+                return result
+        values = self.values(candidate)
+        self.full_evaluations += 1
+        score = self.score(values)
+        if self.screen is not None and math.isnan(screen_score):
+            screen_score = self.score(values[: self.screen[0].shape[0]])
+        if self._best is None or score > self._best[0]:
+            self._best = (score, screen_score, candidate)
+        self._cache[key] = score
+        return score
+
+    # --- the search ----------------------------------------------------------------------
+    def default_candidate(self):
+        from teamcast.plugins.records import Candidate as PluginCandidate
+
+        return PluginCandidate(self.base.prio_order.copy(), {})
+
+    def run(
+        self,
+        *,
+        passes: int = 200,
+        searches: Sequence[str] = DEFAULT_SEARCHES,
+        time_limit: float | None = None,
+        cancel: Callable[[], bool] | None = None,
+        progress: ProgressCallback | None = None,
+        out_of_sample_trials: int | None = None,
+    ) -> OptimiseResult:
+        """Run each search with a budget of `passes` candidates; Ctrl-C or `cancel` keeps the best so far."""
+        from teamcast.plugins.manager import checked_search
+        from teamcast.plugins.records import SearchContext
+
+        if passes < 0:
+            raise UsageError(f"--passes must be at least 0, got {passes}")
+        methods = [self.registry.search(name) for name in searches]
+        started = time.monotonic()
+        baseline = self.default_candidate()
+        self.evaluate(baseline)
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(OUT_OF_SAMPLE_BLOCK - 1,)))
+        expected = expected_durations(self.compiled, self.registry)
+        lft = latest_finish_times(self.base, expected)
+        rank = np.empty(self.base.n_tasks)
+        rank[self.base.prio_order] = np.arange(self.base.n_tasks)[::-1]
+        stop = {"why": "budget"}
+        total = passes * len(methods)
+        last_shown = [0.0]
+
+        def limit_reached() -> bool:
+            if cancel is not None and cancel():
+                stop["why"] = "cancelled"
+            elif time_limit is not None and time.monotonic() - started > time_limit:
+                stop["why"] = "time limit"
+            else:
+                return False
+            return True
+
+        def show() -> None:
+            now = time.monotonic()
+            if progress is not None and now - last_shown[0] > 0.25:
+                last_shown[0] = now
+                assert self._best is not None
+                best = self._best[0] if self.objective.maximise else -self._best[0]
+                progress(min(self.proposals - 1, total), total, best)
+
+        try:
+            for k, method in enumerate(methods):
+                budget_end = self.proposals + passes
+
+                def stopped(end: int = budget_end) -> bool:
+                    show()
+                    return self.proposals >= end or limit_reached()
+
+                ctx = SearchContext(
+                    n_tasks=self.base.n_tasks,
+                    budget=passes,
+                    priorities=[rank, -lft],
+                    lft=lft,
+                    preds=self._task_preds(),
+                    challenges=dict(self.searchable),
+                    rng=np.random.default_rng(
+                        np.random.SeedSequence(self.seed, spawn_key=(OUT_OF_SAMPLE_BLOCK - 2, k))
+                    ),
+                    evaluate=self.evaluate,
+                    stopped=stopped,
+                    best=lambda: self._best[2],  # type: ignore[index]
+                    best_score=lambda: self._best[0],  # type: ignore[index]
+                    deterministic=self.deterministic,
+                )
+                checked_search(method, ctx)
+                if stop["why"] != "budget":
+                    break
+            if stop["why"] == "budget":
+                self.simplify(limit_reached)
+        except KeyboardInterrupt:
+            stop["why"] = "cancelled"
+        seconds = time.monotonic() - started
+        assert self._best is not None
+        best = self._best[2]
+        in_sample = compare(self, baseline, best, None, rng)
+        out_of_sample = None
+        if not self.deterministic:
+            n = out_of_sample_trials or max(4 * self.trials, 4000)
+            out_of_sample = compare(self, baseline, best, self._draw(OUT_OF_SAMPLE_BLOCK, n), rng)
+        return OptimiseResult(
+            objective=self.objective,
+            deterministic=self.deterministic,
+            trials=self.trials,
+            seed=self.seed,
+            priority=self.priority,
+            searches=tuple(searches),
+            in_sample=in_sample,
+            out_of_sample=out_of_sample,
+            order=[self.compiled.task_ids[t] for t in best.order],
+            order_index=[int(t) for t in best.order],
+            approaches={
+                self.compiled.challenge_ids[c]: [self.compiled.task_ids[t] for t in members]
+                for c, members in best.approaches.items()
+                if tuple(members) != self.searchable.get(c)
+            },
+            changes=changes(self.compiled, self.base, best),
+            evaluations=self.evaluations,
+            full_evaluations=self.full_evaluations,
+            seconds=seconds,
+            stopped_by=stop["why"],
+        )
+
+    def simplify(self, stop: Callable[[], bool]) -> None:
+        """Put moved tasks back where the default order had them when that scores as well.
+
+        A search moves many tasks whose place never mattered; each one put back (on the same
+        futures, no worse) is one change fewer to explain. One pass, one candidate per task.
+        """
+        from teamcast.plugins.records import Candidate as PluginCandidate
+
+        assert self._best is not None
+        default_rank = np.empty(self.base.n_tasks, dtype=np.int64)
+        default_rank[self.base.prio_order] = np.arange(self.base.n_tasks)
+        for entry in changes(self.compiled, self.base, self._best[2])["tasks_moved"]:
+            if stop():
+                return
+            best_score, _, best = self._best
+            t = self.compiled.task_ids.index(entry["task"])
+            rest = best.order[best.order != t]
+            later = np.flatnonzero(default_rank[rest] > default_rank[t])
+            at = int(later[0]) if len(later) else len(rest)
+            candidate = PluginCandidate(np.insert(rest, at, t).astype(np.int32), best.approaches)
+            score = self.evaluate(candidate)
+            if score >= best_score and self._best[2] is best:
+                self._best = (score, self._best[1], candidate)
+
+    def _task_preds(self) -> list[list[int]]:
+        """Each task's task predecessors; a challenge predecessor stands for its approaches."""
+        inp = self.base
+        n = inp.n_tasks
+        preds: list[list[int]] = []
+        for t in range(n):
+            found: list[int] = []
+            for p in inp.pred_idx[inp.pred_ptr[t] : inp.pred_ptr[t + 1]]:
+                if p < n:
+                    found.append(int(p))
+                else:
+                    c = int(p) - n
+                    found += [int(a) for a in inp.chal_tasks[inp.chal_ptr[c] : inp.chal_ptr[c + 1]]]
+            preds.append(sorted(set(found)))
+        return preds
+
+
+def optimise(
+    plan: Plan | Compiled,
+    *,
+    objective: str = "on_time_value",
+    passes: int = 200,
+    trials: int = 1000,
+    seed: int = 0,
+    deterministic: bool = False,
+    priority: str | None = None,
+    approaches: bool = False,
+    searches: Sequence[str] = DEFAULT_SEARCHES,
+    time_limit: float | None = None,
+    cancel: Callable[[], bool] | None = None,
+    progress: ProgressCallback | None = None,
+    registry=None,
+) -> OptimiseResult:
+    """Search priority orders of a validated plan for the best `objective` (see `Optimiser`)."""
+    return Optimiser(
+        plan,
+        objective=objective,
+        trials=trials,
+        seed=seed,
+        deterministic=deterministic,
+        priority=priority,
+        approaches=approaches,
+        registry=registry,
+    ).run(passes=passes, searches=searches, time_limit=time_limit, cancel=cancel, progress=progress)
+
+
+__all__ = [
+    "DEFAULT_SEARCHES",
+    "OBJECTIVES",
+    "Comparison",
+    "Objective",
+    "OptimiseResult",
+    "Optimiser",
+    "optimise",
+    "per_trial",
+]
