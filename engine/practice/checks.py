@@ -395,7 +395,9 @@ def run_checks(plan: Plan, registry=None) -> list[Finding]:
     for check in checks:
         try:
             findings.extend(check.run(plan))
-        except Exception as exc:  # a broken third-party check must not hide the others' findings
+        # A broken third-party check must not hide the others' findings, nor end the command
+        # as if it had succeeded (sys.exit in a check); Ctrl-C still stops the command.
+        except (Exception, SystemExit) as exc:
             findings.append(Finding(check=check.name, location="", message=f"check failed: {exc!r}", severity="error"))
     return findings
 

@@ -247,6 +247,15 @@ def test_a_broken_check_becomes_an_error_finding_and_the_others_still_run():
     assert second.check == "product_impact"
 
 
+def test_a_check_that_calls_sys_exit_becomes_an_error_finding():
+    def exits(plan):
+        raise SystemExit(0)  # would end `teamcast check` with status 0 and hide every finding
+
+    registry = SimpleNamespace(checks={"exits": checks.HealthCheck("exits", "elsewhere", exits)})
+    (finding,) = checks.run_checks(healthy(), registry)
+    assert (finding.check, finding.severity, finding.message) == ("exits", "error", "check failed: SystemExit(0)")
+
+
 def test_every_builtin_check_names_a_lecture_section_and_the_plugin_registers_them_all():
     from teamcast.plugins.manager import get_registry
 
