@@ -44,6 +44,9 @@ _EXPORTS: dict[str, str] = {
     "parse_gate": "teamcast.engine.forecast.gates",
     "check_gates": "teamcast.engine.forecast.gates",
     "record_snapshot": "teamcast.engine.forecast.snapshots",
+    "optimise": "teamcast.engine.forecast.optimise",
+    "OptimiseResult": "teamcast.engine.forecast.optimise_report",
+    "render_optimise": "teamcast.engine.forecast.optimise_report",
     # the lecture's practices
     "assess": "teamcast.engine.practice.org",
     "design_review": "teamcast.engine.practice.org",
@@ -107,7 +110,7 @@ _EXPORTS: dict[str, str] = {
     "SimulationError": "teamcast.errors",
     "CancelledError": "teamcast.errors",
 }
-_RENAMED = {"record_snapshot": "record", "GROWTH_SOURCE": "LECTURE"}
+_RENAMED = {"record_snapshot": "record", "GROWTH_SOURCE": "LECTURE", "render_optimise": "render_result"}
 
 __all__ = [
     "Archetype",
@@ -123,6 +126,7 @@ __all__ = [
     "GROWTH_SOURCE",
     "MIN_RESOLVED",
     "NotFoundError",
+    "OptimiseResult",
     "PROFILES",
     "Plan",
     "PlanError",
@@ -170,6 +174,7 @@ __all__ = [
     "histogram",
     "load_plan",
     "open_positions",
+    "optimise",
     "parse_gate",
     "parse_plan_text",
     "parse_vary",
@@ -179,6 +184,7 @@ __all__ = [
     "read_sm",
     "record_outcome",
     "record_snapshot",
+    "render_optimise",
     "retro_since",
     "review_candidate",
     "run_checks",
@@ -212,6 +218,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from teamcast.engine.forecast.compile import compile_plan
     from teamcast.engine.forecast.gates import check_gates, parse_gate
+    from teamcast.engine.forecast.optimise import optimise
+    from teamcast.engine.forecast.optimise_report import OptimiseResult
+    from teamcast.engine.forecast.optimise_report import render_result as render_optimise
     from teamcast.engine.forecast.result import Forecast
     from teamcast.engine.forecast.schedule import deterministic_schedule
     from teamcast.engine.forecast.simulate import simulate

@@ -18,12 +18,21 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from teamcast.engine import Forecast, Plan, Workspace, forecast_changes, simulate, with_answers
+from teamcast.engine import (
+    Forecast,
+    OptimiseResult,
+    Plan,
+    Workspace,
+    forecast_changes,
+    optimise,
+    simulate,
+    with_answers,
+)
 from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
 from teamcast.tui.commands import TeamcastCommands
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.scenario import Scenario
-from teamcast.tui.screens.dialogs import HelpScreen, StartScreen, WhatIfScreen
+from teamcast.tui.screens.dialogs import HelpScreen, OptimiseScreen, StartScreen, WhatIfScreen
 from teamcast.tui.screens.org import OrgScreen
 from teamcast.tui.screens.portfolio import PortfolioScreen
 from teamcast.tui.screens.retro import RetroScreen
@@ -36,6 +45,10 @@ PROGRESS_EVERY_S = 0.1  # at most ten progress redraws a second, whatever the ch
 # Two kernel threads where there are cores for them: results do not depend on the thread
 # count, and on a shared SSH host two is a modest share.
 THREADS = min(2, os.cpu_count() or 1)
+# The optimiser in the app: teamcast's bounds for an interactive session (the CLI has no time limit).
+OPTIMISE_TRIALS = 500
+OPTIMISE_PASSES = 200
+OPTIMISE_SECONDS = 20.0
 
 
 MODES_GROUP = Binding.Group("modes")
@@ -207,6 +220,10 @@ class TeamcastApp(App[None]):
         self.call_from_thread(self.notify, f"wrote {out}", title="report")
         return out
 
+    def action_optimise(self) -> None:
+        """Search for a better task order (teamcast optimise) in a worker; c cancels and keeps the best so far."""
+        self.run_optimise(self.plan, self.seed)
+
     def action_cancel_forecast(self) -> None:
         self.workers.cancel_group(self, "forecast")
 
@@ -231,6 +248,45 @@ class TeamcastApp(App[None]):
         baseline = self.forecast or self._simulate(self.plan, self.trials, self.seed, "baseline")[0]
         whatif, _ = self._simulate(scenario.plan, self.trials, self.seed, f"what-if: {scenario.label}")
         return scenario, baseline, whatif
+
+    @work(thread=True, exclusive=True, group="forecast", name="optimise")
+    def run_optimise(self, plan: Plan, seed: int) -> OptimiseResult:
+        """`teamcast optimise` on the plan, bounded in time for an interactive session; cancellable."""
+        worker = get_current_worker()
+
+        def progress(done: int, total: int, best: float) -> None:
+            self.call_from_thread(setattr, self, "progress", Progress(done, total, "optimise (c cancels)"))
+
+        try:
+            return optimise(
+                plan,
+                trials=OPTIMISE_TRIALS,
+                passes=OPTIMISE_PASSES,
+                seed=seed,
+                time_limit=OPTIMISE_SECONDS,
+                cancel=lambda: worker.is_cancelled,
+                progress=progress,
+            )
+        finally:
+            self.call_from_thread(setattr, self, "progress", Progress())
+
+    def _optimise_decided(self, result: OptimiseResult | None) -> None:
+        """`result` is the optimiser's answer the user chose to keep; None when discarded."""
+        if result is None or self.workspace is None or self.refuse_write("the task order"):
+            return
+        try:
+            self.workspace.reorder_tasks(result.order, self.plan_version, approaches=result.approaches)
+        except ConflictError as exc:
+            self.notify(f"{exc.message}. The order was not saved.", title="conflict", severity="error", timeout=15)
+        except TeamcastError as exc:
+            self.notify("\n".join(exc.lines()[:6]), title=exc.title, severity="error", timeout=10)
+        else:
+            self.notify(
+                "saved as the plan's task order: the manual priority rule follows it "
+                "(teamcast simulate --priority manual)",
+                title="optimise",
+            )
+        self.reload()
 
     def _simulate(self, plan: Plan, trials: int, seed: int, label: str) -> tuple[Forecast, float]:
         worker = get_current_worker()
@@ -270,6 +326,9 @@ class TeamcastApp(App[None]):
         elif event.state == WorkerState.SUCCESS and worker.name == "forecast":
             forecast, seconds = cast(tuple[Forecast, float], worker.result)  # what run_forecast returns
             self._forecast_done(forecast, seconds)
+        elif event.state == WorkerState.SUCCESS and worker.name == "optimise":
+            result = cast(OptimiseResult, worker.result)  # what run_optimise returns
+            self.push_screen(OptimiseScreen(result), self._optimise_decided)
         elif event.state == WorkerState.SUCCESS and worker.name == "what-if":
             scenario, baseline, whatif = cast(tuple[Scenario, Forecast, Forecast], worker.result)  # run_whatif's
             self.push_screen(WhatIfScreen(scenario, baseline, whatif), self._whatif_decided)

@@ -43,6 +43,11 @@ COMMANDS: list[PaletteCommand] = [
         lambda app: app.action_whatif_hire(),
         "simulate an open position of a role, with its time to hire and ramp-up",
     ),
+    PaletteCommand(
+        "Optimise the task order",
+        lambda app: app.action_optimise(),
+        "search for an order that lands more value on time, compared on the same futures (O on Portfolio)",
+    ),
     PaletteCommand("Export the plan (TOML)", lambda app: app.action_export(), "write the plan beside the workspace"),
     PaletteCommand(
         "Report for leadership (Markdown)",

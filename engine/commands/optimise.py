@@ -81,6 +81,7 @@ def optimise(
     """
     from teamcast.engine.forecast.optimise import DEFAULT_SEARCHES
     from teamcast.engine.forecast.optimise import optimise as run
+    from teamcast.engine.forecast.optimise_report import render_result as render
     from teamcast.engine.plan.io import load_plan
     from teamcast.errors import UsageError
 
@@ -141,41 +142,6 @@ def _save(plan_file: str, result) -> None:
         "`teamcast simulate --priority manual` uses it",
         err=True,
     )
-
-
-def _num(x: float, unit: str) -> str:
-    return f"{100 * x:.1f}%" if unit == "probability" else f"{x:.3f}"
-
-
-def render(result) -> str:
-    """The result as text for an 80-column terminal."""
-    o = result.objective
-    mode = "deterministic (point estimates, all succeed)" if result.deterministic else f"{result.trials:,} trials"
-    lines = [
-        f"objective: {o.name} ({'higher' if o.maximise else 'lower'} is better): {o.description}",
-        f"{mode}, seed {result.seed}; searches {', '.join(result.searches)}; "
-        f"{result.evaluations:,} candidates ({result.full_evaluations:,} scored on every trial) "
-        f"in {result.seconds:.1f}s, stopped by {result.stopped_by}",
-        "",
-        f"{'':<28} {'default order':>14} {'best order':>12} {'difference (95% CI)':>30}",
-    ]
-    rows = [("in sample (searched futures)", result.in_sample)]
-    if result.out_of_sample is not None:
-        rows.append((f"out of sample ({result.out_of_sample.trials:,} fresh)", result.out_of_sample))
-    for label, c in rows:
-        ci = f"{_num(c.difference, o.unit)} [{_num(c.ci[0], o.unit)}, {_num(c.ci[1], o.unit)}]"
-        lines.append(f"{label:<28} {_num(c.baseline, o.unit):>14} {_num(c.best, o.unit):>12} {ci:>30}")
-    lines += ["", f"verdict: {result.verdict}"]
-    if result.improved:
-        moved = result.changes["tasks_moved"]
-        if moved:
-            lines += ["", f"tasks moved ({len(moved)}; rank among tasks to do, default -> best):"]
-            lines += [f"  {m['task'][:40]:<40} {m['from']:>4} -> {m['to']:<4}" for m in moved[:20]]
-            if len(moved) > 20:
-                lines.append(f"  ... and {len(moved) - 20} more (--format json lists them all)")
-        for ch in result.changes["approaches_reordered"]:
-            lines.append(f"approaches of {ch['challenge']}: {' > '.join(ch['to'])} (was {' > '.join(ch['from'])})")
-    return "\n".join(lines) + "\n"
 
 
 optimize = click.Command(

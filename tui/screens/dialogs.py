@@ -1,4 +1,5 @@
-"""Dialogs: help (F1), the start screen when there is no workspace, and the baseline-vs-what-if comparison."""
+"""Dialogs: help (F1), the start screen when there is no workspace, the baseline-vs-what-if comparison
+and the optimiser's default-vs-best task order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from teamcast.engine import compare_forecasts
+from teamcast.engine import OptimiseResult, compare_forecasts, render_optimise
 
 
 class HelpScreen(ModalScreen[None]):
@@ -134,3 +135,33 @@ def _cells(base, new, delta, *, percent: bool) -> list[str]:
     if new is None:
         return [num(base), "dropped", ""]
     return [num(base), num(new), num(delta, signed=True)]
+
+
+class OptimiseScreen(ModalScreen):
+    """The optimiser's answer: the default task order against the best one found, on the same sampled
+    futures and on fresh ones, with what changed; s keeps the best order, Escape discards it."""
+
+    BINDINGS = [
+        Binding("s", "save", "Keep best order", id="optimise.save"),
+        Binding("escape", "discard", "Discard", id="optimise.discard"),
+    ]
+
+    def __init__(self, result: OptimiseResult) -> None:
+        super().__init__()
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="whatif"):
+            yield Label("[b]Optimise the task order[/b] (teamcast's search, Lecture 13, §3: re-evaluate the ordering)")
+            with VerticalScroll():
+                yield Static(render_optimise(self.result), id="optimise-report", markup=False)
+            hint = "s keeps the best order as the plan's task order · Esc discards it"
+            if not self.result.improved:
+                hint = "nothing to keep: no order beats the default beyond noise · Esc closes"
+            yield Label(hint, classes="hint", id="whatif-hint")
+
+    def action_save(self) -> None:
+        self.dismiss(self.result if self.result.improved else None)
+
+    def action_discard(self) -> None:
+        self.dismiss(None)

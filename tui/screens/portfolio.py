@@ -32,6 +32,7 @@ class PortfolioScreen(AreaScreen):
     BINDINGS = [
         Binding("enter", "open_project", "Open project", id="portfolio.open"),
         Binding("w", "whatif_drop", "What-if: drop project", id="portfolio.whatif"),
+        Binding("O", "optimise", "Optimise order", id="portfolio.optimise"),
     ]
 
     def body(self) -> ComposeResult:
@@ -92,6 +93,9 @@ class PortfolioScreen(AreaScreen):
         project = self._selected()
         if project is not None:
             self.app.push_screen(ProjectScreen(project))
+
+    def action_optimise(self) -> None:
+        self.app.action_optimise()
 
     def action_whatif_drop(self) -> None:
         project = self._selected()
