@@ -190,14 +190,14 @@ def render_result(result: OptimiseResult) -> str:
         f"{result.evaluations:,} candidates ({result.full_evaluations:,} scored on every trial) "
         f"in {result.seconds:.1f}s, stopped by {result.stopped_by}",
         "",
-        f"{'':<28} {'default order':>14} {'best order':>12} {'difference (95% CI)':>30}",
+        f"{'':<27} {'default order':>13} {'best order':>10} {'difference (95% CI)':>22}",
     ]
-    rows = [("in sample (searched futures)", result.in_sample)]
+    rows = [(f"in sample ({result.in_sample.trials:,} searched)", result.in_sample)]
     if result.out_of_sample is not None:
         rows.append((f"out of sample ({result.out_of_sample.trials:,} fresh)", result.out_of_sample))
     for label, c in rows:
         ci = f"{_num(c.difference, o.unit)} [{_num(c.ci[0], o.unit)}, {_num(c.ci[1], o.unit)}]"
-        lines.append(f"{label:<28} {_num(c.baseline, o.unit):>14} {_num(c.best, o.unit):>12} {ci:>30}")
+        lines.append(f"{label:<27} {_num(c.baseline, o.unit):>13} {_num(c.best, o.unit):>10} {ci:>22}")
     lines += ["", f"verdict: {result.verdict}"]
     if result.improved:
         moved = result.changes["tasks_moved"]

@@ -152,7 +152,7 @@ class OptimiseScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="whatif"):
-            yield Label("[b]Optimise the task order[/b] (teamcast's search, Lecture 13, §3: re-evaluate the ordering)")
+            yield Label("[b]Optimise the task order[/b]: teamcast's search (Lecture 13, §3)")
             with VerticalScroll():
                 yield Static(render_optimise(self.result), id="optimise-report", markup=False)
             hint = "s keeps the best order as the plan's task order · Esc discards it"
