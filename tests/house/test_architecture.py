@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from teamcast.engine.plan.graph import strongly_connected
+
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"engine": "teamcast.engine", "plugins": "teamcast.plugins", "tui": "teamcast.tui", "ext": "teamcast.ext"}
 MAX_LINES = 600
@@ -106,37 +108,8 @@ def test_the_tui_uses_only_the_public_engine_api():
 
 
 def _cycles() -> list[list[str]]:
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def connect(v: str) -> None:  # Tarjan's strongly connected components (iterative enough for ~120 modules)
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in GRAPH.get(v, []):
-            if w not in index:
-                connect(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in GRAPH:
-        if v not in index:
-            connect(v)
-    return found
+    """The import graph's circles: its strongly connected components of more than one module."""
+    return [sorted(c) for c in strongly_connected(GRAPH) if len(c) > 1]
 
 
 def test_no_import_circles():
