@@ -65,6 +65,11 @@ def validate(file: Path) -> None:
       teamcast validate team.db && teamcast simulate team.db
     """
     plan, problems = inspect(file)
+    if plan is not None and not any(p.severity == "error" for p in problems):
+        # What the estimator plugins refuse, so that a plan validate accepts is one simulate runs.
+        from teamcast.engine.forecast.plugin_check import plugin_problems
+
+        problems = [*problems, *plugin_problems(plan)]
     for line in PlanError(problems, source=str(file)).lines():
         echo(line, err=True)
     errors = sum(p.severity == "error" for p in problems)

@@ -440,11 +440,30 @@ def test_validate_prints_a_summary_for_a_good_plan(cli, tmp_path):
     assert result.stderr == ""
 
 
-def test_validate_prints_warnings_and_still_succeeds(cli):
-    result = cli("validate", str(PLANS / "acme.toml"))
+def runnable_acme(tmp_path) -> Path:
+    """acme.toml with its one estimate that the lognormal model cannot take (parameters) as three points."""
+    path = tmp_path / "acme.toml"
+    text = (PLANS / "acme.toml").read_text()
+    path.write_text(text.replace("estimate = { mean = 20, sd = 6 }", "estimate = [12, 20, 35]"))
+    return path
+
+
+def test_validate_prints_warnings_and_still_succeeds(cli, tmp_path):
+    path = runnable_acme(tmp_path)
+    result = cli("validate", str(path))
     assert result.exit_code == 0
-    assert result.stdout == f"{PLANS / 'acme.toml'}: ok — 2 projects, 7 tasks, 4 people (1 warning)\n"
-    assert result.stderr.startswith(f"warning: {PLANS / 'acme.toml'}: people[dee].role: custom role")
+    assert result.stdout == f"{path}: ok — 2 projects, 7 tasks, 4 people (1 warning)\n"
+    assert result.stderr.startswith(f"warning: {path}: people[dee].role: custom role")
+
+
+def test_validate_refuses_what_the_model_refuses_as_simulate_does(cli):
+    # acme.toml gives its lognormal task parameters: simulate refuses it, so validate must too.
+    result = cli("validate", str(PLANS / "acme.toml"))
+    assert result.exit_code == 1
+    assert (
+        f"error: {PLANS / 'acme.toml'}: tasks[fraud-gnn].estimate: task 'fraud-gnn': estimate is given as parameters"
+        in (result.stderr)
+    )
 
 
 def test_validate_lists_every_error_and_exits_1(cli, tmp_path):
@@ -475,9 +494,10 @@ def test_validate_refuses_a_missing_file(cli, tmp_path):
     assert result.exit_code == 2
 
 
-def test_the_teamcast_executable_validates():
+def test_the_teamcast_executable_validates(tmp_path):
     assert main.commands["validate"].callback is validate.callback
     exe = shutil.which("teamcast", path=str(Path(sys.executable).parent))
-    result = subprocess.run([exe, "validate", str(PLANS / "acme.toml")], capture_output=True, text=True, timeout=60)
+    path = runnable_acme(tmp_path)
+    result = subprocess.run([exe, "validate", str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("ok — 2 projects, 7 tasks, 4 people (1 warning)\n")
