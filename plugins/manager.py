@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -227,6 +228,52 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
 GUEST_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit, KeyboardInterrupt)
 
 
+# How long one call into plugin code (an import, a sample, a priority rule...) may take before the
+# command fails instead of hanging: teamcast's default, set with TEAMCAST_PLUGIN_TIMEOUT (seconds;
+# 0 turns it off). A whole run of a 20,000-task plan samples a block in well under a second.
+DEFAULT_TIMEOUT_S = 120.0
+
+
+def plugin_timeout() -> float | None:
+    """Seconds one call into plugin code may take (None: no limit)."""
+    raw = os.environ.get("TEAMCAST_PLUGIN_TIMEOUT", "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        raise UsageError(f"TEAMCAST_PLUGIN_TIMEOUT={raw!r}: expected a number of seconds (0 for no limit)") from None
+    return seconds if seconds > 0 else None
+
+
+class _Slow(BaseException):  # not an Exception: a plugin's own `except Exception` cannot swallow it
+    """A call into plugin code that did not return within plugin_timeout()."""
+
+
+def _guest(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
+    """fn(*args) under a time limit (`seconds`, from plugin_timeout()): a plugin that never returns
+    fails the command with _Slow instead of hanging it.
+
+    The limit is an interval timer (SIGALRM), which costs a few system calls per call: it applies
+    in the main thread of a POSIX process, which is where commands run. In the app's worker threads
+    there is no limit; the user cancels a run there with a key.
+    """
+    if seconds is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return fn(*args)
+
+    def expired(signum: int, frame: object) -> None:
+        raise _Slow(f"no answer within {seconds:g} s (TEAMCAST_PLUGIN_TIMEOUT)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+LOAD_ERRORS: tuple[type[BaseException], ...] = (*GUEST_ERRORS, _Slow)
+
+
 class _LoadError(Exception):
     """Why one entry point could not be registered; becomes a LoadFailure."""
 
@@ -237,9 +284,10 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _register_one(pm: pluggy.PluginManager, entry_point, dist: str, version: str) -> None:
+    seconds = plugin_timeout()  # a bad setting is the user's error, not the plugin's
     try:
-        plugin = entry_point.load()
-    except GUEST_ERRORS as exc:  # a broken plugin must not take the others down
+        plugin = _guest(seconds, entry_point.load)
+    except LOAD_ERRORS as exc:  # a broken or hanging plugin must not take the others down
         raise _LoadError(f"cannot import {entry_point.value}: {_one_line(exc)}") from exc
     if pm.get_plugin(entry_point.name) is not None:
         raise _LoadError(f"another plugin is already named '{entry_point.name}'")
@@ -360,12 +408,15 @@ def _fail(record: Any, kind: str, message: str) -> PluginError:
 def _call(
     record: Any, kind: str, fn: Callable[..., Any], *args: Any, let_through: tuple[type[BaseException], ...] = ()
 ) -> Any:
+    seconds = plugin_timeout()  # a bad setting is the user's error, not the plugin's
     try:
-        return fn(*args)
+        return _guest(seconds, fn, *args)
     except let_through:
         raise
     except PluginError:
         raise
+    except _Slow as exc:
+        raise _fail(record, kind, str(exc)) from None
     except ValueError as exc:
         # ValueError is how a model reports bad task data; its message is written for users.
         message = str(exc).strip().splitlines()

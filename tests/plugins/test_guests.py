@@ -115,7 +115,7 @@ def slow_plugin(tmp_path: Path) -> tuple[dict, Path]:
     return env, marker
 
 
-@pytest.mark.parametrize("args", [["--version"], ["validate", "{plan}"], ["export", "--help"]])
+@pytest.mark.parametrize("args", [["--version"], ["export", "--help"]])
 def test_commands_that_need_no_plugin_never_import_one(slow_plugin, tmp_path, args):
     env, marker = slow_plugin
     plan = tmp_path / "p.toml"
@@ -137,3 +137,57 @@ def test_the_plugin_list_does_import_it(slow_plugin):
     )
     assert proc.returncode == 0, proc.stderr
     assert marker.exists()  # the fixture's plugin is real: only the commands above skip it
+
+
+def test_a_plugin_that_hangs_at_import_is_given_up_on_after_the_timeout(tmp_path):
+    """validate needs the plugins (to check the plan's models): one that never finishes importing
+    is reported as not loaded after TEAMCAST_PLUGIN_TIMEOUT, and the plan, which does not use it,
+    still validates."""
+    site = tmp_path / "site"
+    (site / "hangplug-1.0.dist-info").mkdir(parents=True)
+    (site / "hangplug-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: hangplug\nVersion: 1.0\n")
+    (site / "hangplug-1.0.dist-info" / "entry_points.txt").write_text("[teamcast]\nhangplug = hangplug\n")
+    (site / "hangplug.py").write_text("import time\ntime.sleep(600)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), *sys.path]), TEAMCAST_PLUGIN_TIMEOUT="1")
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN.replace('model = "quitter"\n', ""))
+    proc = subprocess.run(
+        [sys.executable, "-m", "teamcast.engine.commands.cli", "validate", str(plan)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.endswith("ok — 1 project, 1 task, 1 person\n")
+
+
+def test_a_model_that_never_returns_fails_the_run_after_the_timeout(guest, tmp_path, monkeypatch):
+    import time
+
+    def stuck(tasks, n, rng):
+        time.sleep(30)
+
+    class Stuck:
+        @hookimpl
+        def register_duration_models(self, register):
+            register(DurationModel("quitter", sample=stuck, mean=lambda t: np.full(t.height, 30.0)))
+
+    guest(Stuck())
+    monkeypatch.setenv("TEAMCAST_PLUGIN_TIMEOUT", "0.5")
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN)
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
+    assert result.exit_code == 1, result.output
+    assert "plugin guest-test" in result.output and "no answer within 0.5 s (TEAMCAST_PLUGIN_TIMEOUT)" in result.output
+    assert time.monotonic() - started < 20  # it did not wait for the sleep
+
+
+def test_a_bad_timeout_setting_is_a_usage_error(guest, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEAMCAST_PLUGIN_TIMEOUT", "soon")
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN.replace('model = "quitter"\n', ""))
+    result = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
+    assert result.exit_code == 2, result.output
+    assert "TEAMCAST_PLUGIN_TIMEOUT='soon': expected a number of seconds (0 for no limit)" in result.output
