@@ -37,6 +37,7 @@ def pyplot() -> Any:
 
     matplotlib.rcParams["svg.fonttype"] = "path"  # the chart needs no font on the reader's machine
     matplotlib.rcParams["svg.hashsalt"] = "teamcast"  # stable ids: the same chart renders the same file
+    matplotlib.rcParams["text.parse_math"] = False  # a name with $...$ is text, not math to parse
     return plt
 
 

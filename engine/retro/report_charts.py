@@ -7,47 +7,18 @@ so that a name with dollar signs is drawn as text.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
-
-def _svg(fig) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]  # drop the XML prolog and DOCTYPE: the SVG sits inside HTML
+from teamcast.engine.charts import completion_figure, pyplot, svg_text
 
 
 def _figure(width: float = 6.0, height: float = 3.2):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # Text as paths: the chart needs no font on the reader's machine.
-    matplotlib.rcParams["svg.fonttype"] = "path"
-    matplotlib.rcParams["svg.hashsalt"] = "teamcast"  # stable ids: the same report renders the same file
-    matplotlib.rcParams["text.parse_math"] = False  # a name with $...$ is text, not math to parse
-    return plt.subplots(figsize=(width, height))
+    return pyplot().subplots(figsize=(width, height))
 
 
 def completion_chart(projects: list[dict]) -> str:
-    fig, ax = _figure()
-    for p in projects:
-        if p["curve"]:
-            dates = [dt.date.fromisoformat(c["date"]) for c in p["curve"]]
-            ax.step(dates, [c["p_done"] for c in p["curve"]], where="post", label=p["name"])
-    ax.axhline(0.8, color="grey", lw=0.8, ls="--")
-    ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("P(done by date)")
-    ax.set_title("When each project lands (levels off at its P(success))")
-    ax.legend(fontsize=7, loc="upper left")
-    fig.autofmt_xdate()
-    return _svg(fig)
+    curves = {p["name"]: [(dt.date.fromisoformat(c["date"]), c["p_done"]) for c in p["curve"]] for p in projects}
+    return svg_text(completion_figure(curves))
 
 
 def reliability_chart(success: dict) -> str:
@@ -69,7 +40,7 @@ def reliability_chart(success: dict) -> str:
     ax.set_ylabel("share that succeeded")
     ax.set_title("Reliability diagram")
     ax.legend(fontsize=7, loc="upper left")
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def pit_chart(pit: list[float]) -> str:
@@ -80,7 +51,7 @@ def pit_chart(pit: list[float]) -> str:
     ax.set_ylabel("tasks")
     ax.set_title("PIT histogram (flat is calibrated; mass near 1 = optimistic)")
     ax.legend(fontsize=7)
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def markdown_charts(data: dict, out: Path) -> str:

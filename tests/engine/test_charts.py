@@ -36,6 +36,19 @@ def test_chart_writes_an_svg_of_each_kind(workspace, tmp_path, kind):
     assert f"{kind} chart" in result.stderr
 
 
+def test_chart_draws_a_name_with_dollar_signs_as_text(tmp_path):
+    """matplotlib would parse `$\\cmd$` as math and fail; the chart command shares the reports' setup."""
+    plan = demo_plan()
+    plan = plan.replace(projects=plan.projects.with_columns(name=plan.projects["name"] + " $\\cmd$"))
+    path = tmp_path / "dollars.db"
+    with Workspace.create(path) as ws:
+        ws.import_plan(plan)
+    out = tmp_path / "completion.svg"
+    result = CliRunner().invoke(main, ["chart", str(path), "--kind", "completion", "--out", str(out), "-n", "300"])
+    assert result.exit_code == 0, result.output
+    assert ET.fromstring(out.read_text()).tag.endswith("svg")
+
+
 def test_chart_png_tornado_project_and_its_errors(workspace, tmp_path):
     runner = CliRunner()
     png = tmp_path / "t.png"
