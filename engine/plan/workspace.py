@@ -384,12 +384,7 @@ class Workspace:
         (nothing written) when the answers add an error. Returns the new plan version.
         """
         with self._transaction():
-            stored = self._meta("plan_version")
-            if stored != expected_plan_version:
-                raise ConflictError(
-                    f"org.answers: the workspace was changed by another session (version {stored}, "
-                    f"you had {expected_plan_version}); reload and try again"
-                )
+            self._expect_plan_version("org.answers", expected_plan_version)
             plan = self._read_plan()
             _check_change(plan, plan.replace(org_answers=frame("org_answers", answers)))
             version = self._bump_plan_version()
@@ -403,12 +398,7 @@ class Workspace:
         """Put the tasks in `order` (the `manual` priority reads plan order) and, optionally, set the
         approach order of some challenges; one transaction, ConflictError if the plan changed since."""
         with self._transaction():
-            stored = self._meta("plan_version")
-            if stored != expected_plan_version:
-                raise ConflictError(
-                    f"tasks: the workspace was changed by another session (version {stored}, "
-                    f"you had {expected_plan_version}); reload and try again"
-                )
+            self._expect_plan_version("tasks", expected_plan_version)
             plan = self._read_plan()
             if sorted(order) != sorted(plan.tasks["id"].to_list()):
                 raise ConflictError("tasks: the new order does not list every task once; reload and try again")
@@ -541,6 +531,15 @@ class Workspace:
         )
         if cursor.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; never write blind if it does
             raise ConflictError(f"{row_label(table, row_id)} was changed by another session; reload and try again")
+
+    def _expect_plan_version(self, what: str, expected: int) -> None:
+        """ConflictError naming `what` when another session changed the plan since it was read at `expected`."""
+        stored = self._meta("plan_version")
+        if stored != expected:
+            raise ConflictError(
+                f"{what}: the workspace was changed by another session (version {stored}, "
+                f"you had {expected}); reload and try again"
+            )
 
     def _expect_version(self, table: str, row_id: str, expected: int) -> None:
         stored = self._stored_version(table, row_id)
