@@ -77,6 +77,14 @@ extensions = [
         ],  # no fused multiply-add: kernel and oracle round alike
         extra_link_args=link_args,
     ),
+    # The serial schedule generation scheme of `optimise --deterministic` (ext/serial.py wraps it).
+    Extension(
+        "teamcast.ext._serial",
+        ["ext/_serial.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O3", "-ffp-contract=off"],
+    ),
 ]
 
 setup(

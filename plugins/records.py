@@ -198,10 +198,14 @@ class HealthCheck:
 class Candidate:
     """One thing the optimiser can try: a priority order (every task index, highest first) and,
     optionally, a new order of trying the approaches of some sequential challenges
-    ({challenge index: its approach task indices in the new order})."""
+    ({challenge index: its approach task indices in the new order}), the order in which open
+    hires are filled (hire row indices, first filled first; empty: plan order) and a strategy
+    for some challenges ({challenge index: 0 parallel, 1 sequential}; absent: the plan's)."""
 
     order: np.ndarray
     approaches: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    hires: tuple[int, ...] = ()
+    strategies: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -217,7 +221,11 @@ class SearchContext:
     latest finish time (working days) and `preds` each task's task predecessors (a challenge
     predecessor stands for its approaches). `challenges` lists, per challenge index whose
     approach order may be searched, its approach task indices in the current order
-    (empty unless asked for).
+    (empty unless asked for). `justify(order)`, when not None (the serial scheme of a
+    deterministic run), returns an order whose schedule is no longer (forward-backward
+    improvement); a search may pass its orders through it before evaluating them.
+    `hires` is the plan order of the open hires when their fill order is searched (else empty)
+    and `strategies` the challenge indices whose parallel/sequential strategy may be changed.
     """
 
     n_tasks: int
@@ -232,6 +240,9 @@ class SearchContext:
     best: Callable[[], Candidate]
     best_score: Callable[[], float]
     deterministic: bool = False
+    justify: Callable[[np.ndarray], np.ndarray] | None = None
+    hires: tuple[int, ...] = ()
+    strategies: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

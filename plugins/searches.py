@@ -12,6 +12,8 @@ searched challenge) and keeps a move that scores at least as well.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from teamcast import hookimpl
@@ -63,27 +65,52 @@ def rbrs(ctx: SearchContext) -> None:
     while not ctx.stopped():
         priority = ctx.priorities[k % len(ctx.priorities)]
         order = sample_order(priority, ctx.preds, ctx.rng, ALPHA)
+        if ctx.justify is not None:
+            order = ctx.justify(order)
         approaches = dict(best.approaches)
         if ctx.challenges and ctx.rng.random() < 0.5:
             c = list(ctx.challenges)[int(ctx.rng.integers(len(ctx.challenges)))]
             approaches[c] = tuple(int(a) for a in ctx.rng.permutation(np.array(ctx.challenges[c])))
-        ctx.evaluate(Candidate(order, approaches))
+        hires, strategies = best.hires, dict(best.strategies)
+        if ctx.hires and ctx.rng.random() < 0.5:
+            hires = tuple(int(h) for h in ctx.rng.permutation(np.array(ctx.hires)))
+        if ctx.strategies and ctx.rng.random() < 0.5:
+            c = ctx.strategies[int(ctx.rng.integers(len(ctx.strategies)))]
+            strategies[c] = int(ctx.rng.integers(2))
+        ctx.evaluate(Candidate(order, approaches, hires, strategies))
         k += 1
 
 
-def neighbour(current: Candidate, challenges: dict[int, tuple[int, ...]], rng: np.random.Generator) -> Candidate:
-    """One random move: an approach swap (when challenges are searched), an adjacent swap, or an insertion."""
+def neighbour(
+    current: Candidate,
+    challenges: dict[int, tuple[int, ...]],
+    rng: np.random.Generator,
+    hires: tuple[int, ...] = (),
+    strategies: tuple[int, ...] = (),
+) -> Candidate:
+    """One random move: a swap of two hires or a strategy flip (when searched), an approach swap
+    (when challenges are searched), an adjacent swap, or an insertion."""
     n = len(current.order)
+    if hires and rng.random() < 0.15:
+        filled = list(current.hires or hires)
+        i, j = rng.choice(len(filled), 2, replace=False)
+        filled[i], filled[j] = filled[j], filled[i]
+        return replace(current, hires=tuple(filled))
+    if strategies and rng.random() < 0.15:
+        c = strategies[int(rng.integers(len(strategies)))]
+        # Flip a strategy already set; one still as planned gets either (the plan's is not known here).
+        new = 1 - current.strategies[c] if c in current.strategies else int(rng.integers(2))
+        return replace(current, strategies={**current.strategies, c: new})
     searchable = [c for c, members in challenges.items() if len(members) > 1]
     if searchable and rng.random() < 0.2:
         c = searchable[int(rng.integers(len(searchable)))]
         members = list(current.approaches.get(c, challenges[c]))
         i, j = rng.choice(len(members), 2, replace=False)
         members[i], members[j] = members[j], members[i]
-        return Candidate(current.order, {**current.approaches, c: tuple(members)})
+        return replace(current, approaches={**current.approaches, c: tuple(members)})
     order = current.order.copy()
     if n < 2:
-        return Candidate(order, current.approaches)
+        return replace(current, order=order)
     if rng.random() < 0.3:
         i = int(rng.integers(n - 1))
         order[i], order[i + 1] = order[i + 1], order[i]
@@ -94,7 +121,7 @@ def neighbour(current: Candidate, challenges: dict[int, tuple[int, ...]], rng: n
         j = int(np.clip(i + (span if rng.random() < 0.5 else -span), 0, n - 1))
         task = order[i]
         order = np.insert(np.delete(order, i), j, task)
-    return Candidate(order, current.approaches)
+    return replace(current, order=order)
 
 
 def local(ctx: SearchContext) -> None:
@@ -102,7 +129,9 @@ def local(ctx: SearchContext) -> None:
     current = ctx.best()
     score = ctx.best_score()
     while not ctx.stopped():
-        candidate = neighbour(current, ctx.challenges, ctx.rng)
+        candidate = neighbour(current, ctx.challenges, ctx.rng, ctx.hires, ctx.strategies)
+        if ctx.justify is not None:
+            candidate = replace(candidate, order=ctx.justify(candidate.order))
         s = ctx.evaluate(candidate)
         if s >= score:
             current, score = candidate, s
@@ -136,7 +165,7 @@ def genetic(ctx: SearchContext) -> None:
     k = 0
     while len(population) < size and not ctx.stopped():
         order = sample_order(ctx.priorities[k % len(ctx.priorities)], ctx.preds, ctx.rng, ALPHA)
-        population.append((ctx.evaluate(Candidate(order, best.approaches)), order))
+        population.append((ctx.evaluate(replace(best, order=order)), order))
         k += 1
     while not ctx.stopped():
         ctx.rng.shuffle(population)
@@ -149,7 +178,9 @@ def genetic(ctx: SearchContext) -> None:
                 child = crossover(a, b, ctx.rng)
                 for j in np.flatnonzero(ctx.rng.random(len(child) - 1) < MUTATION):
                     child[j], child[j + 1] = child[j + 1], child[j]
-                children.append((ctx.evaluate(Candidate(child, ctx.best().approaches)), child))
+                if ctx.justify is not None:
+                    child = ctx.justify(child)
+                children.append((ctx.evaluate(replace(ctx.best(), order=child)), child))
         population = sorted(population + children, key=lambda sc: -sc[0])[:size]
 
 

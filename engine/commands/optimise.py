@@ -39,6 +39,29 @@ FORMATS = ("table", "json", "csv")
 @click.option(
     "--approaches", is_flag=True, help="Also search the order of trying each sequential challenge's approaches."
 )
+@click.option(
+    "--hires",
+    is_flag=True,
+    help="Also search the order in which open hires are filled (read as a pipeline: see --hiring-slots).",
+)
+@click.option(
+    "--hiring-slots",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --hires: hiring searches run at a time; the next hire's search starts when one is filled.",
+)
+@click.option(
+    "--strategy",
+    is_flag=True,
+    help="Also search parallel vs sequential for each challenge with alternative approaches.",
+)
+@click.option(
+    "--scheme",
+    type=click.Choice(["serial", "parallel"]),
+    default=None,
+    help="With --deterministic: schedule candidates serially (default when the plan fits) or by the kernel's dispatch.",
+)
 @click.option("--priority", default=None, help="The default rule the baseline uses (default: value).")
 @click.option(
     "--search",
@@ -59,6 +82,10 @@ def optimise(
     time_limit,
     deterministic,
     approaches,
+    hires,
+    hiring_slots,
+    strategy,
+    scheme,
     priority,
     searches,
     fmt,
@@ -98,6 +125,10 @@ def optimise(
         deterministic=deterministic,
         priority=priority,
         approaches=approaches,
+        hires=hires,
+        hiring_slots=hiring_slots,
+        strategy=strategy,
+        scheme=scheme,
         searches=searches or DEFAULT_SEARCHES,
         time_limit=time_limit,
         progress=_progress if show else None,
@@ -111,9 +142,11 @@ def optimise(
     elif fmt == "csv":
         from teamcast.engine.forecast.schedule import deterministic_schedule
 
-        table = deterministic_schedule(
-            plan, priority=result.priority, order=result.order_index, approaches=result.approaches
-        )
+        table = result.schedule  # the serial scheme's own schedule; else the kernel's dispatch of the order
+        if table is None:
+            table = deterministic_schedule(
+                plan, priority=result.priority, order=result.order_index, approaches=result.approaches
+            )
         data = table.with_columns(who=table["who"].list.join(" ")).write_csv()
     else:
         data = render(result)
@@ -136,12 +169,22 @@ def _save(plan_file: str, result) -> None:
         click.echo(f"not saved: {result.verdict}", err=True)
         return
     with Workspace.open(plan_file) as ws:
-        version = ws.reorder_tasks(result.order, ws.plan_version(), approaches=result.approaches)
+        version = ws.reorder_tasks(
+            result.order, ws.plan_version(), approaches=result.approaches, strategies=result.strategies or None
+        )
     click.echo(
         f"saved the best order as the plan's task order (plan version {version}); "
         "`teamcast simulate --priority manual` uses it",
         err=True,
     )
+    if result.strategies:
+        click.echo(
+            f"saved the challenges' strategies: {', '.join(f'{c} {s}' for c, s in result.strategies.items())}", err=True
+        )
+    if result.hire_order is not None and result.changes.get("hires_reordered"):
+        click.echo(
+            f"not saved (the plan has no hire order): fill the hires as {' > '.join(result.hire_order)}", err=True
+        )
 
 
 optimize = click.Command(

@@ -20,13 +20,16 @@ import numpy as np
 
 from teamcast.engine.forecast.compile import Compiled, compile_plan, latest_finish_times
 from teamcast.engine.forecast.optimise_report import Comparison, OptimiseResult, changes, compare
+from teamcast.engine.forecast.optimise_serial import serial_table
+from teamcast.engine.forecast.optimise_space import SearchSpace
 from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, expected_durations, prioritise
 from teamcast.engine.forecast.progress import apply_reevaluation, reevaluate
 from teamcast.engine.forecast.sampling import BLOCK, Sampler
 from teamcast.engine.forecast.schedule import point_sample
 from teamcast.engine.plan.model import Plan
 from teamcast.errors import SimulationError, UsageError
-from teamcast.ext.kernel import STRATEGY_SEQUENTIAL, KernelInput, KernelOutput, run_chunk
+from teamcast.ext.kernel import KernelInput, KernelOutput, run_chunk
+from teamcast.ext.serial import by_start
 
 DEFAULT_SEARCHES = ("rbrs", "local")
 OUT_OF_SAMPLE_BLOCK = 1 << 20  # fresh random streams: block numbers no in-sample run reaches
@@ -105,6 +108,10 @@ class Optimiser:
         approaches: bool = False,
         registry=None,
         screen: bool = True,
+        scheme: str | None = None,
+        hires: bool = False,
+        strategy: bool = False,
+        hiring_slots: int = 1,
     ):
         from teamcast.plugins.manager import get_registry
 
@@ -123,16 +130,29 @@ class Optimiser:
         self.base = prioritise(self.compiled, self.registry, self.priority)
         self.value = self.compiled.project_value
         self.deadline = self.compiled.project_deadline
+        self.space = SearchSpace.build(
+            self.compiled, self.base, approaches=approaches, strategy=strategy, hires=hires, slots=hiring_slots
+        )
+        self.serial = None
+        self.serial_unfit = ""  # why the serial scheme was not used, when it was not
         if deterministic:
             self.samples = point_sample(self.compiled, self.registry)
             self.sampler = None
+            self.serial = self._serial_scheme(scheme)
+            if self.serial is not None:
+                # The default rule's schedule listed by start time: the serial scheme reproduces
+                # it exactly (it is non-delay), so the baseline stays `teamcast schedule`'s.
+                start = run_chunk(self.base, *self.samples).start[0]
+                self.base = replace(self.base, prio_order=by_start(start, self.base.prio_order))
+        elif scheme == "serial":
+            raise UsageError("--scheme serial needs --deterministic (one future of point estimates)")
         else:
             self.sampler = Sampler(self.compiled, self.registry, ())
             self.samples = self._draw(0, trials)
         self.trials = self.samples[0].shape[0]
         n_screen = self.trials // 4 if screen and self.trials >= SCREEN_MIN_TRIALS else 0
         self.screen = tuple(a[:n_screen] for a in self.samples) if n_screen else None
-        self.searchable = self._searchable_challenges() if approaches else {}
+        self.searchable = self.space.approaches
         self._cache: dict[bytes, float] = {}
         self.proposals = 0  # candidates proposed, repeats included: what a search's budget counts
         self.evaluations = 0  # distinct candidates scored (screened or in full)
@@ -148,32 +168,38 @@ class Optimiser:
         ]
         return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
 
-    def _searchable_challenges(self) -> dict[int, tuple[int, ...]]:
-        inp = self.base
-        return {
-            c: tuple(int(t) for t in inp.chal_tasks[inp.chal_ptr[c] : inp.chal_ptr[c + 1]])
-            for c in range(inp.n_challenges)
-            if inp.chal_strategy[c] == STRATEGY_SEQUENTIAL and inp.chal_ptr[c + 1] - inp.chal_ptr[c] > 1
-        }
+    def _serial_scheme(self, scheme: str | None):
+        """The serial scheme for this deterministic future: by default when the plan fits it."""
+        from teamcast.engine.forecast.optimise_serial import SerialScheme, serial_problem
+
+        if scheme not in (None, "serial", "parallel"):
+            raise UsageError(f"unknown scheme '{scheme}' (known: serial, parallel)")
+        if scheme == "parallel":
+            return None
+        if self.space.hires or self.space.strategies:
+            why = "the hire order or a challenge's strategy is searched"
+            if scheme == "serial":
+                raise UsageError(f"--scheme serial does not fit this search: {why}")
+            self.serial_unfit = why
+            return None
+        problem = serial_problem(self.base, self.samples[0][0], self.samples[2][0])
+        if isinstance(problem, str):
+            if scheme == "serial":
+                raise UsageError(f"--scheme serial does not fit this plan: {problem}")
+            self.serial_unfit = problem
+            return None
+        return SerialScheme(self.base, problem)
 
     def kernel_input(self, candidate) -> KernelInput:
-        """The base kernel input with the candidate's priority order and approach orders."""
-        inp = self.base
-        if candidate.approaches:
-            chal_tasks = inp.chal_tasks.copy()
-            pos = inp.task_approach_pos.copy()
-            for c, members in candidate.approaches.items():
-                lo, hi = int(inp.chal_ptr[c]), int(inp.chal_ptr[c + 1])
-                if sorted(members) != sorted(chal_tasks[lo:hi].tolist()):
-                    raise SimulationError(f"a search reordered challenge {self.compiled.challenge_ids[c]} wrongly")
-                chal_tasks[lo:hi] = members
-                pos[list(members)] = np.arange(len(members))
-            return replace(inp, prio_order=candidate.order, chal_tasks=chal_tasks, task_approach_pos=pos)
-        return replace(inp, prio_order=candidate.order)
+        """The base kernel input with the candidate's priority order, approach orders and strategies."""
+        return self.space.kernel_input(replace(self.base, prio_order=candidate.order), candidate)
 
     def values(self, candidate, samples=None) -> np.ndarray:
         """Per-trial objective values of a candidate on `samples` (default: the fixed block)."""
+        if self.serial is not None and samples is None:  # one future (deterministic): no screening block
+            return per_trial(self.objective, self.serial.output(candidate.order), self.value, self.deadline)
         effort, success, arrival = self.samples if samples is None else samples
+        arrival = self.space.arrivals(arrival, candidate.hires)
         out = run_chunk(self.kernel_input(candidate), effort, success, arrival)
         return per_trial(self.objective, out, self.value, self.deadline)
 
@@ -196,8 +222,18 @@ class Optimiser:
         order = np.ascontiguousarray(candidate.order, dtype=np.int32)
         if order.shape != (self.base.n_tasks,) or not np.array_equal(np.sort(order), np.arange(self.base.n_tasks)):
             raise SimulationError("a search proposed an order that is not a permutation of the task indices")
-        candidate = type(candidate)(order, {int(c): tuple(int(t) for t in m) for c, m in candidate.approaches.items()})
-        key = order.tobytes() + repr(sorted(candidate.approaches.items())).encode()
+        candidate = type(candidate)(
+            order,
+            {int(c): tuple(int(t) for t in m) for c, m in candidate.approaches.items()},
+            tuple(int(h) for h in candidate.hires),
+            {int(c): int(v) for c, v in candidate.strategies.items()},
+        )
+        key = (
+            order.tobytes()
+            + repr(
+                (sorted(candidate.approaches.items()), candidate.hires, sorted(candidate.strategies.items()))
+            ).encode()
+        )
         self.proposals += 1
         if key in self._cache:
             return self._cache[key]
@@ -294,6 +330,9 @@ class Optimiser:
                     best=lambda: self._best[2],  # type: ignore[index]
                     best_score=lambda: self._best[0],  # type: ignore[index]
                     deterministic=self.deterministic,
+                    justify=None if self.serial is None else self.serial.justify,
+                    hires=self.space.hires,
+                    strategies=self.space.strategies,
                 )
                 checked_search(method, ctx)
                 if stop["why"] != "budget":
@@ -326,21 +365,42 @@ class Optimiser:
                 for c, members in best.approaches.items()
                 if tuple(members) != self.searchable.get(c)
             },
-            changes=changes(self.compiled, self.base, best),
+            changes=changes(self.compiled, self.base, best) | self.space.changes(best),
+            hire_order=self.space.hire_order(best),
+            strategies=self.space.strategy_names(best),
             evaluations=self.evaluations,
             full_evaluations=self.full_evaluations,
             seconds=seconds,
             stopped_by=stop["why"],
+            schedule=None if self.serial is None else serial_table(self.compiled, self.serial, best.order),
+            scheme="parallel" if self.serial is None else "serial",
+            schedules=self.full_evaluations if self.serial is None else self.serial.schedules,
         )
 
     def simplify(self, stop: Callable[[], bool]) -> None:
+        """Undo what made no difference: moved tasks, then a changed hire order and strategies."""
+        self._restore_tasks(stop)
+        assert self._best is not None
+        keys: list[int | None] = [None] if self._best[2].hires else []
+        keys += list(self._best[2].strategies)
+        for k in keys:  # None: the plan's hire order; k: challenge k's strategy as in the plan
+            if stop():
+                return
+            best_score, _, best = self._best
+            if k is None:
+                candidate = replace(best, hires=())
+            else:
+                candidate = replace(best, strategies={c: v for c, v in best.strategies.items() if c != k})
+            score = self.evaluate(candidate)
+            if score >= best_score and self._best[2] is best:
+                self._best = (score, self._best[1], candidate)
+
+    def _restore_tasks(self, stop: Callable[[], bool]) -> None:
         """Put moved tasks back where the default order had them when that scores as well.
 
         A search moves many tasks whose place never mattered; each one put back (on the same
         futures, no worse) is one change fewer to explain. One pass, one candidate per task.
         """
-        from teamcast.plugins.records import Candidate as PluginCandidate
-
         assert self._best is not None
         default_rank = np.empty(self.base.n_tasks, dtype=np.int64)
         default_rank[self.base.prio_order] = np.arange(self.base.n_tasks)
@@ -352,7 +412,7 @@ class Optimiser:
             rest = best.order[best.order != t]
             later = np.flatnonzero(default_rank[rest] > default_rank[t])
             at = int(later[0]) if len(later) else len(rest)
-            candidate = PluginCandidate(np.insert(rest, at, t).astype(np.int32), best.approaches)
+            candidate = replace(best, order=np.insert(rest, at, t).astype(np.int32))
             score = self.evaluate(candidate)
             if score >= best_score and self._best[2] is best:
                 self._best = (score, self._best[1], candidate)
@@ -384,11 +444,15 @@ def optimise(
     deterministic: bool = False,
     priority: str | None = None,
     approaches: bool = False,
+    hires: bool = False,
+    strategy: bool = False,
+    hiring_slots: int = 1,
     searches: Sequence[str] = DEFAULT_SEARCHES,
     time_limit: float | None = None,
     cancel: Callable[[], bool] | None = None,
     progress: ProgressCallback | None = None,
     registry=None,
+    scheme: str | None = None,
 ) -> OptimiseResult:
     """Search priority orders of a validated plan for the best `objective` (see `Optimiser`)."""
     return Optimiser(
@@ -400,6 +464,10 @@ def optimise(
         priority=priority,
         approaches=approaches,
         registry=registry,
+        scheme=scheme,
+        hires=hires,
+        strategy=strategy,
+        hiring_slots=hiring_slots,
     ).run(passes=passes, searches=searches, time_limit=time_limit, cancel=cancel, progress=progress)
 
 

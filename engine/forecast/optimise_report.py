@@ -4,7 +4,7 @@ in sample and out of sample, the best order and the smallest description of what
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -83,6 +83,11 @@ class OptimiseResult:
     full_evaluations: int
     seconds: float
     stopped_by: str
+    scheme: str = "parallel"  # how a candidate's order becomes a schedule: the kernel's dispatch or serial
+    schedules: int = 0  # schedules generated (serial: forward and backward passes; parallel: full kernel runs)
+    hire_order: list[str] | None = None  # hire ids, first filled first, when the fill order was searched
+    strategies: dict[str, str] = field(default_factory=dict)  # challenge id -> strategy, where changed
+    schedule: Any = None  # the serial scheme's best schedule (a polars table in `teamcast schedule`'s columns)
 
     @property
     def improved(self) -> bool:
@@ -124,6 +129,10 @@ class OptimiseResult:
             "full_evaluations": self.full_evaluations,
             "seconds": self.seconds,
             "stopped_by": self.stopped_by,
+            "scheme": self.scheme,
+            "hire_order": self.hire_order,
+            "strategies": self.strategies,
+            "schedules": self.schedules,
         }
 
 
@@ -208,4 +217,8 @@ def render_result(result: OptimiseResult) -> str:
                 lines.append(f"  ... and {len(moved) - 20} more (--format json lists them all)")
         for ch in result.changes["approaches_reordered"]:
             lines.append(f"approaches of {ch['challenge']}: {' > '.join(ch['to'])} (was {' > '.join(ch['from'])})")
+        for ch in result.changes.get("strategies_changed", []):
+            lines.append(f"strategy of {ch['challenge']}: {ch['to']} (was {ch['from']})")
+        for ch in result.changes.get("hires_reordered", []):
+            lines.append(f"fill the hires in this order: {' > '.join(ch['to'])} (was {' > '.join(ch['from'])})")
     return "\n".join(lines) + "\n"

@@ -23,6 +23,7 @@ from teamcast.ext.kernel import (
     FIXED_FAILED,
     STATE_ABANDONED,
     STATE_NOT_RUN,
+    KernelInput,
     run_chunk,
     units_held,
 )
@@ -62,27 +63,40 @@ def deterministic_schedule(
     effort, success, arrival = point_sample(compiled, registry)
     out = run_chunk(inp, effort, success, arrival, threads=1, units=True)
     assert out.held is not None  # asked for with units=True
-    who = units_held(inp, out.held[0])
+    return schedule_table(compiled, inp, out.start[0], out.finish[0], out.state[0], units_held(inp, out.held[0]))
+
+
+def schedule_table(
+    compiled: Compiled,
+    inp: KernelInput,
+    start: np.ndarray,
+    finish: np.ndarray,
+    state: np.ndarray | None,
+    who: list[list[int]],
+) -> pl.DataFrame:
+    """One schedule as a table (the columns of deterministic_schedule): per task its start and
+    finish (working days, NaN: never ran), the kernel's state (None: every task that ran
+    succeeded) and the units it held."""
     cal = compiled.calendar
     done_by = compiled.tasks["done_by"].to_list()
     rows = []
     for t, tid in enumerate(compiled.task_ids):
-        if out.state[0, t] == STATE_NOT_RUN:
+        if (state[t] == STATE_NOT_RUN) if state is not None else np.isnan(start[t]):
             continue
-        start, finish = float(out.start[0, t]), float(out.finish[0, t])
+        begin, end = float(start[t]), float(finish[t])
         status = _FIXED_STATUS.get(int(inp.task_fixed[t]), "planned")
-        if out.state[0, t] == STATE_ABANDONED:
+        if state is not None and state[t] == STATE_ABANDONED:
             status = "abandoned"  # another approach of its challenge succeeded first
         rows.append(
             {
                 "task": tid,
                 "project": compiled.tasks["project"][t],
                 "status": status,
-                "start": start,
-                "finish": finish,
-                "start_date": cal.day_to_date(start),
+                "start": begin,
+                "finish": end,
+                "start_date": cal.day_to_date(begin),
                 # Zero-effort work (a milestone) is done on the day it starts, not the day before.
-                "finish_date": cal.finish_date(finish) if finish > start else cal.day_to_date(start),
+                "finish_date": cal.finish_date(end) if end > begin else cal.day_to_date(begin),
                 # Done and failed work held no one in the simulation; say who did it.
                 "who": [compiled.unit_ids[u] for u in who[t]] or ([by] if (by := done_by[t]) else []),
             }

@@ -393,10 +393,16 @@ class Workspace:
             return version
 
     def reorder_tasks(
-        self, order: list[str], expected_plan_version: int, *, approaches: dict[str, list[str]] | None = None
+        self,
+        order: list[str],
+        expected_plan_version: int,
+        *,
+        approaches: dict[str, list[str]] | None = None,
+        strategies: dict[str, str] | None = None,
     ) -> int:
         """Put the tasks in `order` (the `manual` priority reads plan order) and, optionally, set the
-        approach order of some challenges; one transaction, ConflictError if the plan changed since."""
+        approach order and the strategy (parallel, sequential) of some challenges; one transaction,
+        ConflictError if the plan changed since."""
         with self._transaction():
             self._expect_plan_version("tasks", expected_plan_version)
             plan = self._read_plan()
@@ -407,11 +413,16 @@ class Workspace:
             for pos, task in enumerate(order):
                 self._conn.execute('UPDATE tasks SET pos = ?, row_version = ? WHERE "id" = ?', (pos, version, task))
             rows = {row["id"]: row for row in plan.challenges.to_dicts()}
-            for challenge, members in (approaches or {}).items():
+            for challenge in sorted({*(approaches or {}), *(strategies or {})}):
+                change: dict[str, Any] = {}
+                if approaches and challenge in approaches:
+                    change["approaches"] = list(approaches[challenge])
+                if strategies and challenge in strategies:
+                    change["strategy"] = strategies[challenge]
                 self._write_row(
                     "challenges",
                     challenge,
-                    rows[challenge] | {"approaches": list(members)},
+                    rows[challenge] | change,
                     self._stored_version("challenges", challenge),
                     version,
                 )

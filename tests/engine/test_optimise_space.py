@@ -1,0 +1,165 @@
+"""`teamcast optimise --hires`, `--strategy` and the serial scheme of `--deterministic`: each has an
+effect on a plan where it matters, is reported in `changes`, and (for strategies) is stored by --save."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from teamcast.engine.commands.cli import main
+from teamcast.engine.forecast.optimise import optimise
+from teamcast.engine.plan.planfile import parse_plan_text as parse_plan
+from teamcast.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Two hires, one search at a time: whichever is filled first arrives at day 20, the other at 40.
+# The valuable project needs the data engineer by its deadline (day 34); the plan lists the
+# researcher first.
+HIRES = """
+[plan]
+name = "who first"
+start = 2027-01-04
+
+[[hires]]
+id = "h-res"
+role = "ml_researcher"
+time_to_hire = [18, 20, 22]
+
+[[hires]]
+id = "h-de"
+role = "data_engineer"
+time_to_hire = [18, 20, 22]
+
+[[projects]]
+id = "small"
+deadline = 2027-02-19
+value = 1
+
+[[projects.tasks]]
+id = "study"
+estimate = [9, 10, 11]
+role = "ml_researcher"
+
+[[projects]]
+id = "big"
+deadline = 2027-02-19
+value = 5
+
+[[projects.tasks]]
+id = "pipeline"
+estimate = [9, 10, 11]
+role = "data_engineer"
+"""
+
+# A sequential challenge whose first approach is slow: tried in parallel, the quick one wins by day 3.
+STRATEGY = """
+[plan]
+name = "both at once"
+start = 2027-01-04
+
+[[people]]
+id = "ana"
+role = "ml_researcher"
+
+[[people]]
+id = "bo"
+role = "ml_engineer"
+
+[[projects]]
+id = "model"
+deadline = 2027-01-11
+value = 3
+
+[[projects.tasks]]
+id = "slow"
+estimate = [9, 10, 11]
+role = "ml_researcher"
+
+[[projects.tasks]]
+id = "quick"
+estimate = [2, 3, 4]
+role = "ml_engineer"
+
+[[projects.challenges]]
+id = "ship"
+strategy = "sequential"
+approaches = ["slow", "quick"]
+"""
+
+
+def test_hire_order_matters_only_when_searched_and_is_reported():
+    plan = parse_plan(HIRES)
+    plain = optimise(plan, deterministic=True, passes=20)
+    # As planned, both searches run from day 0: both projects on time, nothing to gain.
+    assert plain.in_sample.baseline == 6 and not plain.improved and plain.hire_order is None
+    result = optimise(plan, deterministic=True, passes=20, hires=True)
+    assert result.scheme == "parallel"  # the hire order changes the future: the kernel schedules it
+    assert (result.in_sample.baseline, result.in_sample.best) == (1, 5)
+    assert result.improved and result.hire_order == ["h-de", "h-res"]
+    assert result.changes["hires_reordered"] == [{"from": ["h-res", "h-de"], "to": ["h-de", "h-res"]}]
+    # Two searches at a time: the order no longer matters.
+    two = optimise(plan, deterministic=True, passes=20, hires=True, hiring_slots=2)
+    assert two.in_sample.baseline == 6 and not two.improved and two.changes["hires_reordered"] == []
+
+
+def test_hires_flag_in_the_command_json_and_sampled(tmp_path):
+    plan = parse_plan(HIRES)
+    sampled = optimise(plan, passes=20, trials=400, hires=True)
+    assert sampled.improved and sampled.hire_order == ["h-de", "h-res"]
+    assert sampled.out_of_sample is not None and sampled.out_of_sample.difference > 0
+    path = tmp_path / "hires.toml"
+    path.write_text(HIRES)
+    res = CliRunner().invoke(main, ["optimise", str(path), "--hires", "--passes", "20", "--trials", "300"])
+    assert res.exit_code == 0, res.output
+    assert "fill the hires in this order: h-de > h-res (was h-res > h-de)" in res.stdout
+    res = CliRunner().invoke(main, ["optimise", str(path), "--deterministic", "--hires", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["hire_order"] == ["h-de", "h-res"]
+
+
+def test_strategy_is_searched_reported_and_saved(tmp_path):
+    from teamcast.engine.plan.io import load_plan
+    from teamcast.engine.plan.workspace import Workspace
+
+    plan = parse_plan(STRATEGY)
+    plain = optimise(plan, deterministic=True, passes=20)
+    assert not plain.improved and plain.strategies == {}
+    result = optimise(plan, deterministic=True, passes=20, strategy=True)
+    assert result.improved and result.strategies == {"ship": "parallel"}
+    assert result.changes["strategies_changed"] == [{"challenge": "ship", "from": "sequential", "to": "parallel"}]
+    assert (result.in_sample.baseline, result.in_sample.best) == (0, 3)
+
+    db = tmp_path / "team.db"
+    with Workspace.create(db) as ws:
+        ws.import_plan(plan)
+    res = CliRunner().invoke(
+        main, ["optimise", str(db), "--deterministic", "--strategy", "--passes", "20", "--save", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "docs" / "schema" / "optimise.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(out)
+    assert out["strategies"] == {"ship": "parallel"} and out["changes"]["strategies_changed"]
+    saved = load_plan(db)
+    assert saved.challenges.filter(saved.challenges["id"] == "ship")["strategy"].to_list() == ["parallel"]
+    # The saved plan now forecasts what the optimiser found.
+    again = optimise(saved, deterministic=True, passes=0)
+    assert again.in_sample.baseline == 3
+
+
+def test_scheme_option_and_why_the_serial_scheme_does_not_fit(tmp_path):
+    plan = parse_plan(STRATEGY)
+    path = tmp_path / "strategy.toml"
+    path.write_text(STRATEGY)
+    res = CliRunner().invoke(main, ["optimise", str(path), "--scheme", "serial"])
+    assert res.exit_code == 2 and "needs --deterministic" in res.stderr and "Traceback" not in res.output
+    with pytest.raises(UsageError, match="needs --deterministic"):
+        optimise(plan, scheme="serial", passes=1, trials=10)
+    with pytest.raises(UsageError, match="alternative approaches"):
+        optimise(plan, deterministic=True, scheme="serial", passes=1)
+    assert optimise(plan, deterministic=True, passes=1).scheme == "parallel"
