@@ -3,7 +3,9 @@ effect on a plan where it matters, is reported in `changes`, and (for strategies
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,24 @@ def test_scheme_option_and_why_the_serial_scheme_does_not_fit(tmp_path):
     with pytest.raises(UsageError, match="alternative approaches"):
         optimise(plan, deterministic=True, scheme="serial", passes=1)
     assert optimise(plan, deterministic=True, passes=1).scheme == "parallel"
+
+
+def test_serial_scheme_reaches_an_optimum_the_parallel_dispatch_cannot():
+    from teamcast.engine.plan.psplib import read_optimum_file, read_sm
+
+    spec = importlib.util.spec_from_file_location("schedule_checker", ROOT / "tests" / "engine" / "schedule_checker.py")
+    checker = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = checker  # type: ignore[union-attr]  # its dataclasses look themselves up there
+    spec.loader.exec_module(checker)  # type: ignore[union-attr]
+    j30 = checker.j30_dir() or Path("/work/shared/data/psplib/j30")
+    if not (j30 / "j3039_1.sm").exists():
+        pytest.skip("PSPLIB J30 not found (set TEAMCAST_PSPLIB_DIR)")
+    plan = read_sm(j30 / "j3039_1.sm")
+    optimum = read_optimum_file(j30 / "j30opt.sm")["j3039_1"]  # 55
+    kwargs = {"objective": "makespan", "deterministic": True, "priority": "lft", "passes": 300}
+    serial = optimise(plan, **kwargs)
+    parallel = optimise(plan, scheme="parallel", **kwargs)
+    assert serial.scheme == "serial" and parallel.scheme == "parallel"
+    assert serial.in_sample.baseline == parallel.in_sample.baseline  # both: `teamcast schedule --priority lft`
+    assert serial.in_sample.best == optimum < parallel.in_sample.best
+    assert float(serial.schedule["finish"].max()) == optimum
