@@ -6,7 +6,9 @@ numbers): the plan is compiled and sampled once, and each candidate only swaps t
 candidates are therefore paired, and the report gives a confidence interval of the
 difference, in sample and on fresh seeds (out of sample), so that an improvement within
 the Monte Carlo noise is never called one. The searches themselves are plugins
-(`register_searches`; built-ins in teamcast.plugins.searches).
+(`register_searches`; built-ins in teamcast.plugins.searches). With `--deterministic` a
+candidate is scheduled by the serial scheme when the plan fits it (optimise_serial), and a
+candidate may also change hire order and strategies (optimise_space).
 """
 
 from __future__ import annotations
@@ -374,6 +376,7 @@ class Optimiser:
             stopped_by=stop["why"],
             schedule=None if self.serial is None else serial_table(self.compiled, self.serial, best.order),
             scheme="parallel" if self.serial is None else "serial",
+            scheme_note=self.serial_unfit,
             schedules=self.full_evaluations if self.serial is None else self.serial.schedules,
         )
 

@@ -84,6 +84,7 @@ class OptimiseResult:
     seconds: float
     stopped_by: str
     scheme: str = "parallel"  # how a candidate's order becomes a schedule: the kernel's dispatch or serial
+    scheme_note: str = ""  # with --deterministic, why the serial scheme was not used
     schedules: int = 0  # schedules generated (serial: forward and backward passes; parallel: full kernel runs)
     hire_order: list[str] | None = None  # hire ids, first filled first, when the fill order was searched
     strategies: dict[str, str] = field(default_factory=dict)  # challenge id -> strategy, where changed
@@ -130,6 +131,7 @@ class OptimiseResult:
             "seconds": self.seconds,
             "stopped_by": self.stopped_by,
             "scheme": self.scheme,
+            "scheme_note": self.scheme_note,
             "hire_order": self.hire_order,
             "strategies": self.strategies,
             "schedules": self.schedules,
@@ -193,6 +195,12 @@ def render_result(result: OptimiseResult) -> str:
     """The result as text for an 80-column terminal."""
     o = result.objective
     mode = "deterministic (point estimates, all succeed)" if result.deterministic else f"{result.trials:,} trials"
+    if result.deterministic:
+        mode += (
+            ", serial scheme"
+            if result.scheme == "serial"
+            else f", the kernel's dispatch ({result.scheme_note or 'asked for'})"
+        )
     lines = [
         f"objective: {o.name} ({'higher' if o.maximise else 'lower'} is better): {o.description}",
         f"{mode}, seed {result.seed}; searches {', '.join(result.searches)}; "
