@@ -12,6 +12,8 @@ def schedule(
     dur: npt.NDArray[np.float64],
     pred_ptr: npt.NDArray[np.int64],
     pred_idx: npt.NDArray[np.int32],
+    succ_ptr: npt.NDArray[np.int64],
+    succ_idx: npt.NDArray[np.int32],
     dem_ptr: npt.NDArray[np.int64],
     dem_pool: npt.NDArray[np.int32],
     dem_count: npt.NDArray[np.int32],

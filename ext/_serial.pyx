@@ -77,6 +77,8 @@ def schedule(
     const double[::1] dur,
     const long long[::1] pred_ptr,
     const int[::1] pred_idx,
+    const long long[::1] succ_ptr,
+    const int[::1] succ_idx,
     const long long[::1] dem_ptr,
     const int[::1] dem_pool,
     const int[::1] dem_count,
@@ -191,12 +193,8 @@ def schedule(
             count += 1
             if end > makespan:
                 makespan = end
-            # Successors: counted down through the predecessor lists (no successor CSR needed).
-            for i in range(n):
-                if not done[i]:
-                    for p in range(pred_ptr[i], pred_ptr[i + 1]):
-                        if pred_idx[p] == j:
-                            rem[i] -= 1
+            for p in range(succ_ptr[j], succ_ptr[j + 1]):
+                rem[succ_idx[p]] -= 1
     if stuck:
         raise ValueError("a task needs more units than its pool ever has, or the precedences form a cycle")
     return makespan

@@ -78,7 +78,7 @@ class SerialProblem:
     def n_tasks(self) -> int:
         return len(self.duration)
 
-    def _run(self, order, pred, times, free) -> tuple[np.ndarray, np.ndarray, float]:
+    def _run(self, order, pred, succ, times, free) -> tuple[np.ndarray, np.ndarray, float]:
         from teamcast.ext import _serial
 
         order = np.ascontiguousarray(order, dtype=np.int32)
@@ -91,6 +91,8 @@ class SerialProblem:
             self.duration,
             pred[0],
             pred[1],
+            succ[0],
+            succ[1],
             self._dem_ptr,
             self._dem_pool,
             self._dem_count,
@@ -109,7 +111,7 @@ class SerialProblem:
         key = np.asarray(order, dtype=np.int32).tobytes()
         if self._last is not None and self._last[0] == key:  # justify's check, then the evaluation
             return self._last[1].copy(), self._last[2]
-        start, _, makespan = self._run(order, self._pred, self._times, self._free)
+        start, _, makespan = self._run(order, self._pred, self._succ, self._times, self._free)
         self._last = (key, start.copy(), makespan)
         return start, makespan
 
@@ -128,7 +130,7 @@ class SerialProblem:
         back = np.flatnonzero(placed)[np.argsort(-finish[placed], kind="stable")]
         back = np.concatenate([back, np.flatnonzero(~placed)]).astype(np.int32)
         times, free = self._reversed_profile(makespan)
-        rstart, _, _ = self._run(back, self._succ, times, free)
+        rstart, _, _ = self._run(back, self._succ, self._pred, times, free)
         mapped = makespan - rstart - self.duration  # the right-justified start in forward time
         justified = by_start(mapped, back)
         # In exact arithmetic the forward pass on `justified` is never longer (each task starts no
