@@ -177,6 +177,12 @@ def _save(plan_file: str, result) -> None:
         "`teamcast simulate --priority manual` uses it",
         err=True,
     )
+    if result.dispatched_best is not None and result.dispatched_best != result.in_sample.best:
+        click.echo(
+            f"note: `simulate` dispatches it in parallel (nobody waits), which gives {result.dispatched_best:g} "
+            f"where the serial schedule gives {result.in_sample.best:g}",
+            err=True,
+        )
     if result.strategies:
         click.echo(
             f"saved the challenges' strategies: {', '.join(f'{c} {s}' for c, s in result.strategies.items())}", err=True

@@ -85,6 +85,7 @@ class OptimiseResult:
     stopped_by: str
     scheme: str = "parallel"  # how a candidate's order becomes a schedule: the kernel's dispatch or serial
     scheme_note: str = ""  # with --deterministic, why the serial scheme was not used
+    dispatched_best: float | None = None  # serial scheme: the best order dispatched in parallel, as simulate does
     schedules: int = 0  # schedules generated (serial: forward and backward passes; parallel: full kernel runs)
     hire_order: list[str] | None = None  # hire ids, first filled first, when the fill order was searched
     strategies: dict[str, str] = field(default_factory=dict)  # challenge id -> strategy, where changed
@@ -132,6 +133,7 @@ class OptimiseResult:
             "stopped_by": self.stopped_by,
             "scheme": self.scheme,
             "scheme_note": self.scheme_note,
+            "dispatched_best": self.dispatched_best,
             "hire_order": self.hire_order,
             "strategies": self.strategies,
             "schedules": self.schedules,
@@ -216,6 +218,12 @@ def render_result(result: OptimiseResult) -> str:
         ci = f"{_num(c.difference, o.unit)} [{_num(c.ci[0], o.unit)}, {_num(c.ci[1], o.unit)}]"
         lines.append(f"{label:<27} {_num(c.baseline, o.unit):>13} {_num(c.best, o.unit):>10} {ci:>22}")
     lines += ["", f"verdict: {result.verdict}"]
+    if result.dispatched_best is not None and result.dispatched_best != result.in_sample.best:
+        lines += [
+            f"dispatched as `simulate` does (in parallel, nobody waits) the best order gives "
+            f"{_num(result.dispatched_best, o.unit)}:",
+            "the serial schedule (--format csv) has people wait for higher-priority work",
+        ]
     if result.improved:
         moved = result.changes["tasks_moved"]
         if moved:

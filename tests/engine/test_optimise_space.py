@@ -186,3 +186,6 @@ def test_serial_scheme_reaches_an_optimum_the_parallel_dispatch_cannot():
     assert serial.in_sample.baseline == parallel.in_sample.baseline  # both: `teamcast schedule --priority lft`
     assert serial.in_sample.best == optimum < parallel.in_sample.best
     assert float(serial.schedule["finish"].max()) == optimum
+    # Its optimum has someone wait; dispatched in parallel (as `simulate` would) the list loses that.
+    assert serial.dispatched_best is not None and serial.dispatched_best > optimum
+    assert parallel.dispatched_best is None
