@@ -102,6 +102,9 @@ ctypedef struct Plan:
     int32_t n_lists
     int32_t n_words        # 64-bit words of one list's bitset over ranks
     int32_t* task_list     # the list each task joins when it becomes ready
+    # By rank, so that a pool's pass reads what it needs next to prio_order instead of
+    # through the chain prio_order -> dem_ptr -> dem_count: the units of the task's one demand.
+    int32_t* rank_need
     # The state every trial starts from, before fixed tasks are resolved (copied per trial).
     int32_t* tstate0
     uint64_t* ready0
@@ -111,6 +114,8 @@ ctypedef struct Plan:
     int32_t n_fixed
     int32_t n_doing
     bint any_ramp
+    bint can_abandon       # a parallel challenge of two or more approaches exists
+    bint want_cause        # causes and the binding chain (`critical`) are wanted
 
 
 ctypedef struct Event:
@@ -493,6 +498,16 @@ cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) n
     return cur  # not reached: the last segment always returns
 
 
+cdef inline double finish_one(double effort, double capacity, double t) noexcept nogil:
+    """finish_time for a task held by one unit that does not ramp: the same operations."""
+    cdef double rate = capacity * 1.0
+    if effort <= 0:
+        return t
+    if not (rate < INFINITY):  # as the minimum over units that starts at INFINITY
+        rate = INFINITY
+    return t + effort / rate
+
+
 # ---------------------------------------------------------------- readiness and resolution
 
 cdef inline void satisfy(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
@@ -660,11 +675,17 @@ cdef inline bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexc
 
 cdef inline void launch(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     """Start task `i` at `t` with the units already taken."""
+    launch_at(p, s, i, t, finish_time(p, s, i, t))
+
+
+cdef inline void launch_at(const Plan* p, Scratch* s, int32_t i, double t, double f) noexcept nogil:
+    """Start task `i` at `t` with the units already taken, to finish at `f`."""
     s.tstate[i] = RUNNING
     s.start[i] = t
-    s.finish[i] = finish_time(p, s, i, t)
-    s.cause[i] = find_cause(p, s, i, t) if t > 0 else -1
-    heap_push(s, s.finish[i], i)
+    s.finish[i] = f
+    if p.want_cause:
+        s.cause[i] = find_cause(p, s, i, t) if t > 0 else -1
+    heap_push(s, f, i)
 
 
 cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
@@ -676,14 +697,17 @@ cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank,
         if r >= max_rank:
             break
         i = p.prio_order[r]
-        need = p.dem_count[p.dem_ptr[i]]
+        need = p.rank_need[r]
         if need == 1:
             # The common task: one unit of this pool and no assignee. The pool has a free
             # unit, so it starts on the lowest one without the general all-or-nothing walk.
             u = p.pool_units[lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])]
             unit_take(p, s, u)
             s.held[p.hold_ptr[i]] = u
-            launch(p, s, i, t)
+            if p.any_ramp:
+                launch(p, s, i, t)
+            else:
+                launch_at(p, s, i, t, finish_one(s.effort[i], p.unit_capacity[u], t))
             ready_clear(p, s, k, r)
         elif need <= s.pool_free[k] and try_start(p, s, i, t):
             ready_clear(p, s, k, r)
@@ -863,8 +887,8 @@ cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
             next_arr += 1
         if s.n_ready > 0:
             dispatch(p, s, t)
-        # Abandoned tasks are no events.
-        while s.n_heap > 0 and s.tstate[s.heap[0].task] != RUNNING:
+        # Abandoned tasks are no events (only a parallel challenge abandons any).
+        while p.can_abandon and s.n_heap > 0 and s.tstate[s.heap[0].task] != RUNNING:
             heap_pop(s)
         if s.n_heap == 0 and next_arr >= n_arr:
             return
@@ -934,6 +958,7 @@ cdef int derive(Plan* p) except -1:
     p.n_lists = p.n_pools + 2
     p.n_words = (p.n_tasks + 63) >> 6
     p.task_list = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.rank_need = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
     p.tstate0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
     p.ready0 = <uint64_t*> calloc(p.n_lists * p.n_words + 1, sizeof(uint64_t))
     p.list_n0 = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
@@ -943,7 +968,7 @@ cdef int derive(Plan* p) except -1:
     p.n_unit_words = (p.n_units + 63) >> 6
     if (p.unit_slot == NULL or p.rank == NULL or p.npred0 == NULL or p.hold_ptr == NULL or p.task_list == NULL
             or p.tstate0 == NULL or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL
-            or p.proj_need == NULL):
+            or p.proj_need == NULL or p.rank_need == NULL):
         raise MemoryError()
     for i in range(p.n_tasks):
         p.rank[p.prio_order[i]] = i
@@ -994,6 +1019,13 @@ cdef int derive(Plan* p) except -1:
     for i in range(p.n_units):
         if p.unit_ramp_days[i] > 0:
             p.any_ramp = True
+    for pos in range(p.n_tasks):
+        i = p.prio_order[pos]
+        p.rank_need[pos] = p.dem_count[p.dem_ptr[i]] if p.dem_ptr[i + 1] > p.dem_ptr[i] else 0
+    p.can_abandon = False
+    for c in range(p.n_chal):
+        if p.chal_strategy[c] != SEQUENTIAL and p.chal_ptr[c + 1] - p.chal_ptr[c] > 1:
+            p.can_abandon = True
     return 0
 
 
@@ -1002,6 +1034,7 @@ cdef void release_plan(Plan* p) noexcept:
     free(p.npred0)
     free(p.hold_ptr)
     free(p.task_list)
+    free(p.rank_need)
     free(p.tstate0)
     free(p.ready0)
     free(p.list_n0)
@@ -1078,6 +1111,8 @@ def schedule(
     p.npred0 = NULL
     p.hold_ptr = NULL
     p.task_list = NULL
+    p.rank_need = NULL
+    p.want_cause = True
     p.tstate0 = NULL
     p.ready0 = NULL
     p.list_n0 = NULL
