@@ -115,6 +115,10 @@ ctypedef struct Plan:
     int32_t n_doing
     bint any_ramp
     bint can_abandon       # a parallel challenge of two or more approaches exists
+    # A plan where no task holds units and there are no challenges is scheduled by one pass
+    # in topological order (see forward_trial), not by events.
+    bint forward
+    int32_t* topo          # every task, predecessors first (when `forward`)
     bint want_cause        # causes and the binding chain (`critical`) are wanted
 
 
@@ -927,11 +931,80 @@ cdef void copy_held(const Plan* p, const Scratch* s, int32_t* out) noexcept nogi
             out[j] = s.held[j] if ran else -1
 
 
+cdef void forward_trial(const Plan* p, Scratch* s) noexcept nogil:
+    """The whole trial of a plan whose tasks hold no units and that has no challenges.
+
+    Nothing then competes for anything: a waiting task starts exactly when its last
+    predecessor completes, so its start is the latest completion among its predecessors
+    (0 without any) and one pass in topological order gives the event loop's schedule, bit
+    for bit. Steps 1 and 2 as in fix_and_start: done/failed tasks first (in index order),
+    work in progress at 0 whatever its predecessors; a task waiting on one that did not
+    succeed is skipped (it never runs), as are its successors in turn. The cause is the
+    first predecessor (in pred order) completing at the start, as find_cause returns.
+    """
+    cdef:
+        int32_t k, i, q, node, cause
+        int64_t j
+        double t, c, f
+        bint ok
+    for q in range(p.n_proj):
+        s.proj_finish[q] = NAN
+        s.best[q] = -1
+        s.proj_ok[q] = 0
+    for k in range(p.n_fixed):
+        i = p.fixed_tasks[k]
+        ok = p.task_fixed[i] == 2
+        s.start[i] = p.fixed_start[i]
+        s.finish[i] = p.fixed_finish[i]
+        s.ctime[i] = 0.0
+        s.cause[i] = -1
+        s.tstate[i] = SUCCEEDED if ok else FAILED
+        task_ended(p, s, i, 1 if ok else 2)
+        if ok:
+            s.proj_ok[p.task_project[i]] += 1
+    for k in range(p.n_tasks):
+        i = p.topo[k]
+        if p.task_fixed[i] >= 2:
+            continue
+        t = 0.0
+        cause = -1
+        if p.task_fixed[i] == 0:
+            ok = True
+            for j in range(p.pred_ptr[i], p.pred_ptr[i + 1]):
+                node = p.pred_idx[j]
+                if s.tstate[node] != SUCCEEDED:
+                    ok = False
+                    break
+                c = s.ctime[node]
+                if c > t:  # strictly: the first predecessor that completes last
+                    t = c
+                    cause = node
+            if not ok:
+                s.tstate[i] = SKIPPED
+                continue
+        f = s.effort[i]
+        f = t if f <= 0 else t + f
+        s.start[i] = t
+        s.finish[i] = f
+        s.ctime[i] = f
+        s.cause[i] = cause
+        if s.success[i] != 0:
+            s.tstate[i] = SUCCEEDED
+            task_ended(p, s, i, 1)
+            s.proj_ok[p.task_project[i]] += 1
+        else:
+            s.tstate[i] = FAILED
+            task_ended(p, s, i, 2)
+
+
 cdef void run_trial(const Plan* p, Scratch* s, uint8_t* critical,
                     uint8_t* proj_success) noexcept nogil:
-    reset(p, s)
-    fix_and_start(p, s)
-    event_loop(p, s)
+    if p.forward:
+        forward_trial(p, s)
+    else:
+        reset(p, s)
+        fix_and_start(p, s)
+        event_loop(p, s)
     summarise(p, s, critical, proj_success)
 
 
@@ -1022,6 +1095,7 @@ cdef int derive(Plan* p) except -1:
     for pos in range(p.n_tasks):
         i = p.prio_order[pos]
         p.rank_need[pos] = p.dem_count[p.dem_ptr[i]] if p.dem_ptr[i + 1] > p.dem_ptr[i] else 0
+    derive_forward(p)
     p.can_abandon = False
     for c in range(p.n_chal):
         if p.chal_strategy[c] != SEQUENTIAL and p.chal_ptr[c + 1] - p.chal_ptr[c] > 1:
@@ -1029,7 +1103,42 @@ cdef int derive(Plan* p) except -1:
     return 0
 
 
+cdef int derive_forward(Plan* p) except -1:
+    """Whether forward_trial applies, and its topological order (Kahn's, lowest index first)."""
+    cdef:
+        int32_t* indeg
+        int32_t i, k, head = 0, tail = 0, v
+        int64_t j
+    p.forward = p.n_chal == 0 and p.hold_ptr[p.n_tasks] == 0
+    if not p.forward:
+        return 0
+    p.topo = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    indeg = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    if p.topo == NULL or indeg == NULL:
+        free(indeg)
+        raise MemoryError()
+    for i in range(p.n_tasks):
+        indeg[i] = <int32_t> (p.pred_ptr[i + 1] - p.pred_ptr[i])
+        if indeg[i] == 0:
+            p.topo[tail] = i
+            tail += 1
+    while head < tail:
+        i = p.topo[head]
+        head += 1
+        for j in range(p.succ_ptr[i], p.succ_ptr[i + 1]):
+            v = p.succ_idx[j]
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                p.topo[tail] = v
+                tail += 1
+    free(indeg)
+    # A cycle (which validation refuses) leaves tasks out: the event loop handles that plan.
+    p.forward = tail == p.n_tasks
+    return 0
+
+
 cdef void release_plan(Plan* p) noexcept:
+    free(p.topo)
     free(p.rank)
     free(p.npred0)
     free(p.hold_ptr)
@@ -1117,6 +1226,8 @@ def schedule(
     p.ready0 = NULL
     p.list_n0 = NULL
     p.fixed_tasks = NULL
+    p.topo = NULL
+    p.forward = False
     p.proj_need = NULL
     p.unit_slot = NULL
     if n == 0:

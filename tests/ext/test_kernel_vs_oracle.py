@@ -112,6 +112,15 @@ def test_kernel_matches_oracle_exactly(case, threads):
     assert_kernel_matches_oracle(case, threads)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@settings(max_examples=200, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=kernel_cases(max_tasks=16, units=False, challenges=False))
+def test_plans_without_units_or_challenges_match_the_oracle(case, threads):
+    """Such plans take the kernel's forward pass instead of its event loop: the same schedules."""
+    note(describe(case))
+    assert_kernel_matches_oracle(case, threads)
+
+
 @settings(max_examples=50, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 @given(case=kernel_cases(max_trials=40))
 def test_kernel_matches_oracle_when_threads_share_a_chunk(case):
