@@ -2,17 +2,22 @@
 
 Implements docs/simulation.md exactly (the pure-Python oracle in tests/ext/oracle.py is the
 reference). Arrays in, arrays out: the wrapper in teamcast.ext.kernel validates shapes and
-allocates the outputs; this module assumes valid input, and outputs as allocated there (NaN
-and zeros): it writes only what a trial sets, nothing for a task that never runs. Each trial
-is independent, so trials are spread over OpenMP threads and the results do not depend on
-the thread count.
+allocates the outputs; this module assumes valid input and writes every entry of every
+output row (NaN and zeros for a task that never runs), so outputs need no filling and may be
+reused. Each trial is independent, so trials are spread over OpenMP threads and the results
+do not depend on the thread count.
+
+Two shortcuts give the same schedules as the event loop, bit for bit: a plan whose tasks hold
+no units and that has no challenges is one forward pass in topological order
+(forward_trial), and a caller that reads only the projects' outputs (`detail=False`, the
+optimiser) gets no causes, binding chains or per-task rows.
 """
 
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, NAN
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcpy, memmove, memset
 
 cdef extern from *:
     """
@@ -120,6 +125,9 @@ ctypedef struct Plan:
     bint forward
     int32_t* topo          # every task, predecessors first (when `forward`)
     bint want_cause        # causes and the binding chain (`critical`) are wanted
+    # Per-task rows, criticality and utilisation go to the caller (else to the thread's own
+    # rows, overwritten each trial: an evaluation that reads only the projects' outputs).
+    bint detail
 
 
 ctypedef struct Event:
@@ -184,6 +192,11 @@ ctypedef struct Scratch:
     double* busy
     uint8_t* state
     double* proj_finish
+    # The thread's own rows, used in place of the caller's when `detail` is off.
+    double* own_start
+    double* own_finish
+    double* own_busy
+    uint8_t* own_state
 
 
 cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
@@ -220,6 +233,10 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
     s.ends = <double*> malloc(u * sizeof(double))
     s.best = <int32_t*> malloc(pr * sizeof(int32_t))
     s.proj_ok = <int32_t*> malloc(pr * sizeof(int32_t))
+    s.own_start = <double*> malloc(t * sizeof(double))
+    s.own_finish = <double*> malloc(t * sizeof(double))
+    s.own_busy = <double*> malloc(u * sizeof(double))
+    s.own_state = <uint8_t*> malloc(t * sizeof(uint8_t))
     return s
 
 
@@ -232,6 +249,7 @@ cdef bint scratch_ok(const Scratch* s) noexcept nogil:
         and s.cwinner != NULL and s.free_bits != NULL and s.pool_free != NULL
         and s.last_rel_time != NULL and s.last_rel_task != NULL and s.arr_units != NULL
         and s.arr_times != NULL and s.ends != NULL and s.best != NULL and s.proj_ok != NULL
+        and s.own_start != NULL and s.own_finish != NULL and s.own_busy != NULL and s.own_state != NULL
     )
 
 
@@ -243,6 +261,7 @@ cdef void scratch_free(Scratch* s) noexcept nogil:
     free(s.cstate); free(s.cnout); free(s.cwinner); free(s.free_bits); free(s.pool_free)
     free(s.last_rel_time); free(s.last_rel_task); free(s.arr_units); free(s.arr_times)
     free(s.ends); free(s.best); free(s.proj_ok)
+    free(s.own_start); free(s.own_finish); free(s.own_busy); free(s.own_state)
     free(s)
 
 
@@ -802,10 +821,27 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
 
 # ---------------------------------------------------------------- one trial
 
+cdef inline void clear_rows(const Plan* p, Scratch* s) noexcept nogil:
+    """Every output of a trial that a task which never runs keeps: NaN times, state 0, no busy time.
+
+    Written here, per trial and while the rows are in cache, so that the wrapper allocates
+    its outputs without filling them (and may reuse them from chunk to chunk).
+    """
+    cdef int32_t i
+    if p.detail:
+        for i in range(p.n_tasks):
+            s.start[i] = NAN
+            s.finish[i] = NAN
+        memset(s.state, 0, p.n_tasks)
+    for i in range(p.n_units):
+        s.busy[i] = 0.0
+
+
 cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
     cdef:
         int32_t i, u, j, n_arr = 0
         double a
+    clear_rows(p, s)
     memcpy(s.tstate, p.tstate0, p.n_tasks * sizeof(int32_t))
     memcpy(s.npred, p.npred0, p.n_tasks * sizeof(int32_t))
     memcpy(s.ready, p.ready0, p.n_lists * p.n_words * sizeof(uint64_t))
@@ -904,13 +940,16 @@ cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
 cdef void summarise(const Plan* p, Scratch* s, uint8_t* critical,
                     uint8_t* proj_success) noexcept nogil:
     """Project success and the binding chain of each project (states and finishes are kept
-    as tasks end; `critical` starts zeroed by the wrapper)."""
+    as tasks end); no chain when `critical` is NULL."""
     cdef int32_t i, q
     for q in range(p.n_proj):
         proj_success[q] = s.proj_ok[q] == p.proj_need[q]
     for i in range(p.n_chal):
         if s.cstate[i] != CHAL_WON:
             proj_success[p.chal_project[i]] = 0
+    if critical == NULL:
+        return
+    memset(critical, 0, p.n_tasks)
     for q in range(p.n_proj):
         i = s.best[q]
         while i >= 0:
@@ -947,6 +986,7 @@ cdef void forward_trial(const Plan* p, Scratch* s) noexcept nogil:
         int64_t j
         double t, c, f
         bint ok
+    clear_rows(p, s)
     for q in range(p.n_proj):
         s.proj_finish[q] = NAN
         s.best[q] = -1
@@ -1172,10 +1212,14 @@ def schedule(
     double[:, ::1] busy,
     int n_threads=1,
     int32_t[:, ::1] held=None,
+    bint detail=True,
 ):
     """Schedule `effort.shape[0]` trials into the output arrays (see teamcast.ext.kernel).
 
+    Every entry of every output row is written (the arrays may come uninitialised).
     `held`, when given ((n, units taken over all tasks) int32), receives the units each task held.
+    With `detail` false only proj_finish and proj_success are written (start, finish, state,
+    critical, busy and held may be None): no causes, no binding chains.
     """
     cdef:
         Plan p
@@ -1221,7 +1265,8 @@ def schedule(
     p.hold_ptr = NULL
     p.task_list = NULL
     p.rank_need = NULL
-    p.want_cause = True
+    p.detail = detail
+    p.want_cause = detail
     p.tstate0 = NULL
     p.ready0 = NULL
     p.list_n0 = NULL
@@ -1232,6 +1277,10 @@ def schedule(
     p.unit_slot = NULL
     if n == 0:
         return
+    if detail and (start is None or finish is None or state is None or critical is None or busy is None):
+        raise ValueError("start, finish, state, critical and busy are needed with detail")
+    if not detail:
+        held = None
     try:
         derive(&p)
         if held is not None:
@@ -1252,12 +1301,19 @@ def schedule(
             s.effort = &effort[trial, 0]
             s.success = &success[trial, 0]
             s.arrival = &arrival[trial, 0]
-            s.start = &start[trial, 0]
-            s.finish = &finish[trial, 0]
-            s.busy = &busy[trial, 0]
-            s.state = &state[trial, 0]
             s.proj_finish = &proj_finish[trial, 0]
-            run_trial(&p, s, &critical[trial, 0], &proj_success[trial, 0])
+            if detail:
+                s.start = &start[trial, 0]
+                s.finish = &finish[trial, 0]
+                s.busy = &busy[trial, 0]
+                s.state = &state[trial, 0]
+                run_trial(&p, s, &critical[trial, 0], &proj_success[trial, 0])
+            else:
+                s.start = s.own_start
+                s.finish = s.own_finish
+                s.busy = s.own_busy
+                s.state = s.own_state
+                run_trial(&p, s, NULL, &proj_success[trial, 0])
             if held_out != NULL:
                 copy_held(&p, s, held_out + trial * held_width)
     finally:

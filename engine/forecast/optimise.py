@@ -26,7 +26,14 @@ from teamcast.engine.forecast.sampling import BLOCK, Sampler
 from teamcast.engine.forecast.schedule import point_sample
 from teamcast.engine.plan.model import Plan
 from teamcast.errors import SimulationError, UsageError
-from teamcast.ext.kernel import STRATEGY_SEQUENTIAL, KernelInput, KernelOutput, run_chunk
+from teamcast.ext.kernel import (
+    STRATEGY_SEQUENTIAL,
+    KernelInput,
+    KernelOutput,
+    ProjectOutput,
+    check_input,
+    run_projects,
+)
 
 DEFAULT_SEARCHES = ("rbrs", "local")
 OUT_OF_SAMPLE_BLOCK = 1 << 20  # fresh random streams: block numbers no in-sample run reaches
@@ -75,7 +82,9 @@ OBJECTIVES = {
 }
 
 
-def per_trial(objective: Objective, out: KernelOutput, value: np.ndarray, deadline: np.ndarray) -> np.ndarray:
+def per_trial(
+    objective: Objective, out: KernelOutput | ProjectOutput, value: np.ndarray, deadline: np.ndarray
+) -> np.ndarray:
     """The objective's value in each trial (before the mean or median over trials)."""
     finish = np.nan_to_num(out.proj_finish, nan=0.0)  # NaN: no task of the project ran
     if objective.name == "makespan":
@@ -121,6 +130,7 @@ class Optimiser:
         # Like `simulate`: work in progress re-evaluated first, so the baseline is its forecast.
         self.compiled = apply_reevaluation(compiled, reevaluate(compiled, self.registry))
         self.base = prioritise(self.compiled, self.registry, self.priority)
+        check_input(self.base)  # once: candidates change only orders, checked as they come
         self.value = self.compiled.project_value
         self.deadline = self.compiled.project_deadline
         if deterministic:
@@ -174,7 +184,10 @@ class Optimiser:
     def values(self, candidate, samples=None) -> np.ndarray:
         """Per-trial objective values of a candidate on `samples` (default: the fixed block)."""
         effort, success, arrival = self.samples if samples is None else samples
-        out = run_chunk(self.kernel_input(candidate), effort, success, arrival)
+        # Objectives read only the projects' finish and success: the kernel's cheaper call. The
+        # base input was checked once; a candidate changes only orders, which `evaluate` and
+        # `kernel_input` check.
+        out = run_projects(self.kernel_input(candidate), effort, success, arrival, check=False)
         return per_trial(self.objective, out, self.value, self.deadline)
 
     def summary(self, values: np.ndarray) -> float:
