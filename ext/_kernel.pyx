@@ -199,9 +199,22 @@ ctypedef struct Scratch:
     uint8_t* own_state
 
 
+cdef void* line_alloc(size_t size) noexcept nogil:
+    """`size` bytes with a cache line of padding on either side (free with line_free): the
+    threads' scratch memory then shares no cache line, so one thread's writes never evict
+    another's scratch, wherever the allocator puts the blocks."""
+    cdef char* block = <char*> malloc(size + 128)
+    return NULL if block == NULL else block + 64
+
+
+cdef void line_free(void* ptr) noexcept nogil:
+    if ptr != NULL:
+        free(<char*> ptr - 64)
+
+
 cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
     cdef:
-        Scratch* s = <Scratch*> calloc(1, sizeof(Scratch))
+        Scratch* s = <Scratch*> line_alloc(sizeof(Scratch))
         size_t t = p.n_tasks + 1
         size_t nodes = p.n_tasks + p.n_chal + 1
         size_t c = p.n_chal + 1
@@ -210,33 +223,34 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
         size_t pr = p.n_proj + 1
     if s == NULL:
         return NULL
-    s.tstate = <int32_t*> malloc(t * sizeof(int32_t))
-    s.npred = <int32_t*> malloc(t * sizeof(int32_t))
-    s.cause = <int32_t*> malloc(t * sizeof(int32_t))
-    s.ctime = <double*> malloc(nodes * sizeof(double))
-    s.ready = <uint64_t*> malloc((p.n_lists * p.n_words + 1) * sizeof(uint64_t))
-    s.list_n = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.list_lo = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.list_r = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.heap = <Event*> malloc(t * sizeof(Event))
-    s.stack = <int32_t*> malloc(t * sizeof(int32_t))
-    s.held = <int32_t*> malloc((p.hold_ptr[p.n_tasks] + 1) * sizeof(int32_t))
-    s.cstate = <int32_t*> malloc(c * sizeof(int32_t))
-    s.cnout = <int32_t*> malloc(c * sizeof(int32_t))
-    s.cwinner = <int32_t*> malloc(c * sizeof(int32_t))
-    s.free_bits = <uint64_t*> malloc((p.n_unit_words + 1) * sizeof(uint64_t))
-    s.pool_free = <int32_t*> malloc(k * sizeof(int32_t))
-    s.last_rel_time = <double*> malloc(u * sizeof(double))
-    s.last_rel_task = <int32_t*> malloc(u * sizeof(int32_t))
-    s.arr_units = <int32_t*> malloc(u * sizeof(int32_t))
-    s.arr_times = <double*> malloc(u * sizeof(double))
-    s.ends = <double*> malloc(u * sizeof(double))
-    s.best = <int32_t*> malloc(pr * sizeof(int32_t))
-    s.proj_ok = <int32_t*> malloc(pr * sizeof(int32_t))
-    s.own_start = <double*> malloc(t * sizeof(double))
-    s.own_finish = <double*> malloc(t * sizeof(double))
-    s.own_busy = <double*> malloc(u * sizeof(double))
-    s.own_state = <uint8_t*> malloc(t * sizeof(uint8_t))
+    memset(s, 0, sizeof(Scratch))
+    s.tstate = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.npred = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.cause = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.ctime = <double*> line_alloc(nodes * sizeof(double))
+    s.ready = <uint64_t*> line_alloc((p.n_lists * p.n_words + 1) * sizeof(uint64_t))
+    s.list_n = <int32_t*> line_alloc(p.n_lists * sizeof(int32_t))
+    s.list_lo = <int32_t*> line_alloc(p.n_lists * sizeof(int32_t))
+    s.list_r = <int32_t*> line_alloc(p.n_lists * sizeof(int32_t))
+    s.heap = <Event*> line_alloc(t * sizeof(Event))
+    s.stack = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.held = <int32_t*> line_alloc((p.hold_ptr[p.n_tasks] + 1) * sizeof(int32_t))
+    s.cstate = <int32_t*> line_alloc(c * sizeof(int32_t))
+    s.cnout = <int32_t*> line_alloc(c * sizeof(int32_t))
+    s.cwinner = <int32_t*> line_alloc(c * sizeof(int32_t))
+    s.free_bits = <uint64_t*> line_alloc((p.n_unit_words + 1) * sizeof(uint64_t))
+    s.pool_free = <int32_t*> line_alloc(k * sizeof(int32_t))
+    s.last_rel_time = <double*> line_alloc(u * sizeof(double))
+    s.last_rel_task = <int32_t*> line_alloc(u * sizeof(int32_t))
+    s.arr_units = <int32_t*> line_alloc(u * sizeof(int32_t))
+    s.arr_times = <double*> line_alloc(u * sizeof(double))
+    s.ends = <double*> line_alloc(u * sizeof(double))
+    s.best = <int32_t*> line_alloc(pr * sizeof(int32_t))
+    s.proj_ok = <int32_t*> line_alloc(pr * sizeof(int32_t))
+    s.own_start = <double*> line_alloc(t * sizeof(double))
+    s.own_finish = <double*> line_alloc(t * sizeof(double))
+    s.own_busy = <double*> line_alloc(u * sizeof(double))
+    s.own_state = <uint8_t*> line_alloc(t * sizeof(uint8_t))
     return s
 
 
@@ -256,13 +270,14 @@ cdef bint scratch_ok(const Scratch* s) noexcept nogil:
 cdef void scratch_free(Scratch* s) noexcept nogil:
     if s == NULL:
         return
-    free(s.tstate); free(s.npred); free(s.cause); free(s.ctime)
-    free(s.ready); free(s.list_n); free(s.list_lo); free(s.list_r); free(s.heap); free(s.stack); free(s.held)
-    free(s.cstate); free(s.cnout); free(s.cwinner); free(s.free_bits); free(s.pool_free)
-    free(s.last_rel_time); free(s.last_rel_task); free(s.arr_units); free(s.arr_times)
-    free(s.ends); free(s.best); free(s.proj_ok)
-    free(s.own_start); free(s.own_finish); free(s.own_busy); free(s.own_state)
-    free(s)
+    line_free(s.tstate); line_free(s.npred); line_free(s.cause); line_free(s.ctime)
+    line_free(s.ready); line_free(s.list_n); line_free(s.list_lo); line_free(s.list_r)
+    line_free(s.heap); line_free(s.stack); line_free(s.held)
+    line_free(s.cstate); line_free(s.cnout); line_free(s.cwinner); line_free(s.free_bits); line_free(s.pool_free)
+    line_free(s.last_rel_time); line_free(s.last_rel_task); line_free(s.arr_units); line_free(s.arr_times)
+    line_free(s.ends); line_free(s.best); line_free(s.proj_ok)
+    line_free(s.own_start); line_free(s.own_finish); line_free(s.own_busy); line_free(s.own_state)
+    line_free(s)
 
 
 # ---------------------------------------------------------------- ready list and units
