@@ -815,6 +815,10 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
                     advance(p, s, k, n_tasks, t)
         s.dirty = 0
         return
+    # A pool whose units and list are unchanged since its last pass can start nothing of its
+    # own list now either: that pass left only tasks that did not fit, and starts in this
+    # pass only take units. Its walks below would try them all again in vain.
+    dirty = s.dirty if n_pools <= 64 else ~(<uint64_t> 0)
     for k in range(p.n_pools):
         s.list_r[k] = 0
     r = next_ready(p, s, general, 0)
@@ -822,14 +826,18 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
     while r < p.n_tasks and s.n_free > 0:
         i = p.prio_order[r]
         for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
-            advance(p, s, p.dem_pool[d], r, t)
+            k = p.dem_pool[d]
+            if (dirty >> (k & 63)) & 1:
+                advance(p, s, k, r, t)
         if p.task_unit[i] >= 0:
-            advance(p, s, p.unit_pool[p.task_unit[i]], r, t)
+            k = p.unit_pool[p.task_unit[i]]
+            if (dirty >> (k & 63)) & 1:
+                advance(p, s, k, r, t)
         if try_start(p, s, i, t):
             ready_clear(p, s, general, r)
         r = next_ready(p, s, general, r + 1)
     for k in range(p.n_pools):
-        if s.pool_free[k] > 0 and s.list_n[k] > 0:
+        if (dirty >> (k & 63)) & 1 and s.pool_free[k] > 0 and s.list_n[k] > 0:
             advance(p, s, k, p.n_tasks, t)
     s.dirty = 0
 
