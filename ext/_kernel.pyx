@@ -102,8 +102,9 @@ ctypedef struct Plan:
     int64_t* hold_ptr      # where each task's taken units are stored in Scratch.held
     int32_t* unit_slot     # position of each unit in pool_units (its bit in Scratch.free_bits)
     int32_t n_unit_words   # 64-bit words of the free-unit bitset
-    # Ready tasks are kept in one list per pool for tasks that need units of that pool only,
-    # then a list for any other task needing units, then one for tasks needing none.
+    # Ready tasks are kept in one list per pool for tasks that need units of that pool only
+    # (one demand, or just a named person of the pool), then a list for any other task
+    # needing units, then one for tasks needing none.
     int32_t n_lists
     int32_t n_words        # 64-bit words of one list's bitset over ranks
     int32_t* task_list     # the list each task joins when it becomes ready
@@ -502,8 +503,12 @@ cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) n
             if r < rate:
                 rate = r
         return t + effort / rate
+    rate = INFINITY
     for j in range(n):
         u = units[j]
+        r = p.unit_capacity[u] * 1.0
+        if r < rate:
+            rate = r
         b = s.arrival[u] + p.unit_ramp_days[u]
         if b > t:
             m = n_ends
@@ -514,6 +519,10 @@ cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) n
             memmove(s.ends + m + 1, s.ends + m, (n_ends - m) * sizeof(double))
             s.ends[m] = b
             n_ends += 1
+    if n_ends == 0:
+        # Every unit is past its ramp (the usual case, even where some unit ramps): the one
+        # segment of the loop below, whose rate is then this minimum.
+        return t + effort / rate
     cur = t
     remaining = effort
     for m in range(n_ends + 1):
@@ -1128,6 +1137,10 @@ cdef int derive(Plan* p) except -1:
             p.task_list[i] = p.n_pools + 1
         elif p.task_unit[i] < 0 and p.dem_ptr[i + 1] - p.dem_ptr[i] == 1:
             p.task_list[i] = p.dem_pool[p.dem_ptr[i]]
+        elif p.dem_ptr[i + 1] == p.dem_ptr[i]:
+            # Only a named person: that person's pool is all it touches (rank_need 0 sends it
+            # through try_start, which waits for that very unit).
+            p.task_list[i] = p.unit_pool[p.task_unit[i]]
         else:
             p.task_list[i] = p.n_pools
     p.hold_ptr[p.n_tasks] = total
