@@ -143,7 +143,14 @@ class KernelOutput:
         if self.start.shape[0] < n:
             return None
         return KernelOutput(
-            **{f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[:n] for f in fields(self)}
+            self.start[:n],
+            self.finish[:n],
+            self.state[:n],
+            self.critical[:n],
+            self.proj_finish[:n],
+            self.proj_success[:n],
+            self.busy[:n],
+            None if self.held is None else self.held[:n],
         )
 
 
