@@ -738,6 +738,7 @@ cdef inline void launch_at(const Plan* p, Scratch* s, int32_t i, double t, doubl
 cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
     """Try the tasks of pool `k`'s list from its cursor up to (not including) `max_rank`."""
     cdef int32_t r = s.list_r[k], i, need, u
+    cdef int64_t j
     # Units are only taken during a pass, so an exhausted pool stays exhausted.
     while s.pool_free[k] > 0:
         r = next_ready(p, s, k, r)
@@ -748,8 +749,12 @@ cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank,
         if need == 1:
             # The common task: one unit of this pool and no assignee. The pool has a free
             # unit, so it starts on the lowest one without the general all-or-nothing walk.
-            u = p.pool_units[lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])]
-            unit_take(p, s, u)
+            j = lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])
+            u = p.pool_units[j]
+            # unit_take, with the unit's position and pool already known.
+            s.free_bits[j >> 6] &= ~((<uint64_t> 1) << (j & 63))
+            s.pool_free[k] -= 1
+            s.n_free -= 1
             s.held[p.hold_ptr[i]] = u
             if p.any_ramp:
                 launch(p, s, i, t)
