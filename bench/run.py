@@ -91,6 +91,24 @@ def measure_kernel(trials: int) -> dict:
     return {"pools": floor.measure(200, trials), "free": floor.measure(200, trials, resources=False)}
 
 
+def measure_optimiser(trials: int, candidates: int = 200) -> dict:
+    """Candidates per CPU second of the optimiser's kernel call (run_projects) on the demo (issue 16)."""
+    import numpy as np
+
+    from teamcast.engine.forecast.optimise import Optimiser
+    from teamcast.engine.plan.demo import demo_plan
+    from teamcast.ext.kernel import run_projects
+
+    opt = Optimiser(demo_plan(), trials=trials, screen=False)
+    rng = np.random.default_rng(SEED)
+    inputs = [opt.base.with_priority(rng.permutation(opt.base.n_tasks).astype(np.int32)) for _ in range(candidates)]
+    run_projects(inputs[0], *opt.samples)
+    began = time.process_time()
+    for inp in inputs:
+        run_projects(inp, *opt.samples, check=False)
+    return {"per_second": candidates / (time.process_time() - began)}
+
+
 def measure_sweep(scenarios: int, trials: int) -> dict:
     """Seconds per scenario of a sweep of the 4,000-task organisation, and of one run of the
     already-compiled plan with the same trials: the difference is the per-scenario overhead."""
@@ -145,6 +163,7 @@ def _peak_rss_mb() -> float:
 MEASURES = {
     "driver": lambda w, i, t: measure_driver(w, i, int(t)),
     "kernel": lambda t: measure_kernel(int(t)),
+    "optimiser": lambda t: measure_optimiser(int(t)),
     "sweep": lambda s, t: measure_sweep(int(s), int(t)),
     "update_row": lambda: measure_update_row(),
 }
@@ -320,6 +339,19 @@ def collect(quick: bool, rounds: int) -> list[Line]:
                 "2 cores shared with other work" if quick else "",
             ),
         ]
+
+    say("optimiser's kernel call on the demo ...")
+    op = in_child("optimiser", 1000)
+    lines.append(
+        Line(
+            "16",
+            "optimiser: candidates/s, demo, 1,000 trials (kernel call only)",
+            op.get("per_second"),
+            "/s",
+            ">= 2000",
+            op.get("error", "issue 16, build item 4"),
+        )
+    )
 
     say("sweep on the 4,000-task organisation ...")
     sw = in_child("sweep", 4, 200)

@@ -1,4 +1,5 @@
-"""Type stub of the compiled scheduling kernel (ext/_kernel.pyx); call it through teamcast.ext.kernel.run_chunk."""
+"""Type stub of the compiled scheduling kernel (ext/_kernel.pyx); call it through teamcast.ext.kernel.run_chunk
+(or run_projects)."""
 
 import numpy as np
 import numpy.typing as npt
@@ -34,14 +35,18 @@ def schedule(
     effort: npt.NDArray[np.float64],
     success: npt.NDArray[np.uint8],
     arrival: npt.NDArray[np.float64],
-    start: npt.NDArray[np.float64],
-    finish: npt.NDArray[np.float64],
-    state: npt.NDArray[np.uint8],
-    critical: npt.NDArray[np.uint8],
+    start: npt.NDArray[np.float64] | None,
+    finish: npt.NDArray[np.float64] | None,
+    state: npt.NDArray[np.uint8] | None,
+    critical: npt.NDArray[np.uint8] | None,
     proj_finish: npt.NDArray[np.float64],
     proj_success: npt.NDArray[np.uint8],
-    busy: npt.NDArray[np.float64],
+    busy: npt.NDArray[np.float64] | None,
     n_threads: int = 1,
     held: npt.NDArray[np.int32] | None = None,
+    detail: bool = True,
 ) -> None:
-    """Fill the output arrays (start ... busy, and held if given) for every trial row of effort/success/arrival."""
+    """Fill the output arrays (start ... busy, and held if given) for every trial row of effort/success/arrival.
+
+    With detail=False only proj_finish and proj_success are written; the other outputs may be None.
+    """

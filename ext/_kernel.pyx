@@ -2,17 +2,22 @@
 
 Implements docs/simulation.md exactly (the pure-Python oracle in tests/ext/oracle.py is the
 reference). Arrays in, arrays out: the wrapper in teamcast.ext.kernel validates shapes and
-allocates the outputs; this module assumes valid input, and outputs as allocated there (NaN
-and zeros): it writes only what a trial sets, nothing for a task that never runs. Each trial
-is independent, so trials are spread over OpenMP threads and the results do not depend on
-the thread count.
+allocates the outputs; this module assumes valid input and writes every entry of every
+output row (NaN and zeros for a task that never runs), so outputs need no filling and may be
+reused. Each trial is independent, so trials are spread over OpenMP threads and the results
+do not depend on the thread count.
+
+Two shortcuts give the same schedules as the event loop, bit for bit: a plan whose tasks hold
+no units and that has no challenges is one forward pass in topological order
+(forward_trial), and a caller that reads only the projects' outputs (`detail=False`, the
+optimiser) gets no causes, binding chains or per-task rows.
 """
 
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, NAN
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcpy, memmove, memset
 
 cdef extern from *:
     """
@@ -97,11 +102,15 @@ ctypedef struct Plan:
     int64_t* hold_ptr      # where each task's taken units are stored in Scratch.held
     int32_t* unit_slot     # position of each unit in pool_units (its bit in Scratch.free_bits)
     int32_t n_unit_words   # 64-bit words of the free-unit bitset
-    # Ready tasks are kept in one list per pool for tasks that need units of that pool only,
-    # then a list for any other task needing units, then one for tasks needing none.
+    # Ready tasks are kept in one list per pool for tasks that need units of that pool only
+    # (one demand, or just a named person of the pool), then a list for any other task
+    # needing units, then one for tasks needing none.
     int32_t n_lists
     int32_t n_words        # 64-bit words of one list's bitset over ranks
     int32_t* task_list     # the list each task joins when it becomes ready
+    # By rank, so that a pool's pass reads what it needs next to prio_order instead of
+    # through the chain prio_order -> dem_ptr -> dem_count: the units of the task's one demand.
+    int32_t* rank_need
     # The state every trial starts from, before fixed tasks are resolved (copied per trial).
     int32_t* tstate0
     uint64_t* ready0
@@ -111,6 +120,15 @@ ctypedef struct Plan:
     int32_t n_fixed
     int32_t n_doing
     bint any_ramp
+    bint can_abandon       # a parallel challenge of two or more approaches exists
+    # A plan where no task holds units and there are no challenges is scheduled by one pass
+    # in topological order (see forward_trial), not by events.
+    bint forward
+    int32_t* topo          # every task, predecessors first (when `forward`)
+    bint want_cause        # causes and the binding chain (`critical`) are wanted
+    # Per-task rows, criticality and utilisation go to the caller (else to the thread's own
+    # rows, overwritten each trial: an evaluation that reads only the projects' outputs).
+    bint detail
 
 
 ctypedef struct Event:
@@ -175,11 +193,29 @@ ctypedef struct Scratch:
     double* busy
     uint8_t* state
     double* proj_finish
+    # The thread's own rows, used in place of the caller's when `detail` is off.
+    double* own_start
+    double* own_finish
+    double* own_busy
+    uint8_t* own_state
+
+
+cdef void* line_alloc(size_t size) noexcept nogil:
+    """`size` bytes with a cache line of padding on either side (free with line_free): the
+    threads' scratch memory then shares no cache line, so one thread's writes never evict
+    another's scratch, wherever the allocator puts the blocks."""
+    cdef char* block = <char*> malloc(size + 128)
+    return NULL if block == NULL else block + 64
+
+
+cdef void line_free(void* ptr) noexcept nogil:
+    if ptr != NULL:
+        free(<char*> ptr - 64)
 
 
 cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
     cdef:
-        Scratch* s = <Scratch*> calloc(1, sizeof(Scratch))
+        Scratch* s = <Scratch*> line_alloc(sizeof(Scratch))
         size_t t = p.n_tasks + 1
         size_t nodes = p.n_tasks + p.n_chal + 1
         size_t c = p.n_chal + 1
@@ -188,29 +224,34 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
         size_t pr = p.n_proj + 1
     if s == NULL:
         return NULL
-    s.tstate = <int32_t*> malloc(t * sizeof(int32_t))
-    s.npred = <int32_t*> malloc(t * sizeof(int32_t))
-    s.cause = <int32_t*> malloc(t * sizeof(int32_t))
-    s.ctime = <double*> malloc(nodes * sizeof(double))
-    s.ready = <uint64_t*> malloc((p.n_lists * p.n_words + 1) * sizeof(uint64_t))
-    s.list_n = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.list_lo = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.list_r = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
-    s.heap = <Event*> malloc(t * sizeof(Event))
-    s.stack = <int32_t*> malloc(t * sizeof(int32_t))
-    s.held = <int32_t*> malloc((p.hold_ptr[p.n_tasks] + 1) * sizeof(int32_t))
-    s.cstate = <int32_t*> malloc(c * sizeof(int32_t))
-    s.cnout = <int32_t*> malloc(c * sizeof(int32_t))
-    s.cwinner = <int32_t*> malloc(c * sizeof(int32_t))
-    s.free_bits = <uint64_t*> malloc((p.n_unit_words + 1) * sizeof(uint64_t))
-    s.pool_free = <int32_t*> malloc(k * sizeof(int32_t))
-    s.last_rel_time = <double*> malloc(u * sizeof(double))
-    s.last_rel_task = <int32_t*> malloc(u * sizeof(int32_t))
-    s.arr_units = <int32_t*> malloc(u * sizeof(int32_t))
-    s.arr_times = <double*> malloc(u * sizeof(double))
-    s.ends = <double*> malloc(u * sizeof(double))
-    s.best = <int32_t*> malloc(pr * sizeof(int32_t))
-    s.proj_ok = <int32_t*> malloc(pr * sizeof(int32_t))
+    memset(s, 0, sizeof(Scratch))
+    s.tstate = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.npred = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.cause = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.ctime = <double*> line_alloc(nodes * sizeof(double))
+    s.ready = <uint64_t*> line_alloc((p.n_lists * p.n_words + 1) * sizeof(uint64_t))
+    s.list_n = <int32_t*> line_alloc(p.n_lists * sizeof(int32_t))
+    s.list_lo = <int32_t*> line_alloc(p.n_lists * sizeof(int32_t))
+    s.list_r = <int32_t*> line_alloc(p.n_lists * sizeof(int32_t))
+    s.heap = <Event*> line_alloc(t * sizeof(Event))
+    s.stack = <int32_t*> line_alloc(t * sizeof(int32_t))
+    s.held = <int32_t*> line_alloc((p.hold_ptr[p.n_tasks] + 1) * sizeof(int32_t))
+    s.cstate = <int32_t*> line_alloc(c * sizeof(int32_t))
+    s.cnout = <int32_t*> line_alloc(c * sizeof(int32_t))
+    s.cwinner = <int32_t*> line_alloc(c * sizeof(int32_t))
+    s.free_bits = <uint64_t*> line_alloc((p.n_unit_words + 1) * sizeof(uint64_t))
+    s.pool_free = <int32_t*> line_alloc(k * sizeof(int32_t))
+    s.last_rel_time = <double*> line_alloc(u * sizeof(double))
+    s.last_rel_task = <int32_t*> line_alloc(u * sizeof(int32_t))
+    s.arr_units = <int32_t*> line_alloc(u * sizeof(int32_t))
+    s.arr_times = <double*> line_alloc(u * sizeof(double))
+    s.ends = <double*> line_alloc(u * sizeof(double))
+    s.best = <int32_t*> line_alloc(pr * sizeof(int32_t))
+    s.proj_ok = <int32_t*> line_alloc(pr * sizeof(int32_t))
+    s.own_start = <double*> line_alloc(t * sizeof(double))
+    s.own_finish = <double*> line_alloc(t * sizeof(double))
+    s.own_busy = <double*> line_alloc(u * sizeof(double))
+    s.own_state = <uint8_t*> line_alloc(t * sizeof(uint8_t))
     return s
 
 
@@ -223,18 +264,21 @@ cdef bint scratch_ok(const Scratch* s) noexcept nogil:
         and s.cwinner != NULL and s.free_bits != NULL and s.pool_free != NULL
         and s.last_rel_time != NULL and s.last_rel_task != NULL and s.arr_units != NULL
         and s.arr_times != NULL and s.ends != NULL and s.best != NULL and s.proj_ok != NULL
+        and s.own_start != NULL and s.own_finish != NULL and s.own_busy != NULL and s.own_state != NULL
     )
 
 
 cdef void scratch_free(Scratch* s) noexcept nogil:
     if s == NULL:
         return
-    free(s.tstate); free(s.npred); free(s.cause); free(s.ctime)
-    free(s.ready); free(s.list_n); free(s.list_lo); free(s.list_r); free(s.heap); free(s.stack); free(s.held)
-    free(s.cstate); free(s.cnout); free(s.cwinner); free(s.free_bits); free(s.pool_free)
-    free(s.last_rel_time); free(s.last_rel_task); free(s.arr_units); free(s.arr_times)
-    free(s.ends); free(s.best); free(s.proj_ok)
-    free(s)
+    line_free(s.tstate); line_free(s.npred); line_free(s.cause); line_free(s.ctime)
+    line_free(s.ready); line_free(s.list_n); line_free(s.list_lo); line_free(s.list_r)
+    line_free(s.heap); line_free(s.stack); line_free(s.held)
+    line_free(s.cstate); line_free(s.cnout); line_free(s.cwinner); line_free(s.free_bits); line_free(s.pool_free)
+    line_free(s.last_rel_time); line_free(s.last_rel_task); line_free(s.arr_units); line_free(s.arr_times)
+    line_free(s.ends); line_free(s.best); line_free(s.proj_ok)
+    line_free(s.own_start); line_free(s.own_finish); line_free(s.own_busy); line_free(s.own_state)
+    line_free(s)
 
 
 # ---------------------------------------------------------------- ready list and units
@@ -459,8 +503,12 @@ cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) n
             if r < rate:
                 rate = r
         return t + effort / rate
+    rate = INFINITY
     for j in range(n):
         u = units[j]
+        r = p.unit_capacity[u] * 1.0
+        if r < rate:
+            rate = r
         b = s.arrival[u] + p.unit_ramp_days[u]
         if b > t:
             m = n_ends
@@ -471,6 +519,10 @@ cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) n
             memmove(s.ends + m + 1, s.ends + m, (n_ends - m) * sizeof(double))
             s.ends[m] = b
             n_ends += 1
+    if n_ends == 0:
+        # Every unit is past its ramp (the usual case, even where some unit ramps): the one
+        # segment of the loop below, whose rate is then this minimum.
+        return t + effort / rate
     cur = t
     remaining = effort
     for m in range(n_ends + 1):
@@ -491,6 +543,16 @@ cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) n
         remaining -= rate * (b - cur)
         cur = b
     return cur  # not reached: the last segment always returns
+
+
+cdef inline double finish_one(double effort, double capacity, double t) noexcept nogil:
+    """finish_time for a task held by one unit that does not ramp: the same operations."""
+    cdef double rate = capacity * 1.0
+    if effort <= 0:
+        return t
+    if not (rate < INFINITY):  # as the minimum over units that starts at INFINITY
+        rate = INFINITY
+    return t + effort / rate
 
 
 # ---------------------------------------------------------------- readiness and resolution
@@ -660,30 +722,44 @@ cdef inline bint try_start(const Plan* p, Scratch* s, int32_t i, double t) noexc
 
 cdef inline void launch(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
     """Start task `i` at `t` with the units already taken."""
+    launch_at(p, s, i, t, finish_time(p, s, i, t))
+
+
+cdef inline void launch_at(const Plan* p, Scratch* s, int32_t i, double t, double f) noexcept nogil:
+    """Start task `i` at `t` with the units already taken, to finish at `f`."""
     s.tstate[i] = RUNNING
     s.start[i] = t
-    s.finish[i] = finish_time(p, s, i, t)
-    s.cause[i] = find_cause(p, s, i, t) if t > 0 else -1
-    heap_push(s, s.finish[i], i)
+    s.finish[i] = f
+    if p.want_cause:
+        s.cause[i] = find_cause(p, s, i, t) if t > 0 else -1
+    heap_push(s, f, i)
 
 
 cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
     """Try the tasks of pool `k`'s list from its cursor up to (not including) `max_rank`."""
     cdef int32_t r = s.list_r[k], i, need, u
+    cdef int64_t j
     # Units are only taken during a pass, so an exhausted pool stays exhausted.
     while s.pool_free[k] > 0:
         r = next_ready(p, s, k, r)
         if r >= max_rank:
             break
         i = p.prio_order[r]
-        need = p.dem_count[p.dem_ptr[i]]
+        need = p.rank_need[r]
         if need == 1:
             # The common task: one unit of this pool and no assignee. The pool has a free
             # unit, so it starts on the lowest one without the general all-or-nothing walk.
-            u = p.pool_units[lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])]
-            unit_take(p, s, u)
+            j = lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])
+            u = p.pool_units[j]
+            # unit_take, with the unit's position and pool already known.
+            s.free_bits[j >> 6] &= ~((<uint64_t> 1) << (j & 63))
+            s.pool_free[k] -= 1
+            s.n_free -= 1
             s.held[p.hold_ptr[i]] = u
-            launch(p, s, i, t)
+            if p.any_ramp:
+                launch(p, s, i, t)
+            else:
+                launch_at(p, s, i, t, finish_one(s.effort[i], p.unit_capacity[u], t))
             ready_clear(p, s, k, r)
         elif need <= s.pool_free[k] and try_start(p, s, i, t):
             ready_clear(p, s, k, r)
@@ -753,6 +829,10 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
                     advance(p, s, k, n_tasks, t)
         s.dirty = 0
         return
+    # A pool whose units and list are unchanged since its last pass can start nothing of its
+    # own list now either: that pass left only tasks that did not fit, and starts in this
+    # pass only take units. Its walks below would try them all again in vain.
+    dirty = s.dirty if n_pools <= 64 else ~(<uint64_t> 0)
     for k in range(p.n_pools):
         s.list_r[k] = 0
     r = next_ready(p, s, general, 0)
@@ -760,24 +840,45 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
     while r < p.n_tasks and s.n_free > 0:
         i = p.prio_order[r]
         for d in range(p.dem_ptr[i], p.dem_ptr[i + 1]):
-            advance(p, s, p.dem_pool[d], r, t)
+            k = p.dem_pool[d]
+            if (dirty >> (k & 63)) & 1:
+                advance(p, s, k, r, t)
         if p.task_unit[i] >= 0:
-            advance(p, s, p.unit_pool[p.task_unit[i]], r, t)
+            k = p.unit_pool[p.task_unit[i]]
+            if (dirty >> (k & 63)) & 1:
+                advance(p, s, k, r, t)
         if try_start(p, s, i, t):
             ready_clear(p, s, general, r)
         r = next_ready(p, s, general, r + 1)
     for k in range(p.n_pools):
-        if s.pool_free[k] > 0 and s.list_n[k] > 0:
+        if (dirty >> (k & 63)) & 1 and s.pool_free[k] > 0 and s.list_n[k] > 0:
             advance(p, s, k, p.n_tasks, t)
     s.dirty = 0
 
 
 # ---------------------------------------------------------------- one trial
 
+cdef inline void clear_rows(const Plan* p, Scratch* s) noexcept nogil:
+    """Every output of a trial that a task which never runs keeps: NaN times, state 0, no busy time.
+
+    Written here, per trial and while the rows are in cache, so that the wrapper allocates
+    its outputs without filling them (and may reuse them from chunk to chunk).
+    """
+    cdef int32_t i
+    if p.detail:
+        for i in range(p.n_tasks):
+            s.start[i] = NAN
+            s.finish[i] = NAN
+        memset(s.state, 0, p.n_tasks)
+    for i in range(p.n_units):
+        s.busy[i] = 0.0
+
+
 cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
     cdef:
         int32_t i, u, j, n_arr = 0
         double a
+    clear_rows(p, s)
     memcpy(s.tstate, p.tstate0, p.n_tasks * sizeof(int32_t))
     memcpy(s.npred, p.npred0, p.n_tasks * sizeof(int32_t))
     memcpy(s.ready, p.ready0, p.n_lists * p.n_words * sizeof(uint64_t))
@@ -863,8 +964,8 @@ cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
             next_arr += 1
         if s.n_ready > 0:
             dispatch(p, s, t)
-        # Abandoned tasks are no events.
-        while s.n_heap > 0 and s.tstate[s.heap[0].task] != RUNNING:
+        # Abandoned tasks are no events (only a parallel challenge abandons any).
+        while p.can_abandon and s.n_heap > 0 and s.tstate[s.heap[0].task] != RUNNING:
             heap_pop(s)
         if s.n_heap == 0 and next_arr >= n_arr:
             return
@@ -876,13 +977,16 @@ cdef void event_loop(const Plan* p, Scratch* s) noexcept nogil:
 cdef void summarise(const Plan* p, Scratch* s, uint8_t* critical,
                     uint8_t* proj_success) noexcept nogil:
     """Project success and the binding chain of each project (states and finishes are kept
-    as tasks end; `critical` starts zeroed by the wrapper)."""
+    as tasks end); no chain when `critical` is NULL."""
     cdef int32_t i, q
     for q in range(p.n_proj):
         proj_success[q] = s.proj_ok[q] == p.proj_need[q]
     for i in range(p.n_chal):
         if s.cstate[i] != CHAL_WON:
             proj_success[p.chal_project[i]] = 0
+    if critical == NULL:
+        return
+    memset(critical, 0, p.n_tasks)
     for q in range(p.n_proj):
         i = s.best[q]
         while i >= 0:
@@ -903,11 +1007,81 @@ cdef void copy_held(const Plan* p, const Scratch* s, int32_t* out) noexcept nogi
             out[j] = s.held[j] if ran else -1
 
 
+cdef void forward_trial(const Plan* p, Scratch* s) noexcept nogil:
+    """The whole trial of a plan whose tasks hold no units and that has no challenges.
+
+    Nothing then competes for anything: a waiting task starts exactly when its last
+    predecessor completes, so its start is the latest completion among its predecessors
+    (0 without any) and one pass in topological order gives the event loop's schedule, bit
+    for bit. Steps 1 and 2 as in fix_and_start: done/failed tasks first (in index order),
+    work in progress at 0 whatever its predecessors; a task waiting on one that did not
+    succeed is skipped (it never runs), as are its successors in turn. The cause is the
+    first predecessor (in pred order) completing at the start, as find_cause returns.
+    """
+    cdef:
+        int32_t k, i, q, node, cause
+        int64_t j
+        double t, c, f
+        bint ok
+    clear_rows(p, s)
+    for q in range(p.n_proj):
+        s.proj_finish[q] = NAN
+        s.best[q] = -1
+        s.proj_ok[q] = 0
+    for k in range(p.n_fixed):
+        i = p.fixed_tasks[k]
+        ok = p.task_fixed[i] == 2
+        s.start[i] = p.fixed_start[i]
+        s.finish[i] = p.fixed_finish[i]
+        s.ctime[i] = 0.0
+        s.cause[i] = -1
+        s.tstate[i] = SUCCEEDED if ok else FAILED
+        task_ended(p, s, i, 1 if ok else 2)
+        if ok:
+            s.proj_ok[p.task_project[i]] += 1
+    for k in range(p.n_tasks):
+        i = p.topo[k]
+        if p.task_fixed[i] >= 2:
+            continue
+        t = 0.0
+        cause = -1
+        if p.task_fixed[i] == 0:
+            ok = True
+            for j in range(p.pred_ptr[i], p.pred_ptr[i + 1]):
+                node = p.pred_idx[j]
+                if s.tstate[node] != SUCCEEDED:
+                    ok = False
+                    break
+                c = s.ctime[node]
+                if c > t:  # strictly: the first predecessor that completes last
+                    t = c
+                    cause = node
+            if not ok:
+                s.tstate[i] = SKIPPED
+                continue
+        f = s.effort[i]
+        f = t if f <= 0 else t + f
+        s.start[i] = t
+        s.finish[i] = f
+        s.ctime[i] = f
+        s.cause[i] = cause
+        if s.success[i] != 0:
+            s.tstate[i] = SUCCEEDED
+            task_ended(p, s, i, 1)
+            s.proj_ok[p.task_project[i]] += 1
+        else:
+            s.tstate[i] = FAILED
+            task_ended(p, s, i, 2)
+
+
 cdef void run_trial(const Plan* p, Scratch* s, uint8_t* critical,
                     uint8_t* proj_success) noexcept nogil:
-    reset(p, s)
-    fix_and_start(p, s)
-    event_loop(p, s)
+    if p.forward:
+        forward_trial(p, s)
+    else:
+        reset(p, s)
+        fix_and_start(p, s)
+        event_loop(p, s)
     summarise(p, s, critical, proj_success)
 
 
@@ -934,6 +1108,7 @@ cdef int derive(Plan* p) except -1:
     p.n_lists = p.n_pools + 2
     p.n_words = (p.n_tasks + 63) >> 6
     p.task_list = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    p.rank_need = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
     p.tstate0 = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
     p.ready0 = <uint64_t*> calloc(p.n_lists * p.n_words + 1, sizeof(uint64_t))
     p.list_n0 = <int32_t*> malloc(p.n_lists * sizeof(int32_t))
@@ -943,7 +1118,7 @@ cdef int derive(Plan* p) except -1:
     p.n_unit_words = (p.n_units + 63) >> 6
     if (p.unit_slot == NULL or p.rank == NULL or p.npred0 == NULL or p.hold_ptr == NULL or p.task_list == NULL
             or p.tstate0 == NULL or p.ready0 == NULL or p.list_n0 == NULL or p.fixed_tasks == NULL
-            or p.proj_need == NULL):
+            or p.proj_need == NULL or p.rank_need == NULL):
         raise MemoryError()
     for i in range(p.n_tasks):
         p.rank[p.prio_order[i]] = i
@@ -967,6 +1142,10 @@ cdef int derive(Plan* p) except -1:
             p.task_list[i] = p.n_pools + 1
         elif p.task_unit[i] < 0 and p.dem_ptr[i + 1] - p.dem_ptr[i] == 1:
             p.task_list[i] = p.dem_pool[p.dem_ptr[i]]
+        elif p.dem_ptr[i + 1] == p.dem_ptr[i]:
+            # Only a named person: that person's pool is all it touches (rank_need 0 sends it
+            # through try_start, which waits for that very unit).
+            p.task_list[i] = p.unit_pool[p.task_unit[i]]
         else:
             p.task_list[i] = p.n_pools
     p.hold_ptr[p.n_tasks] = total
@@ -994,14 +1173,58 @@ cdef int derive(Plan* p) except -1:
     for i in range(p.n_units):
         if p.unit_ramp_days[i] > 0:
             p.any_ramp = True
+    for pos in range(p.n_tasks):
+        i = p.prio_order[pos]
+        p.rank_need[pos] = p.dem_count[p.dem_ptr[i]] if p.dem_ptr[i + 1] > p.dem_ptr[i] else 0
+    derive_forward(p)
+    p.can_abandon = False
+    for c in range(p.n_chal):
+        if p.chal_strategy[c] != SEQUENTIAL and p.chal_ptr[c + 1] - p.chal_ptr[c] > 1:
+            p.can_abandon = True
+    return 0
+
+
+cdef int derive_forward(Plan* p) except -1:
+    """Whether forward_trial applies, and its topological order (Kahn's, lowest index first)."""
+    cdef:
+        int32_t* indeg
+        int32_t i, k, head = 0, tail = 0, v
+        int64_t j
+    p.forward = p.n_chal == 0 and p.hold_ptr[p.n_tasks] == 0
+    if not p.forward:
+        return 0
+    p.topo = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    indeg = <int32_t*> malloc((p.n_tasks + 1) * sizeof(int32_t))
+    if p.topo == NULL or indeg == NULL:
+        free(indeg)
+        raise MemoryError()
+    for i in range(p.n_tasks):
+        indeg[i] = <int32_t> (p.pred_ptr[i + 1] - p.pred_ptr[i])
+        if indeg[i] == 0:
+            p.topo[tail] = i
+            tail += 1
+    while head < tail:
+        i = p.topo[head]
+        head += 1
+        for j in range(p.succ_ptr[i], p.succ_ptr[i + 1]):
+            v = p.succ_idx[j]
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                p.topo[tail] = v
+                tail += 1
+    free(indeg)
+    # A cycle (which validation refuses) leaves tasks out: the event loop handles that plan.
+    p.forward = tail == p.n_tasks
     return 0
 
 
 cdef void release_plan(Plan* p) noexcept:
+    free(p.topo)
     free(p.rank)
     free(p.npred0)
     free(p.hold_ptr)
     free(p.task_list)
+    free(p.rank_need)
     free(p.tstate0)
     free(p.ready0)
     free(p.list_n0)
@@ -1030,10 +1253,14 @@ def schedule(
     double[:, ::1] busy,
     int n_threads=1,
     int32_t[:, ::1] held=None,
+    bint detail=True,
 ):
     """Schedule `effort.shape[0]` trials into the output arrays (see teamcast.ext.kernel).
 
+    Every entry of every output row is written (the arrays may come uninitialised).
     `held`, when given ((n, units taken over all tasks) int32), receives the units each task held.
+    With `detail` false only proj_finish and proj_success are written (start, finish, state,
+    critical, busy and held may be None): no causes, no binding chains.
     """
     cdef:
         Plan p
@@ -1078,14 +1305,23 @@ def schedule(
     p.npred0 = NULL
     p.hold_ptr = NULL
     p.task_list = NULL
+    p.rank_need = NULL
+    p.detail = detail
+    p.want_cause = detail
     p.tstate0 = NULL
     p.ready0 = NULL
     p.list_n0 = NULL
     p.fixed_tasks = NULL
+    p.topo = NULL
+    p.forward = False
     p.proj_need = NULL
     p.unit_slot = NULL
     if n == 0:
         return
+    if detail and (start is None or finish is None or state is None or critical is None or busy is None):
+        raise ValueError("start, finish, state, critical and busy are needed with detail")
+    if not detail:
+        held = None
     try:
         derive(&p)
         if held is not None:
@@ -1106,12 +1342,19 @@ def schedule(
             s.effort = &effort[trial, 0]
             s.success = &success[trial, 0]
             s.arrival = &arrival[trial, 0]
-            s.start = &start[trial, 0]
-            s.finish = &finish[trial, 0]
-            s.busy = &busy[trial, 0]
-            s.state = &state[trial, 0]
             s.proj_finish = &proj_finish[trial, 0]
-            run_trial(&p, s, &critical[trial, 0], &proj_success[trial, 0])
+            if detail:
+                s.start = &start[trial, 0]
+                s.finish = &finish[trial, 0]
+                s.busy = &busy[trial, 0]
+                s.state = &state[trial, 0]
+                run_trial(&p, s, &critical[trial, 0], &proj_success[trial, 0])
+            else:
+                s.start = s.own_start
+                s.finish = s.own_finish
+                s.busy = s.own_busy
+                s.state = s.own_state
+                run_trial(&p, s, NULL, &proj_success[trial, 0])
             if held_out != NULL:
                 copy_held(&p, s, held_out + trial * held_width)
     finally:

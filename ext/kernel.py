@@ -1,7 +1,9 @@
 """Typed wrapper around the Cython scheduling kernel: the array contract of docs/simulation.md.
 
 `run_chunk` is the Python boundary: it checks shapes, dtypes and index ranges, allocates the
-outputs and hands plain contiguous arrays to `teamcast.ext._kernel.schedule`.
+outputs (or reuses a previous chunk's) and hands plain contiguous arrays to
+`teamcast.ext._kernel.schedule`. `run_projects` is the optimiser's cheaper call: only the
+projects' finish and success, which is all its objectives read.
 """
 
 from __future__ import annotations
@@ -136,6 +138,29 @@ class KernelOutput:
     busy: np.ndarray
     held: np.ndarray | None = None  # (n, slots) units each task held, -1 where none; with units=True
 
+    def rows(self, n: int) -> KernelOutput | None:
+        """The first `n` trials' rows (views), or None when this output has fewer rows."""
+        if self.start.shape[0] < n:
+            return None
+        return KernelOutput(
+            self.start[:n],
+            self.finish[:n],
+            self.state[:n],
+            self.critical[:n],
+            self.proj_finish[:n],
+            self.proj_success[:n],
+            self.busy[:n],
+            None if self.held is None else self.held[:n],
+        )
+
+
+@dataclass
+class ProjectOutput:
+    """Per-trial project results only (`run_projects`): what the optimiser's objectives read."""
+
+    proj_finish: np.ndarray  # (n, projects) float64: latest finish of the project's tasks that ran
+    proj_success: np.ndarray  # (n, projects) uint8
+
 
 def units_held(inp: KernelInput, held_row: np.ndarray) -> list[list[int]]:
     """One trial's `held` row as the list of units each task held (empty where it held none)."""
@@ -165,33 +190,35 @@ def run_chunk(
     *,
     threads: int = 1,
     units: bool = False,
+    out: KernelOutput | None = None,
 ) -> KernelOutput:
     """Schedule one chunk of trials: row `k` of each sample array is trial `k`.
 
     `effort` is (n, T) float64, `success` (n, T) 0/1, `arrival` (n, U) float64. Results do
     not depend on `threads`. With `units`, the output's `held` says which units each task
-    held (see KernelInput.hold_ptr). Raises ValueError when an array does not fit the plan.
+    held (see KernelInput.hold_ptr). `out`, a previous chunk's output of the same plan that
+    the caller no longer needs, is overwritten (its first n rows) instead of allocating new
+    arrays. Raises ValueError when an array does not fit the plan.
     """
     from teamcast.ext import _kernel
 
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
-    _check_plan(inp)
-    n_tasks, n_units = inp.n_tasks, inp.n_units
-    effort = _sample_array("effort", effort, np.float64, n_tasks, "tasks")
-    n = effort.shape[0]
-    success = _sample_array("success", success, np.uint8, n_tasks, "tasks", n)
-    arrival = _sample_array("arrival", arrival, np.float64, n_units, "units", n)
-    out = KernelOutput(
-        start=np.full((n, n_tasks), np.nan),
-        finish=np.full((n, n_tasks), np.nan),
-        state=np.zeros((n, n_tasks), np.uint8),
-        critical=np.zeros((n, n_tasks), np.uint8),
-        proj_finish=np.full((n, inp.n_projects), np.nan),
-        proj_success=np.zeros((n, inp.n_projects), np.uint8),
-        busy=np.zeros((n, n_units), np.float64),
-        held=np.full((n, int(inp.hold_ptr()[-1])), -1, np.int32) if units else None,
-    )
+    effort, success, arrival = _checked(inp, effort, success, arrival, threads)
+    n, n_tasks = effort.shape
+    reused = out.rows(n) if out is not None and (out.held is not None) == units else None
+    if reused is not None and reused.start.shape[1] == n_tasks and reused.busy.shape[1] == inp.n_units:
+        out = reused
+    else:
+        # Uninitialised: the kernel writes every entry of every row.
+        out = KernelOutput(
+            start=np.empty((n, n_tasks)),
+            finish=np.empty((n, n_tasks)),
+            state=np.empty((n, n_tasks), np.uint8),
+            critical=np.empty((n, n_tasks), np.uint8),
+            proj_finish=np.empty((n, inp.n_projects)),
+            proj_success=np.empty((n, inp.n_projects), np.uint8),
+            busy=np.empty((n, inp.n_units), np.float64),
+            held=np.empty((n, int(inp.hold_ptr()[-1])), np.int32) if units else None,
+        )
     _kernel.schedule(
         **{name: getattr(inp, name) for name in _DTYPES},
         effort=effort,
@@ -208,6 +235,63 @@ def run_chunk(
         held=out.held,
     )
     return out
+
+
+def run_projects(
+    inp: KernelInput,
+    effort: np.ndarray,
+    success: np.ndarray,
+    arrival: np.ndarray,
+    *,
+    threads: int = 1,
+    check: bool = True,
+) -> ProjectOutput:
+    """`run_chunk`'s proj_finish and proj_success only, and faster: the kernel keeps per-task
+    rows to itself and works out no causes or binding chains. The numbers are run_chunk's.
+
+    `check=False` skips the plan's index checks, for a caller that checked this plan with
+    `check_input` and changed only what it validated itself (the optimiser's orders).
+    """
+    from teamcast.ext import _kernel
+
+    effort, success, arrival = _checked(inp, effort, success, arrival, threads, check)
+    n = effort.shape[0]
+    out = ProjectOutput(np.empty((n, inp.n_projects)), np.empty((n, inp.n_projects), np.uint8))
+    _kernel.schedule(
+        **{name: getattr(inp, name) for name in _DTYPES},
+        effort=effort,
+        success=success,
+        arrival=arrival,
+        start=None,
+        finish=None,
+        state=None,
+        critical=None,
+        proj_finish=out.proj_finish,
+        proj_success=out.proj_success,
+        busy=None,
+        n_threads=threads,
+        detail=False,
+    )
+    return out
+
+
+def check_input(inp: KernelInput) -> None:
+    """Raise ValueError where the plan's arrays would make the kernel read out of bounds."""
+    _check_plan(inp)
+
+
+def _checked(inp, effort, success, arrival, threads, check=True):
+    """The sample arrays as the kernel takes them, after checking them (and the plan) against each other."""
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    if check:
+        _check_plan(inp)
+    n_tasks, n_units = inp.n_tasks, inp.n_units
+    effort = _sample_array("effort", effort, np.float64, n_tasks, "tasks")
+    n = effort.shape[0]
+    success = _sample_array("success", success, np.uint8, n_tasks, "tasks", n)
+    arrival = _sample_array("arrival", arrival, np.float64, n_units, "units", n)
+    return effort, success, arrival
 
 
 def _sample_array(name, arr, dtype, width, what, n=None) -> np.ndarray:

@@ -30,7 +30,14 @@ from teamcast.engine.forecast.sampling import BLOCK, Sampler
 from teamcast.engine.forecast.schedule import point_sample
 from teamcast.engine.plan.model import Plan
 from teamcast.errors import SimulationError, UsageError
-from teamcast.ext.kernel import KernelInput, KernelOutput, run_chunk
+from teamcast.ext.kernel import (
+    KernelInput,
+    KernelOutput,
+    ProjectOutput,
+    check_input,
+    run_chunk,
+    run_projects,
+)
 from teamcast.ext.serial import by_start
 
 DEFAULT_SEARCHES = ("rbrs", "local")
@@ -80,7 +87,9 @@ OBJECTIVES = {
 }
 
 
-def per_trial(objective: Objective, out: KernelOutput, value: np.ndarray, deadline: np.ndarray) -> np.ndarray:
+def per_trial(
+    objective: Objective, out: KernelOutput | ProjectOutput, value: np.ndarray, deadline: np.ndarray
+) -> np.ndarray:
     """The objective's value in each trial (before the mean or median over trials)."""
     finish = np.nan_to_num(out.proj_finish, nan=0.0)  # NaN: no task of the project ran
     if objective.name == "makespan":
@@ -130,6 +139,7 @@ class Optimiser:
         # Like `simulate`: work in progress re-evaluated first, so the baseline is its forecast.
         self.compiled = apply_reevaluation(compiled, reevaluate(compiled, self.registry))
         self.base = prioritise(self.compiled, self.registry, self.priority)
+        check_input(self.base)  # once: candidates change only orders, checked as they come
         self.value = self.compiled.project_value
         self.deadline = self.compiled.project_deadline
         self.space = SearchSpace.build(
@@ -202,7 +212,10 @@ class Optimiser:
             return per_trial(self.objective, self.serial.output(candidate.order), self.value, self.deadline)
         effort, success, arrival = self.samples if samples is None else samples
         arrival = self.space.arrivals(arrival, candidate.hires)
-        out = run_chunk(self.kernel_input(candidate), effort, success, arrival)
+        # Objectives read only the projects' finish and success: the kernel's cheaper call. The
+        # base input was checked once; a candidate changes only orders and strategies, which
+        # `evaluate` and `kernel_input` check.
+        out = run_projects(self.kernel_input(candidate), effort, success, arrival, check=False)
         return per_trial(self.objective, out, self.value, self.deadline)
 
     def summary(self, values: np.ndarray) -> float:

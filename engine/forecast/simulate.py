@@ -116,6 +116,7 @@ class _Run:
         step = max(1, min(chunk_trials, BLOCK)) if chunk_trials < BLOCK else None
         trials = self.trials
         agg = Aggregates(self.compiled, trials, blocks)
+        out = None  # the kernel's output arrays, reused by the next chunk once aggregated
         for first_block in range(blocks.start, blocks.stop, chunk_blocks):
             if cancel is not None and cancel():
                 raise CancelledError("the forecast was cancelled")
@@ -127,7 +128,7 @@ class _Run:
             n = effort.shape[0]
             for lo in range(0, n, step or n):
                 hi = min(n, lo + (step or n))
-                out = run_chunk(self.inp, effort[lo:hi], success[lo:hi], arrival[lo:hi], threads=threads)
+                out = run_chunk(self.inp, effort[lo:hi], success[lo:hi], arrival[lo:hi], threads=threads, out=out)
                 agg.add(first_block * BLOCK + lo, out, arrival[lo:hi])
             if progress is not None:
                 progress(min(chunk.stop * BLOCK, trials), trials)

@@ -229,8 +229,12 @@ def _resources(draw, pools: _Pools) -> tuple[int, tuple[tuple[int, int], ...]]:
 
 
 @st.composite
-def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3) -> Case:
-    """A random valid plan of 1-`max_tasks` tasks over 1-3 projects and 1-`max_trials` trials."""
+def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3, units: bool = True, challenges: bool = True) -> Case:
+    """A random valid plan of 1-`max_tasks` tasks over 1-3 projects and 1-`max_trials` trials.
+
+    With `units=False` no task holds a unit (work in progress included) and with
+    `challenges=False` there are none: the plans the kernel schedules in one forward pass.
+    """
     n_tasks = draw(st.integers(1, max_tasks))
     n_projects = draw(st.integers(1, 3))
     task_project = sorted(draw(st.lists(st.integers(0, n_projects - 1), min_size=n_tasks, max_size=n_tasks)))
@@ -238,7 +242,7 @@ def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3) -> Case:
     position = [0] * n_tasks
     for k, task in enumerate(topo):
         position[task] = k
-    challenges = draw(_challenges(task_project, position))
+    challenges = draw(_challenges(task_project, position)) if challenges else []
     challenge_of = {a: c for c, ch in enumerate(challenges) for a in ch.approaches}
     # A challenge node sits just after its last approach in the topological order.
     chal_position = [max(position[a] for a in ch.approaches) + 0.5 for ch in challenges]
@@ -256,7 +260,7 @@ def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3) -> Case:
             most = 1 if own is not None else 3
             after[task] = draw(st.lists(st.sampled_from(candidates), max_size=most, unique=True))
 
-    resources = [draw(_resources(pools)) for _ in range(n_tasks)]
+    resources = [draw(_resources(pools)) if units else (-1, ()) for _ in range(n_tasks)]
     statuses = _draw_statuses(draw, topo, after, challenges, challenge_of, pools)
 
     tasks = []
@@ -268,7 +272,7 @@ def kernel_cases(draw, max_tasks: int = 12, max_trials: int = 3) -> Case:
             fixed_finish = draw(st.sampled_from(FIXED_FINISHES))
             fixed_start = fixed_finish - draw(st.sampled_from(FIXED_LENGTHS))
         elif isinstance(status, int):  # doing, on its own unit
-            unit, needs = status, ()
+            unit, needs = (status if units else -1), ()
             status = "doing"
         tasks.append(
             Task(

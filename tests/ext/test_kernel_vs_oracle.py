@@ -112,6 +112,15 @@ def test_kernel_matches_oracle_exactly(case, threads):
     assert_kernel_matches_oracle(case, threads)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@settings(max_examples=200, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=kernel_cases(max_tasks=16, units=False, challenges=False))
+def test_plans_without_units_or_challenges_match_the_oracle(case, threads):
+    """Such plans take the kernel's forward pass instead of its event loop: the same schedules."""
+    note(describe(case))
+    assert_kernel_matches_oracle(case, threads)
+
+
 @settings(max_examples=50, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 @given(case=kernel_cases(max_trials=40))
 def test_kernel_matches_oracle_when_threads_share_a_chunk(case):
@@ -149,3 +158,39 @@ def test_the_kernel_reports_the_units_the_oracle_gave_each_task(case, threads):
 def test_without_units_the_kernel_returns_no_held_array():
     case = ABANDONING
     assert kernel.run_chunk(case.inp, case.effort, case.success, case.arrival).held is None
+
+
+@settings(max_examples=150, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=kernel_cases(), threads=st.sampled_from([1, 2]))
+def test_run_projects_gives_run_chunks_project_outputs(case, threads):
+    """The optimiser's call (no per-task rows, causes or chains) finishes and succeeds exactly alike."""
+    full = kernel.run_chunk(case.inp, case.effort, case.success, case.arrival, threads=threads)
+    got = kernel.run_projects(case.inp, case.effort, case.success, case.arrival, threads=threads)
+    assert got.proj_finish.tobytes() == full.proj_finish.tobytes()
+    assert got.proj_success.tobytes() == full.proj_success.tobytes()
+
+
+@settings(max_examples=100, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+@given(case=kernel_cases(max_trials=6), units=st.booleans())
+def test_an_output_reused_from_another_chunk_is_overwritten_entirely(case, units):
+    """run_chunk(out=...) writes every entry, whatever the reused arrays held before."""
+    fresh = kernel.run_chunk(case.inp, case.effort, case.success, case.arrival, units=units)
+    n = case.effort.shape[0]
+    dirty = kernel.run_chunk(
+        case.inp,
+        np.tile(case.effort, (2, 1)),
+        np.ones((2 * n, case.inp.n_tasks)),
+        np.tile(case.arrival, (2, 1)),
+        units=units,
+    )
+    for name in (*FIELDS, "held"):
+        array = getattr(dirty, name)
+        if array is not None:
+            array.view(np.uint8)[...] = 0xA5  # garbage where a task that never runs must read NaN or 0
+    again = kernel.run_chunk(case.inp, case.effort, case.success, case.arrival, units=units, out=dirty)
+    assert np.shares_memory(again.start, dirty.start) or n * case.inp.n_tasks == 0
+    for name in (*FIELDS, "held"):
+        a, b = getattr(again, name), getattr(fresh, name)
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a.shape == b.shape and a.tobytes() == b.tobytes(), name
