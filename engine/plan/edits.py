@@ -200,9 +200,9 @@ class Snapshot:
         self.version: int = meta["plan_version"]
         # The stored plan was proved free of errors at this version, by these rules.
         self.trusted = meta.get("checked") == self.version and meta.get("checked_rules") == rules_stamp()
-        self._small: dict[str, list[tuple[int, int | None, dict]]] = {}
         self._plan: Plan | None = None
-        self._task_projects: dict[str, str] | None = None
+        self._frames: dict[str, pl.DataFrame] = {}
+        self._held: dict[int, dict] | None = None
 
     def row(self, table: str, row_id: str | None) -> tuple[int, int, dict] | None:
         """The stored row's position, version and values; None when there is none."""
@@ -216,43 +216,68 @@ class Snapshot:
             self._plan = Plan(**{t: frame(t, [r for _, _, r in select_rows(self.conn, t)]) for t in SCHEMAS})
         return self._plan
 
-    def task_projects(self) -> dict[str, str]:
-        """Every task's id and project."""
-        if self._task_projects is None:
-            self._task_projects = dict(self.conn.execute('SELECT "id", "project" FROM tasks').fetchall())
-        return self._task_projects
-
-    def _rows(self, table: str) -> list[tuple[int, int | None, dict]]:
-        if table not in self._small:
-            self._small[table] = select_rows(self.conn, table)
-        return self._small[table]
+    def task_ids(self) -> list[str]:
+        return [task for (task,) in self.conn.execute('SELECT "id" FROM tasks')]
 
     def slice(
         self, tasks: dict[int, dict] | None = None, history: Iterable[dict] = (), order: list[str] | None = None
-    ) -> tuple[Plan, Whole]:
-        """The slice of the plan with tasks at some positions set to new values, `history` rows
-        appended, and, with `order`, the tasks put in that order of ids."""
-        frames = {t: frame(t, [r for _, _, r in self._rows(t)]) for t in SCHEMAS if t not in BULK_TABLES}
-        held = {pos: row for pos, _, row in select_rows(self.conn, "tasks", "status = 'doing'")}
-        held |= tasks or {}
+    ) -> Plan:
+        """The slice of the plan with the tasks at some positions set to new values, `history` rows
+        appended, and, with `order`, the tasks in that order of ids."""
+        if not self._frames:
+            self._frames = {
+                t: frame(t, [r for _, _, r in select_rows(self.conn, t)]) for t in SCHEMAS if t not in BULK_TABLES
+            }
+            self._held = {pos: row for pos, _, row in select_rows(self.conn, "tasks", "status = 'doing'")}
+        held = (self._held or {}) | (tasks or {})
         positions = sorted(held)
         if order is not None:
             rank = {task: n for n, task in enumerate(order)}
             positions.sort(key=lambda pos: rank[held[pos]["id"]])
-        frames["tasks"] = frame("tasks", [held[pos] for pos in positions])
-        frames["history"] = frame("history", list(history))
-        marks = ", ".join("?" * len(held))
+        return Plan(
+            **self._frames,
+            tasks=frame("tasks", [held[pos] for pos in positions]),
+            history=frame("history", list(history)),
+        )
+
+    def whole(self, plan: Plan, every_task: bool = False) -> Whole:
+        """What slice `plan` needs from the whole plan: the tasks its rows name (or, with `every_task`,
+        all, for the whole check's "did you mean" hints) and the work of the others."""
+        inside = plan.tasks["id"].to_list()
+        named = set(inside)
+        for after in plan.tasks["after"].drop_nulls():
+            named.update(after)
+        for approaches in plan.challenges["approaches"].drop_nulls():
+            named.update(approaches)
+        if every_task:
+            projects = dict(self.conn.execute('SELECT "id", "project" FROM tasks').fetchall())
+        else:
+            projects = {}
+            ids = sorted(named)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                query = f'SELECT "id", "project" FROM tasks WHERE "id" IN ({marks})'
+                projects.update(self.conn.execute(query, chunk).fetchall())
+        marks = ", ".join("?" * len(inside))
         effort = self.conn.execute(
             f"SELECT total(CASE WHEN abs(e) < 9e999 THEN e END) FROM (SELECT {_EFFORT} AS e FROM tasks"
-            f" WHERE pos NOT IN ({marks}))",
-            tuple(held),
+            f' WHERE "id" NOT IN ({marks}))',
+            inside,
         ).fetchone()[0]
-        whole = Whole(
-            task_projects=self.task_projects(),
+        return Whole(
+            task_projects=projects,
             history_before=self.conn.execute("SELECT count(*) FROM history").fetchone()[0],
             effort_elsewhere=float(effort),
         )
-        return Plan(**frames), whole
+
+    def check(self, plan: Plan, what: str | None = None) -> bool:
+        """Refuse the edit slice `plan` shows: the stored plan being free of errors, any error in
+        the slice is one the edit adds. Returns True: the plan after the edit is free of errors."""
+        if _errors(plan_problems(plan, self.whole(plan))):
+            # Refused: find the errors again with every task known, so the hints match the whole check.
+            raise PlanError(_errors(plan_problems(plan, self.whole(plan, every_task=True))), source=what)
+        return True
 
     def closes_cycle(self, task_id: str, after: list[str] | None) -> bool:
         """Whether giving task `task_id` this `after` puts it on a dependency cycle."""
@@ -261,16 +286,8 @@ class Snapshot:
             (node, after if node == task_id else decode_value(deps, dtype))
             for node, deps in self.conn.execute('SELECT "id", "after" FROM tasks')
         ]
-        challenges = [(r["id"], r["strategy"], r["approaches"]) for _, _, r in self._rows("challenges")]
+        challenges = self.slice().challenges.select("id", "strategy", "approaches").iter_rows()
         return on_cycle(task_id, dependency_graph(tasks, challenges))
-
-
-def check_slice(plan: Plan, whole: Whole, what: str | None = None) -> bool:
-    """Refuse the edit a slice shows (the stored plan being free of errors, any error is one it adds)."""
-    errors = _errors(plan_problems(plan, whole))
-    if errors:
-        raise PlanError(errors, source=what)
-    return True
 
 
 def check_row_edit(
@@ -291,10 +308,8 @@ def check_row_edit(
     if local and table == "tasks" and "after" in changed:
         local = not snapshot.closes_cycle(new["id"], new["after"])
     if local:
-        edited = {position: new} if table == "tasks" else {}
-        plan, whole = snapshot.slice(edited, history)
-        if table != "tasks":
-            plan = with_row(plan, table, old, new)
-        return check_slice(plan, whole, what)
+        if table == "tasks":
+            return snapshot.check(snapshot.slice({position: new}, history), what)
+        return snapshot.check(with_row(snapshot.slice(history=history), table, old, new), what)
     before = snapshot.plan()
     return check_change(before, with_history(with_row(before, table, old, new), history), what)

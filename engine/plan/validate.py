@@ -169,7 +169,9 @@ class Whole:
     edit on one. The per-row checks then see the same context as on the whole plan.
     """
 
-    task_projects: dict[str, str]  # every task id of the whole plan -> its project
+    # The project of each task of the whole plan that the slice's rows name (of every task, for
+    # the same "did you mean" hints as on the whole plan).
+    task_projects: dict[str, str]
     history_before: int = 0  # history rows of the whole plan before the slice's
     effort_elsewhere: float = 0.0  # the largest estimate point of each task not in the slice, summed
 

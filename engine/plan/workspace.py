@@ -370,7 +370,7 @@ class Workspace:
 
         def prepare(snapshot: Snapshot) -> tuple[Callable[[], int], bool]:
             self._expect_plan_version("tasks", snapshot.version, expected_plan_version)
-            if sorted(order) != sorted(snapshot.task_projects()):
+            if sorted(order) != sorted(snapshot.task_ids()):
                 raise ConflictError("tasks: the new order does not list every task once; reload and try again")
             stored = {}
             for challenge in moved:
@@ -379,7 +379,7 @@ class Workspace:
                     raise NotFoundError(f"{row_label('challenges', challenge)} does not exist")
                 stored[challenge] = found
             if snapshot.trusted and not moved:  # only who holds whom at day 0 follows the order
-                clean = edits.check_slice(*snapshot.slice(order=order))
+                clean = snapshot.check(snapshot.slice(order=order))
             else:
                 plan = snapshot.plan()
                 rank = {task: n for n, task in enumerate(order)}
@@ -499,7 +499,7 @@ class Workspace:
             stored = snapshot.row("tasks", task_id)
             if stored is None:
                 raise NotFoundError(f"task {task_id!r} does not exist in {self.path}")
-            plan = snapshot.slice()[0] if snapshot.trusted else snapshot.plan()
+            plan = snapshot.slice() if snapshot.trusted else snapshot.plan()
             changed, history = change(plan, dict(stored[2]))
             rows = [history] if history is not None else []
             clean = edits.check_row_edit(snapshot, "tasks", stored, changed, rows, what)
@@ -526,7 +526,7 @@ class Workspace:
             rows = select(plan)
             clean = False
             if rows and check and snapshot.trusted:
-                clean = edits.check_slice(*snapshot.slice(history=rows))
+                clean = snapshot.check(snapshot.slice(history=rows))
             elif rows and check:
                 clean = edits.check_change(plan, edits.with_history(plan, rows))
 
