@@ -179,7 +179,7 @@ def _same_as_the_whole_check(path: Path, before: Plan, after: Plan, apply: Calla
         assert stored.equals(without_forecasts(before))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_an_edit_is_accepted_or_refused_as_the_whole_plan_check_says(templates, data):
     name = data.draw(st.sampled_from(["demo", "demo", "acme", "full"]), label="plan")
@@ -366,6 +366,63 @@ def test_reordering_tasks_in_progress_cannot_leave_one_without_its_person(tmp_pa
         ]
         assert ws.load().tasks["id"].to_list() == ["b", "a"]
         assert ws.plan_version() == version
+
+
+# --- the write lock ---------------------------------------------------------------------------
+
+
+def test_another_session_can_write_while_an_edit_is_validated(big, tmp_path, monkeypatch):
+    path = Path(shutil.copy(big, tmp_path / "w.db"))
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    validated = []
+    original = edits.validate_plan
+
+    def validate_and_take_the_lock(plan, whole=None):
+        other.execute("BEGIN IMMEDIATE")  # 'database is locked' if the edit held the write lock
+        other.execute("ROLLBACK")
+        validated.append(plan.tasks.height)
+        return original(plan, whole)
+
+    monkeypatch.setattr(edits, "validate_plan", validate_and_take_the_lock)
+    with Workspace.open(path) as ws:
+        ws.update_row("tasks", "t1", {"title": "checked on a slice"}, ws.row_version("tasks", "t1"))
+        ws.update_row("tasks", "t2", {"project": "proj1"}, ws.row_version("tasks", "t2"))  # checked whole
+    other.close()
+    assert validated == [1, 2000]
+
+
+def test_an_edit_that_another_session_overtook_is_checked_again_on_the_new_plan(tmp_path, monkeypatch):
+    """Two sessions start tasks that need the team's one ML engineer: the second to write is
+    checked again on the plan the first left, and refused; nothing is lost or double-booked."""
+    plan = big_plan(2).replace(people=frame("people", [{"id": "ana", "role": "ml_engineer"}]))
+    plan = plan.replace(
+        tasks=plan.tasks.with_columns(role=pl.lit("ml_engineer"), after=pl.lit(None, pl.List(pl.String)))
+    )
+    path = tmp_path / "w.db"
+    with Workspace.create(path) as ws:
+        ws.import_plan(plan)
+    first, second = Workspace.open(path), Workspace.open(path)
+    calls = []
+    original = edits.validate_plan
+
+    def validate_while_the_other_writes(plan, whole=None):
+        calls.append(plan.tasks["id"].to_list())
+        if len(calls) == 1:
+            record_outcome(second, "t1", "start", on=dt.date(2027, 1, 4))
+        return original(plan, whole)
+
+    monkeypatch.setattr(edits, "validate_plan", validate_while_the_other_writes)
+    with pytest.raises(PlanError) as caught:
+        record_outcome(first, "t0", "start", on=dt.date(2027, 1, 4))
+    assert calls == [["t0"], ["t1"], ["t0", "t1"], ["t0", "t1"]]  # the last: again with every task known
+    assert caught.value.lines()[-1] == (  # t0 comes first in plan order, so it would take ana from t1
+        "error: refused: task start t0: projects[proj0].tasks[t1].role: in progress, but only 0 of the 1 ml_engineer it needs "
+        "are free at the start (the others are on work in progress or are open hires)"
+    )
+    tasks = first.load().tasks
+    assert tasks["status"].to_list() == [None, "doing"]
+    first.close()
+    second.close()
 
 
 # --- several processes at once ---------------------------------------------------------------
