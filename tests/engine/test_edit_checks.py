@@ -188,7 +188,7 @@ def test_an_edit_is_accepted_or_refused_as_the_whole_plan_check_says(templates, 
         with Workspace.open(path) as ws:
             for _ in range(data.draw(st.integers(1, 4), label="edits")):
                 before = ws.load()
-                kind = data.draw(st.sampled_from(["row"] * 5 + ["task", "history", "order"]), label="kind")
+                kind = data.draw(st.sampled_from(["row"] * 5 + ["task", "history", "order", "answers"]), label="kind")
                 if kind == "row":
                     table, row, changes = data.draw(row_edits(before), label="edit")
                     key = table if table in SINGLETON_TABLES else row["id"]
@@ -212,6 +212,18 @@ def test_an_edit_is_accepted_or_refused_as_the_whole_plan_check_says(templates, 
 
                     def apply() -> object:
                         return ws.append_history(lambda plan: rows)  # noqa: B023
+
+                elif kind == "answers":
+                    question = st.sampled_from(["q1", "q2", "team_size", None])
+                    answer = st.sampled_from(["yes", "no", "", None])
+                    answers = data.draw(
+                        st.lists(st.fixed_dictionaries({"question": question, "answer": answer}), max_size=3),
+                        label="answers",
+                    )
+                    after = before.replace(org_answers=frame("org_answers", answers))
+
+                    def apply() -> object:
+                        return ws.replace_answers(answers, ws.plan_version())  # noqa: B023
 
                 else:
                     order = data.draw(st.permutations(before.tasks["id"].to_list()), label="order")
