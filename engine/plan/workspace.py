@@ -398,8 +398,10 @@ class Workspace:
             def write() -> int:
                 version = self._bump_plan_version()
                 self._conn.execute("UPDATE tasks SET pos = -1 - pos")  # out of the way of the new positions
-                for pos, task in enumerate(order):
-                    self._conn.execute('UPDATE tasks SET pos = ?, row_version = ? WHERE "id" = ?', (pos, version, task))
+                self._conn.executemany(
+                    'UPDATE tasks SET pos = ?, row_version = ? WHERE "id" = ?',
+                    ((pos, version, task) for pos, task in enumerate(order)),
+                )
                 for challenge, (_, expected, row) in stored.items():
                     self._write_row(
                         "challenges", challenge, row | {"approaches": list(moved[challenge])}, expected, version
