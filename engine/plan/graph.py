@@ -1,9 +1,14 @@
-"""Graph algorithms for dependency checks: strongly connected components and a shortest cycle.
+"""Graph algorithms for dependency checks: strongly connected components, a shortest cycle, and
+whether one node lies on a cycle; and the dependency graph of a plan.
 
-Both are iterative, so a plan with a chain of thousands of tasks cannot hit Python's recursion limit.
+All are iterative, so a plan with a chain of thousands of tasks cannot hit Python's recursion limit.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from teamcast.engine.plan.model import Strategy
 
 
 def strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -67,3 +72,38 @@ def cycle_through(start: str, graph: dict[str, list[str]], component: set[str]) 
                     next_frontier.append(succ)
         frontier = next_frontier
     return [start]
+
+
+def on_cycle(start: str, graph: dict[str, list[str]]) -> bool:
+    """Whether `start` can reach itself (depth first): after changing only `start`'s edges of a
+    graph without cycles, this is the whole cycle check."""
+    seen = {start}
+    stack = list(graph.get(start, ()))
+    while stack:
+        node = stack.pop()
+        if node == start:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, ()))
+    return False
+
+
+def dependency_graph(
+    tasks: Iterable[tuple[str | None, list[str] | None]],
+    challenges: Iterable[tuple[str | None, str | None, list[str] | None]],
+) -> dict[str, list[str]]:
+    """Who waits for whom: tasks for their `after` (id, after), challenges for their approaches
+    (id, strategy, approaches), and each approach of a sequential challenge for the one before it.
+    Nodes in plan order, tasks first; edges to unknown nodes are left out."""
+    graph: dict[str | None, list[str]] = {}
+    for task, after in tasks:
+        graph.setdefault(task, []).extend(after or [])
+    for challenge, strategy, approaches in challenges:
+        approaches = approaches or []
+        graph.setdefault(challenge, []).extend(approaches)
+        if strategy == Strategy.SEQUENTIAL:
+            for before, approach in zip(approaches, approaches[1:], strict=False):
+                graph.setdefault(approach, []).append(before)
+    graph.pop(None, None)  # rows without an id
+    return {node: [d for d in deps if d in graph] for node, deps in graph.items() if node is not None}

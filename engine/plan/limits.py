@@ -63,8 +63,9 @@ def _date_columns(frame: pl.DataFrame) -> Iterator[str]:
             yield name
 
 
-def limit_problems(plan: Plan, locations: dict[str, list[str]]) -> list[Problem]:
-    """Every value outside its sane range, at the location `locations` gives each row."""
+def limit_problems(plan: Plan, locations: dict[str, list[str]], effort_elsewhere: float = 0.0) -> list[Problem]:
+    """Every value outside its sane range, at the location `locations` gives each row;
+    `effort_elsewhere` is the work of tasks not in `plan` (a slice of a bigger plan)."""
     problems: list[Problem] = []
 
     def rows(name: str) -> Iterator[tuple[str, dict]]:
@@ -117,14 +118,14 @@ def limit_problems(plan: Plan, locations: dict[str, list[str]]) -> list[Problem]
                     Problem(f"{loc}.needs.{need['pool']}", f"must be at most {MAX_UNITS:,}, got {need['units']:,}")
                 )
     if not problems:
-        problems += _horizon_problems(plan)
+        problems += _horizon_problems(plan, effort_elsewhere)
     return problems
 
 
-def _horizon_problems(plan: Plan) -> list[Problem]:
+def _horizon_problems(plan: Plan, effort_elsewhere: float) -> list[Problem]:
     """All the work, one task after another at the lowest capacity, must fit the calendar."""
     efforts = plan.tasks.select(pl.max_horizontal("est_low", "est_likely", "est_high")).to_series()
-    total = float(efforts.filter(efforts.is_finite()).sum())  # validation reports the rest
+    total = float(efforts.filter(efforts.is_finite()).sum()) + effort_elsewhere  # validation reports the rest
     capacities = [c for c in [*plan.people["capacity"], *plan.hires["capacity"]] if _finite(c) and c > 0]
     slowest = min([1.0, *capacities])
     hiring = max([0.0, *(v for v in plan.hires["tth_high"] if _finite(v))])

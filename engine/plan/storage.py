@@ -12,6 +12,8 @@ import polars as pl
 from teamcast.engine.plan.model import SCHEMAS
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from polars.datatypes import DataTypeClass
 
 # "tcas" in the header's application_id field: tells a workspace from any other SQLite file.
@@ -167,3 +169,13 @@ def column_list(table: str) -> str:
 
 def row_label(table: str, row_id: str | None) -> str:
     return table if table in SINGLETON_TABLES else f"{table}[{row_id}]"
+
+
+def select_rows(
+    conn: sqlite3.Connection, table: str, where: str = "", args: tuple = ()
+) -> list[tuple[int, int | None, dict[str, Any]]]:
+    """(position, row version or None, values) of the rows of `table` that match `where`, in plan order."""
+    version = "row_version" if table in EDITABLE_TABLES else "NULL"
+    condition = f" WHERE {where}" if where else ""
+    cursor = conn.execute(f"SELECT pos, {version}, {column_list(table)} FROM {table}{condition} ORDER BY pos", args)
+    return [(values[0], values[1], decode_row(table, values[2:])) for values in cursor]

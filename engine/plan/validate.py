@@ -13,12 +13,12 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from typing import cast
+from dataclasses import dataclass
 
 import polars as pl
 
 from teamcast.engine.plan import model
-from teamcast.engine.plan.graph import cycle_through, strongly_connected
+from teamcast.engine.plan.graph import cycle_through, dependency_graph, strongly_connected
 from teamcast.engine.plan.model import EstimateForm, Plan, Role, Strategy, TaskStatus
 from teamcast.errors import Problem
 
@@ -52,12 +52,15 @@ def _nested_locations(frame: pl.DataFrame, parent_column: str, parent: str, chil
     return locations
 
 
-def locations(plan: Plan) -> dict[str, list[str]]:
+def locations(plan: Plan, history_before: int = 0) -> dict[str, list[str]]:
+    """Where each row of each frame is, as messages name it; history rows are numbered from
+    `history_before` + 1 (a slice of a plan holds only the history rows an edit appends)."""
+
     def by_id(name: str) -> list[str]:
         return [f"{name}[{item_location(i, n)}]" for n, i in enumerate(getattr(plan, name)["id"].to_list())]
 
-    def by_position(name: str) -> list[str]:
-        return [f"{name}[#{n + 1}]" for n in range(getattr(plan, name).height)]
+    def by_position(name: str, first: int = 0) -> list[str]:
+        return [f"{name}[#{first + n + 1}]" for n in range(getattr(plan, name).height)]
 
     return {
         "plan": ["plan"] * plan.plan.height,
@@ -69,7 +72,7 @@ def locations(plan: Plan) -> dict[str, list[str]]:
         "projects": by_id("projects"),
         "tasks": _nested_locations(plan.tasks, "project", "projects", "tasks"),
         "challenges": _nested_locations(plan.challenges, "project", "projects", "challenges"),
-        "history": by_position("history"),
+        "history": by_position("history", history_before),
         "experiments": by_position("experiments"),
         "candidates": by_id("candidates"),
         "scorecards": _nested_locations(plan.scorecards, "candidate", "candidates", "scores"),
@@ -157,16 +160,34 @@ def _points_problems(low: float | None, likely: float | None, high: float | None
     return []
 
 
+@dataclass(frozen=True)
+class Whole:
+    """What the checks of a slice of a plan need to know about the whole plan.
+
+    A slice holds every table in full except tasks (only some rows, in plan order), history
+    (only the rows an edit appends) and experiments (none): engine/plan/edits.py checks an
+    edit on one. The per-row checks then see the same context as on the whole plan.
+    """
+
+    # The project of each task of the whole plan that the slice's rows name (of every task, for
+    # the same "did you mean" hints as on the whole plan).
+    task_projects: dict[str, str]
+    history_before: int = 0  # history rows of the whole plan before the slice's
+    effort_elsewhere: float = 0.0  # the largest estimate point of each task not in the slice, summed
+
+
 class _Validator:
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, whole: Whole | None = None):
         self.plan = plan
         self.problems: list[Problem] = []
-        self.loc = locations(plan)
+        self.loc = locations(plan, whole.history_before if whole else 0)
         self.people = set(plan.people["id"].drop_nulls())
         self.hires = set(plan.hires["id"].drop_nulls())
         self.teams = set(plan.teams["id"].drop_nulls())
         self.pools = {p: u for p, u in plan.pools.iter_rows() if p is not None}
-        self.task_project = dict(plan.tasks.select("id", "project").drop_nulls("id").iter_rows())
+        self.task_project = (
+            whole.task_projects if whole else dict(plan.tasks.select("id", "project").drop_nulls("id").iter_rows())
+        )
         self.challenge_project = dict(plan.challenges.select("id", "project").drop_nulls("id").iter_rows())
         self.person_role = dict(plan.people.select("id", "role").drop_nulls("id").iter_rows())
         roles = plan.people["role"].drop_nulls().to_list() + plan.hires["role"].drop_nulls().to_list()
@@ -427,6 +448,7 @@ class _Validator:
 
     def check_challenges(self) -> None:
         owner: dict[str, str] = {}
+        tasks = set(self.task_project)
         for loc, row in self.rows("challenges"):
             location = f"{loc}.approaches"
             if row["strategy"] is not None and row["strategy"] not in {s.value for s in Strategy}:
@@ -441,7 +463,7 @@ class _Validator:
                     self.error(location, f"{approach!r} is listed {count} times")
                 if approach in self.challenge_project:
                     self.error(location, f"{approach!r} is a challenge; approaches must be tasks")
-                elif not self._reference(location, approach, set(self.task_project), "task"):
+                elif not self._reference(location, approach, tasks, "task"):
                     continue
                 elif self.task_project[approach] != row["project"]:
                     other, own = self.task_project[approach], row["project"]
@@ -455,19 +477,10 @@ class _Validator:
                     owner[approach] = row["id"]
 
     def _graph(self) -> dict[str, list[str]]:
-        """Who waits for whom: tasks for their `after`, challenges for their approaches, and each
-        approach of a sequential challenge for the one before it."""
-        graph: dict[str, list[str]] = {}
-        for row in self.plan.tasks.iter_rows(named=True):
-            graph.setdefault(row["id"], []).extend(row["after"] or [])
-        for row in self.plan.challenges.iter_rows(named=True):
-            approaches = row["approaches"] or []
-            graph.setdefault(row["id"], []).extend(approaches)
-            if row["strategy"] == Strategy.SEQUENTIAL:
-                for before, approach in zip(approaches, approaches[1:], strict=False):
-                    graph.setdefault(approach, []).append(before)
-        cast(dict[str | None, list[str]], graph).pop(None, None)  # rows without an id
-        return {node: [d for d in deps if d in graph] for node, deps in graph.items()}
+        return dependency_graph(
+            self.plan.tasks.select("id", "after").iter_rows(),
+            self.plan.challenges.select("id", "strategy", "approaches").iter_rows(),
+        )
 
     def check_cycles(self) -> None:
         graph = self._graph()
@@ -552,15 +565,20 @@ def _is_json_object(text: str | None) -> bool:
         return False
 
 
-def validate_plan(plan: Plan) -> list[Problem]:
+def validate_plan(plan: Plan, whole: Whole | None = None) -> list[Problem]:
     """Every semantic problem of a plan, errors and warnings, in a stable order.
 
     Checks presence of required keys, unique ids, numeric ranges, references between tables,
     estimates, task status and who does the work, challenges, dependency cycles, and that work
     in progress can hold its people at day 0 (the full list is in docs/plan-format.md).
+
+    With `whole`, `plan` is a slice of a bigger plan (see Whole): its rows are checked against
+    the whole plan's ids and work. A check that compares rows of tasks, history or experiments
+    with each other sees only the slice's: engine/plan/edits.py says which edits it trusts a
+    slice with, and its tests compare the two on random edits.
     """
     from teamcast.engine.plan.limits import limit_problems
 
-    validator = _Validator(plan)
+    validator = _Validator(plan, whole)
     problems = validator.run()
-    return problems + limit_problems(plan, validator.loc)
+    return problems + limit_problems(plan, validator.loc, whole.effort_elsewhere if whole else 0.0)

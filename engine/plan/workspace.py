@@ -6,6 +6,10 @@ after a re-import); an update names the version it read and is refused with Conf
 when another session changed the row since. Tables mirror the frames of `engine/plan/model.py`;
 lists and structs are stored as JSON text, dates as ISO text, and a `pos` column keeps the
 plan's row order so that an export gives back exactly what was imported.
+
+An edit reads and checks what it needs before it takes the write lock, and under the lock only
+checks that the plan is still at the version it read (engine/plan/edits.py says what is
+checked), so a long validation never makes another session's write wait.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
+from teamcast.engine.plan import edits
+from teamcast.engine.plan.edits import Snapshot, check_plan
 from teamcast.engine.plan.model import SCHEMAS, Plan, frame
 from teamcast.engine.plan.storage import (
     APPLICATION_ID,
@@ -32,90 +38,17 @@ from teamcast.engine.plan.storage import (
     SCHEMA_VERSION,
     SINGLETON_TABLES,
     column_list,
-    decode_row,
     encode_row,
     row_label,
+    select_rows,
 )
-from teamcast.engine.plan.validate import validate_plan
-from teamcast.errors import (
-    ConflictError,
-    NotFoundError,
-    PlanError,
-    Problem,
-    WorkspaceError,
-)
+from teamcast.errors import ConflictError, NotFoundError, WorkspaceError
 
-# --- plan checks ---------------------------------------------------------------------------
+__all__ = ["TaskChange", "Workspace", "check_plan", "writable"]
 
-
-def _storage_problems(plan: Plan) -> list[Problem]:
-    """What the tables cannot hold whatever the validator says: wrong columns, missing or repeated ids."""
-    problems: list[Problem] = []
-    for table, df in plan.tables().items():
-        if df.schema != SCHEMAS[table]:
-            problems.append(Problem(table, "columns differ from the data model (engine/plan/model.py)"))
-            continue
-        if table in SINGLETON_TABLES and df.height > 1:
-            problems.append(Problem(table, f"holds {df.height} rows; at most one is allowed"))
-        if "id" in df.columns and table in EDITABLE_TABLES:
-            if df["id"].null_count():
-                problems.append(Problem(table, "a row has no id"))
-            for row_id in df.filter(pl.col("id").is_duplicated())["id"].unique(maintain_order=True):
-                problems.append(Problem(f"{table}[{row_id}]", "id used more than once"))
-    if not problems:
-        known = set(plan.projects["id"].to_list())
-        for table in PROJECT_CHILDREN:
-            for row in getattr(plan, table).select("id", "project").iter_rows():
-                if row[1] not in known:
-                    problems.append(Problem(f"{table}[{row[0]}]", f"project {row[1]!r} does not exist"))
-    return problems
-
-
-def _validation_problems(plan: Plan) -> list[Problem]:
-    """Problems from teamcast.engine.plan.validate.validate_plan."""
-    return list(validate_plan(plan))
-
-
-def _problems(plan: Plan) -> list[Problem]:
-    return _storage_problems(plan) or _validation_problems(plan)
-
-
-def check_plan(plan: Plan, source: str | None = None) -> list[Problem]:
-    """Raise PlanError with every problem when `plan` cannot be stored or does not validate;
-    otherwise return its warnings."""
-    problems = _problems(plan)
-    if any(p.severity == "error" for p in problems):
-        raise PlanError(problems, source=source)
-    return problems
-
-
-def _check_change(before: Plan, after: Plan, what: str | None = None) -> None:
-    """Refuse an edit that adds errors; errors the stored plan already had (an empty workspace
-    has no [plan] yet) must not block the edits that fix them. `what` names the edit, since an
-    error may sit on another row (starting one task can leave another without its people)."""
-    errors = [p for p in _problems(after) if p.severity == "error"]
-    if not errors:  # the usual edit: no need to validate the plan as it was too
-        return
-    known = set(_problems(before))
-    added = [p for p in errors if p not in known]
-    if added:
-        raise PlanError(added, source=what)
-
-
-def _check_value(table: str, row_id: str | None, column: str, value: Any) -> None:
-    if column not in SCHEMAS[table] or (column == "id" and table in SINGLETON_TABLES):
-        raise WorkspaceError(f"{table} has no field {column!r}")
-    dtype = SCHEMAS[table][column]
-    # Polars would read a lone string as a list of one; a list column takes a list or nothing.
-    fits = value is None or not isinstance(dtype, pl.List) or isinstance(value, list)
-    try:
-        pl.Series([value], dtype=dtype, strict=True)
-    except (TypeError, ValueError, pl.exceptions.PolarsError):
-        fits = False
-    if not fits:
-        location = f"{row_label(table, row_id)}.{column}"
-        raise PlanError([Problem(location, f"expected {dtype}, got {value!r}")])
-
+T = TypeVar("T")
+# Times an edit is read and checked without the write lock before the last try takes it throughout.
+UNLOCKED_TRIES = 4
 
 # --- the workspace -------------------------------------------------------------------------
 
@@ -296,17 +229,14 @@ class Workspace:
         with self._transaction("DEFERRED"):
             return self._meta("plan_version")
 
-    def load(self) -> Plan:
-        """The whole plan, forecasts included, read in one snapshot of the file."""
+    def load(self, tables: Iterable[str] | None = None) -> Plan:
+        """The whole plan, forecasts included, read in one snapshot of the file; with `tables`,
+        only those tables (the others empty)."""
+        names = list(SCHEMAS) if tables is None else list(tables)
         with self._transaction("DEFERRED"):
-            return self._read_plan()
-
-    def _read_plan(self) -> Plan:
-        return Plan(**{table: self._read_table(table) for table in SCHEMAS})
-
-    def _read_table(self, table: str) -> pl.DataFrame:
-        rows = self._conn.execute(f"SELECT {column_list(table)} FROM {table} ORDER BY pos").fetchall()
-        return frame(table, [decode_row(table, values) for values in rows])
+            return Plan(
+                **{table: frame(table, [row for _, _, row in select_rows(self._conn, table)]) for table in names}
+            )
 
     def row_version(self, table: str, row_id: str) -> int:
         """The version an update of this row must name; 0 for a singleton row not written yet."""
@@ -325,6 +255,34 @@ class Workspace:
         raise NotFoundError(f"{row_label(table, row_id)} does not exist")
 
     # --- writing ---------------------------------------------------------------------------
+    # An edit is read and checked on a snapshot, without the write lock (`prepare`); under the
+    # lock, only a check that the plan is still at the version read, then the writes. Other
+    # sessions' writes wait for milliseconds, not for a validation of the whole plan.
+    def _edit(self, prepare: Callable[[Snapshot], tuple[Callable[[], T], bool]]) -> T:
+        """Run `prepare` (it returns the writes, and whether the plan after them is free of errors)
+        and its writes. When another session changed the plan in between, again; the last try
+        holds the lock throughout, so an edit cannot starve behind a stream of others."""
+        for attempt in range(UNLOCKED_TRIES + 1):
+            locked = attempt == UNLOCKED_TRIES
+            with self._transaction("IMMEDIATE" if locked else "DEFERRED"):
+                snapshot = Snapshot(self._conn)
+                write, clean = prepare(snapshot)
+                if locked:
+                    return self._write(write, clean)
+            with self._transaction():
+                if self._meta("plan_version") == snapshot.version:
+                    return self._write(write, clean)
+        raise AssertionError("unreachable: the last try holds the lock")
+
+    def _write(self, write: Callable[[], T], clean: bool) -> T:
+        result = write()
+        if clean:  # the next edit may trust this plan and check only what it changes
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('checked', ?), ('checked_rules', ?)",
+                (self._meta("plan_version"), edits.rules_stamp()),
+            )
+        return result
+
     def import_plan(self, plan: Plan, source: str | None = None) -> None:
         """Replace every plan table (forecasts stay) in one transaction; refuses an invalid plan untouched."""
         check_plan(plan, source)
@@ -333,6 +291,7 @@ class Workspace:
             for table in PLAN_TABLES:
                 self._conn.execute(f"DELETE FROM {table}")
                 self._insert(table, getattr(plan, table).iter_rows(named=True), 0, version)
+            self._write(lambda: None, clean=True)
 
     def _insert(self, table: str, rows: Iterable[dict], start: int, version: int | None = None) -> None:
         """Rows at positions start, start + 1, ...; rows of editable tables carry `version`."""
@@ -356,41 +315,52 @@ class Workspace:
         """
         _check_editable(table)
         for column, value in changes.items():
-            _check_value(table, row_id, column, value)
-        with self._transaction():
-            self._expect_version(table, row_id, expected_version)
-            plan = self._read_plan()
-            rows = getattr(plan, table).to_dicts()
-            index = _row_index(table, rows, row_id)
-            if index is None:  # a singleton written for the first time
-                rows.append(dict(changes))
-            else:
-                rows[index] = rows[index] | changes
-            updated = plan.replace(**{table: frame(table, rows)})
-            if table == "projects" and "id" in changes:
-                updated = _rename_project(updated, row_id, changes["id"])
-            _check_change(plan, updated)
-            version = self._bump_plan_version()
-            if index is None:
-                self._insert(table, [rows[-1]], 0, version)
-            else:
-                self._write_row(table, row_id, rows[index], expected_version, version)
-            return version
+            edits.check_value(table, row_id, column, value)
+
+        def prepare(snapshot: Snapshot) -> tuple[Callable[[], int], bool]:
+            stored = snapshot.row(table, row_id)
+            if stored is None and table not in SINGLETON_TABLES:
+                raise NotFoundError(f"{row_label(table, row_id)} does not exist")
+            _expect(table, row_id, stored[1] if stored else 0, expected_version)
+            row = (stored[2] if stored else {}) | changes
+            clean = edits.check_row_edit(snapshot, table, stored, row)
+
+            def write() -> int:
+                version = self._bump_plan_version()
+                if stored is None:  # a singleton written for the first time
+                    self._insert(table, [row], 0, version)
+                else:
+                    self._write_row(table, row_id, row, expected_version, version)
+                return version
+
+            return write, clean
+
+        return self._edit(prepare)
 
     def replace_answers(self, answers: list[dict[str, str]], expected_plan_version: int) -> int:
         """Replace the org questionnaire's answers (ORG_ANSWERS rows) read at `expected_plan_version`.
 
-        One transaction: ConflictError when another session changed the plan since, PlanError
-        (nothing written) when the answers add an error. Returns the new plan version.
+        ConflictError when another session changed the plan since, PlanError (nothing written)
+        when the answers add an error. Returns the new plan version.
         """
-        with self._transaction():
-            self._expect_plan_version("org.answers", expected_plan_version)
-            plan = self._read_plan()
-            _check_change(plan, plan.replace(org_answers=frame("org_answers", answers)))
-            version = self._bump_plan_version()
-            self._conn.execute("DELETE FROM org_answers")
-            self._insert("org_answers", answers, 0, version)
-            return version
+
+        def prepare(snapshot: Snapshot) -> tuple[Callable[[], int], bool]:
+            self._expect_plan_version("org.answers", snapshot.version, expected_plan_version)
+            replaced = frame("org_answers", answers)
+            if snapshot.trusted:  # no check of another table reads the answers
+                clean = snapshot.check(snapshot.slice().replace(org_answers=replaced))
+            else:
+                clean = edits.check_change(snapshot.plan(), snapshot.plan().replace(org_answers=replaced))
+
+            def write() -> int:
+                version = self._bump_plan_version()
+                self._conn.execute("DELETE FROM org_answers")
+                self._insert("org_answers", answers, 0, version)
+                return version
+
+            return write, clean
+
+        return self._edit(prepare)
 
     def reorder_tasks(
         self,
@@ -401,32 +371,52 @@ class Workspace:
         strategies: dict[str, str] | None = None,
     ) -> int:
         """Put the tasks in `order` (the `manual` priority reads plan order) and, optionally, set the
-        approach order and the strategy (parallel, sequential) of some challenges; one transaction,
-        ConflictError if the plan changed since."""
-        with self._transaction():
-            self._expect_plan_version("tasks", expected_plan_version)
-            plan = self._read_plan()
-            if sorted(order) != sorted(plan.tasks["id"].to_list()):
+        approach order and the strategy (parallel, sequential) of some challenges; ConflictError if
+        the plan changed since, PlanError (nothing written) if the new order adds an error (who holds
+        whom at day 0 follows it)."""
+
+        moved: dict[str, dict[str, Any]] = {}
+        for challenge, members in (approaches or {}).items():
+            moved.setdefault(challenge, {})["approaches"] = list(members)
+        for challenge, strategy in (strategies or {}).items():
+            moved.setdefault(challenge, {})["strategy"] = strategy
+
+        def prepare(snapshot: Snapshot) -> tuple[Callable[[], int], bool]:
+            self._expect_plan_version("tasks", snapshot.version, expected_plan_version)
+            if sorted(order) != sorted(snapshot.task_ids()):
                 raise ConflictError("tasks: the new order does not list every task once; reload and try again")
-            version = self._bump_plan_version()
-            self._conn.execute("UPDATE tasks SET pos = -1 - pos")  # out of the way of the new positions
-            for pos, task in enumerate(order):
-                self._conn.execute('UPDATE tasks SET pos = ?, row_version = ? WHERE "id" = ?', (pos, version, task))
-            rows = {row["id"]: row for row in plan.challenges.to_dicts()}
-            for challenge in sorted({*(approaches or {}), *(strategies or {})}):
-                change: dict[str, Any] = {}
-                if approaches and challenge in approaches:
-                    change["approaches"] = list(approaches[challenge])
-                if strategies and challenge in strategies:
-                    change["strategy"] = strategies[challenge]
-                self._write_row(
-                    "challenges",
-                    challenge,
-                    rows[challenge] | change,
-                    self._stored_version("challenges", challenge),
-                    version,
+            stored = {}
+            for challenge in sorted(moved):
+                found = snapshot.row("challenges", challenge)
+                if found is None:
+                    raise NotFoundError(f"{row_label('challenges', challenge)} does not exist")
+                stored[challenge] = found
+            if snapshot.trusted and not moved:  # only who holds whom at day 0 follows the order
+                clean = snapshot.check(snapshot.slice(order=order))
+            else:
+                plan = snapshot.plan()
+                rank = {task: n for n, task in enumerate(order)}
+                challenges = [row | moved.get(row["id"], {}) for row in plan.challenges.to_dicts()]
+                after = plan.replace(
+                    tasks=plan.tasks.sort(pl.col("id").replace_strict(rank, return_dtype=pl.Int64)),
+                    challenges=frame("challenges", challenges),
                 )
-            return version
+                clean = edits.check_change(plan, after)
+
+            def write() -> int:
+                version = self._bump_plan_version()
+                self._conn.execute("UPDATE tasks SET pos = -1 - pos")  # out of the way of the new positions
+                self._conn.executemany(
+                    'UPDATE tasks SET pos = ?, row_version = ? WHERE "id" = ?',
+                    ((pos, version, task) for pos, task in enumerate(order)),
+                )
+                for challenge, (_, expected, row) in stored.items():
+                    self._write_row("challenges", challenge, row | moved[challenge], expected, version)
+                return version
+
+            return write, clean
+
+        return self._edit(prepare)
 
     def insert_row(self, table: str, row: dict[str, Any]) -> int:
         """Add one row at the end of an id table; returns its version."""
@@ -435,30 +425,46 @@ class Workspace:
             raise WorkspaceError(f"{table} holds one row; change it with update_row")
         row_id = row.get("id")
         for column, value in row.items():
-            _check_value(table, row_id, column, value)
-        with self._transaction():
-            plan = self._read_plan()
+            edits.check_value(table, row_id, column, value)
+
+        def prepare(snapshot: Snapshot) -> tuple[Callable[[], int], bool]:
+            plan = snapshot.plan()
             if row_id in getattr(plan, table)["id"].to_list():
                 raise ConflictError(f"{table}[{row_id}] already exists; reload and try again")
-            _check_change(plan, plan.replace(**{table: pl.concat([getattr(plan, table), frame(table, [row])])}))
-            version = self._bump_plan_version()
-            self._insert(table, [row], self._next_position(table), version)
-            return version
+            clean = edits.check_change(
+                plan, plan.replace(**{table: pl.concat([getattr(plan, table), frame(table, [row])])})
+            )
+
+            def write() -> int:
+                version = self._bump_plan_version()
+                self._insert(table, [row], self._next_position(table), version)
+                return version
+
+            return write, clean
+
+        return self._edit(prepare)
 
     def delete_row(self, table: str, row_id: str, expected_version: int) -> None:
         """Remove one row read at `expected_version` (a project takes its tasks and challenges with it)."""
         _check_editable(table)
-        with self._transaction():
-            self._expect_version(table, row_id, expected_version)
-            plan = self._read_plan()
+
+        def prepare(snapshot: Snapshot) -> tuple[Callable[[], None], bool]:
+            _expect(table, row_id, self._stored_version(table, row_id), expected_version)
+            plan = snapshot.plan()
             key = pl.lit(True) if table in SINGLETON_TABLES else pl.col("id") == row_id
             remaining = {table: getattr(plan, table).filter(~key)}
             if table == "projects":
                 for child in PROJECT_CHILDREN:
                     remaining[child] = getattr(plan, child).filter(pl.col("project") != row_id)
-            _check_change(plan, plan.replace(**remaining))
-            self._bump_plan_version()
-            self._conn.execute(f"DELETE FROM {table} WHERE {_key(table)}", _key_args(table, row_id))
+            clean = edits.check_change(plan, plan.replace(**remaining))
+
+            def write() -> None:
+                self._bump_plan_version()
+                self._conn.execute(f"DELETE FROM {table} WHERE {_key(table)}", _key_args(table, row_id))
+
+            return write, clean
+
+        self._edit(prepare)
 
     def append_forecasts(self, forecasts: pl.DataFrame) -> int:
         """Store one forecast snapshot (FORECASTS_SCHEMA rows) and return its id.
@@ -493,46 +499,57 @@ class Workspace:
     def change_task(self, task_id: str, change: TaskChange, what: str | None = None) -> tuple[dict, dict | None]:
         """Change one task and append the history row the change produces, in one transaction.
 
-        `change(plan, task)` sees the stored plan and the task's row as read inside the
-        transaction, and returns the changed row and a history row (or None). It may raise to
-        refuse; then, as when the change would add an error to the plan, nothing is written
-        (`what` names the change in that error). Returns what was written.
+        `change(plan, task)` gets the task's stored row and the plan as stored: every table but
+        tasks, history and experiments in full; those may hold only some rows (the tasks in
+        progress), so a change must not count on them. It returns the changed row and a history
+        row (or None), and may raise to refuse; then, as when the change would add an error to
+        the plan, nothing is written (`what` names the change in that error). Returns what was written.
         """
-        with self._transaction():
-            plan = self._read_plan()
-            rows = plan.tasks.to_dicts()
-            index = next((i for i, row in enumerate(rows) if row["id"] == task_id), None)
-            if index is None:
+
+        def prepare(snapshot: Snapshot) -> tuple[Callable[[], tuple[dict, dict | None]], bool]:
+            stored = snapshot.row("tasks", task_id)
+            if stored is None:
                 raise NotFoundError(f"task {task_id!r} does not exist in {self.path}")
-            changed, history = change(plan, rows[index])
-            rows[index] = changed
-            updated = plan.replace(tasks=frame("tasks", rows))
-            if history is not None:
-                updated = updated.replace(history=pl.concat([plan.history, frame("history", [history])]))
-            _check_change(plan, updated, what)
-            expected = self._stored_version("tasks", task_id)
-            version = self._bump_plan_version()
-            self._write_row("tasks", task_id, changed, expected, version)
-            if history is not None:
-                self._insert("history", [history], self._next_position("history"))
-        return changed, history
+            plan = snapshot.slice() if snapshot.trusted else snapshot.plan()
+            changed, history = change(plan, dict(stored[2]))
+            rows = [history] if history is not None else []
+            clean = edits.check_row_edit(snapshot, "tasks", stored, changed, rows, what)
+
+            def write() -> tuple[dict, dict | None]:
+                version = self._bump_plan_version()
+                self._write_row("tasks", task_id, changed, stored[1], version)
+                self._insert("history", rows, self._next_position("history"))
+                return changed, history
+
+            return write, clean
+
+        return self._edit(prepare)
 
     def append_history(self, select: Callable[[Plan], list[dict]], *, check: bool = True) -> list[dict]:
         """Append the history rows `select(plan)` returns for the stored plan, in one transaction.
 
-        `select` runs inside the transaction, so what it checks against (rows already recorded,
-        the people) cannot change before the rows are written. With `check`, rows that add an
-        error to the plan are refused and nothing is written. Returns the rows appended.
+        `select` sees the whole plan as stored when the rows are written. With `check`, rows that
+        add an error to the plan are refused and nothing is written. Returns the rows appended.
         """
-        with self._transaction():
-            plan = self._read_plan()
+
+        def prepare(snapshot: Snapshot) -> tuple[Callable[[], list[dict]], bool]:
+            plan = snapshot.plan()
             rows = select(plan)
-            if rows and check:
-                _check_change(plan, plan.replace(history=pl.concat([plan.history, frame("history", rows)])))
-            if rows:
-                self._bump_plan_version()
-                self._insert("history", rows, self._next_position("history"))
-        return rows
+            clean = False
+            if rows and check and snapshot.trusted:
+                clean = snapshot.check(snapshot.slice(history=rows))
+            elif rows and check:
+                clean = edits.check_change(plan, edits.with_history(plan, rows))
+
+            def write() -> list[dict]:
+                if rows:
+                    self._bump_plan_version()
+                    self._insert("history", rows, self._next_position("history"))
+                return rows
+
+            return write, clean
+
+        return self._edit(prepare)
 
     def _write_row(self, table: str, row_id: str, row: dict, expected: int, version: int) -> None:
         assignments = ", ".join(f'"{name}" = ?' for name in SCHEMAS[table])
@@ -540,25 +557,26 @@ class Workspace:
             f"UPDATE {table} SET row_version = ?, {assignments} WHERE {_key(table)} AND row_version = ?",
             (version, *encode_row(table, row), *_key_args(table, row_id), expected),
         )
-        if cursor.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; never write blind if it does
+        if cursor.rowcount != 1:  # cannot happen after the version check; never write blind if it does
             raise ConflictError(f"{row_label(table, row_id)} was changed by another session; reload and try again")
 
-    def _expect_plan_version(self, what: str, expected: int) -> None:
+    @staticmethod
+    def _expect_plan_version(what: str, stored: int, expected: int) -> None:
         """ConflictError naming `what` when another session changed the plan since it was read at `expected`."""
-        stored = self._meta("plan_version")
         if stored != expected:
             raise ConflictError(
                 f"{what}: the workspace was changed by another session (version {stored}, "
                 f"you had {expected}); reload and try again"
             )
 
-    def _expect_version(self, table: str, row_id: str, expected: int) -> None:
-        stored = self._stored_version(table, row_id)
-        if stored != expected:
-            raise ConflictError(
-                f"{row_label(table, row_id)} was changed by another session "
-                f"(version {stored}, you had {expected}); reload and try again"
-            )
+
+def _expect(table: str, row_id: str, stored: int, expected: int) -> None:
+    """ConflictError when the row is no longer at the version the caller read."""
+    if stored != expected:
+        raise ConflictError(
+            f"{row_label(table, row_id)} was changed by another session "
+            f"(version {stored}, you had {expected}); reload and try again"
+        )
 
 
 def _check_editable(table: str) -> None:
@@ -572,15 +590,3 @@ def _key(table: str) -> str:
 
 def _key_args(table: str, row_id: str) -> tuple:
     return () if table in SINGLETON_TABLES else (row_id,)
-
-
-def _row_index(table: str, rows: list[dict], row_id: str) -> int | None:
-    if table in SINGLETON_TABLES:
-        return 0 if rows else None
-    return next(i for i, row in enumerate(rows) if row["id"] == row_id)
-
-
-def _rename_project(plan: Plan, old: str, new: str) -> Plan:
-    """The frames as the foreign keys leave them after a project's id changes (ON UPDATE CASCADE)."""
-    renamed = pl.when(pl.col("project") == old).then(pl.lit(new)).otherwise(pl.col("project")).alias("project")
-    return plan.replace(**{child: getattr(plan, child).with_columns(renamed) for child in PROJECT_CHILDREN})

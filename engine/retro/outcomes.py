@@ -122,7 +122,7 @@ def _record(
 
     from teamcast.engine.plan.io import require_plan
 
-    require_plan(store.load(), store.path)
+    require_plan(store.load(tables=("plan",)), store.path)
     # One transaction: the task row and the history row change together or not at all.
     changed, history = store.change_task(task_id, change, f"refused: task {outcome} {task_id}")
     return Recorded(task_id, changed["status"], on, changed.get("actual_days"), history)

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+import teamcast.engine.plan.edits as edits_module
 import teamcast.engine.plan.workspace as workspace_module
 from teamcast.engine.plan.model import SCHEMAS, Plan, empty_frame, frame
 from teamcast.engine.plan.workspace import Workspace
@@ -169,11 +170,11 @@ def test_update_of_an_unknown_field(db):
 
 
 def test_an_update_the_validator_refuses_is_not_written(db, monkeypatch):
-    def refuse_low_capacity(plan):
+    def refuse_low_capacity(plan, whole=None):
         low = plan.people.filter(pl.col("capacity") < 0.2)["id"].to_list()
         return [Problem(f"people[{pid}].capacity", "too low to plan with") for pid in low]
 
-    monkeypatch.setattr(workspace_module, "_validation_problems", refuse_low_capacity)
+    monkeypatch.setattr(edits_module, "validate_plan", refuse_low_capacity)
     with Workspace.open(db) as ws:
         version = ws.row_version("people", "ana")
         with pytest.raises(PlanError) as caught:

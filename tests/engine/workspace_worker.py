@@ -242,8 +242,10 @@ def large_plan(rows: int, tag: str) -> Plan:
 def _increment(workspace: Workspace, pool: str, times: int) -> None:
     for _ in range(times):
         while True:
-            pools = workspace.load().pools
+            # The version first: data read after it is at least that new, so a stale read conflicts.
+            # (Read the other way round, another process's write between the two reads was lost.)
             version = workspace.row_version("pools", pool)
+            pools = workspace.load().pools
             units = pools.filter(pl.col("id") == pool)["units"][0]
             try:
                 workspace.update_row("pools", pool, {"units": units + 1}, version)
