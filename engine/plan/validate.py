@@ -184,7 +184,9 @@ class _Validator:
         self.people = set(plan.people["id"].drop_nulls())
         self.hires = set(plan.hires["id"].drop_nulls())
         self.teams = set(plan.teams["id"].drop_nulls())
-        self.pools = {p: u for p, u in plan.pools.iter_rows() if p is not None}
+        # A pool without a size is reported by the row checks; the demand checks skip it.
+        self.pool_names = {p for p in plan.pools["id"].to_list() if p is not None}
+        self.pools = {p: u for p, u in plan.pools.iter_rows() if p is not None and u is not None}
         self.task_project = (
             whole.task_projects if whole else dict(plan.tasks.select("id", "project").drop_nulls("id").iter_rows())
         )
@@ -236,6 +238,9 @@ class _Validator:
                         self.error(f"{loc}.{key}", "required key missing")
                     elif key == "id" and row[column] == "":
                         self.error(f"{loc}.id", "must not be empty")
+        for loc, row in self.rows("pools"):  # `[pools] gpus = 8`: the size is the value, no key
+            if row["id"] is not None and row["units"] is None:
+                self.error(loc, "a pool needs a number of units")
 
     def check_ids(self) -> None:
         for name in ("teams", "people", "hires", "projects", "candidates"):
@@ -426,8 +431,8 @@ class _Validator:
 
     def _check_need(self, loc: str, pool: str, units: int, assignee: str | None) -> None:
         location = f"{loc}.needs.{pool}"
-        if pool in self.pools:
-            if units > self.pools[pool]:
+        if pool in self.pool_names:
+            if pool in self.pools and units > self.pools[pool]:
                 self.error(location, f"needs {units} {pool}, but the pool has {self.pools[pool]}")
         elif pool in self.role_units:
             # The assignee is held besides the needs, so a same-role assignee is one unit fewer to take.
