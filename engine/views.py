@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import Plan, frame
 from teamcast.engine.plan.validate import validate_plan
 from teamcast.engine.practice.org import QUESTIONS, answers_of
@@ -143,6 +144,83 @@ def forecast_changes(
             if _finite(a) and _finite(b) and abs(b - a) >= threshold:
                 changes.append(Change(row["id"], row["name"] or row["id"], figure, a, b))
     return changes
+
+
+@dataclass(frozen=True)
+class RecordedForecast:
+    """The newest forecast snapshot a workspace holds, shaped like `Forecast.projects` for the Portfolio.
+
+    A snapshot keeps per project only P50/P80/P95 (working days, if it succeeds), the mean,
+    P(success) and P(on time): no criticality, no per-trial finish days, so the screens that need
+    those wait for a live run. Dates are computed from the days with the plan's current calendar.
+    """
+
+    snapshot: int
+    created: dt.datetime | None
+    who: str | None
+    trials: int
+    seed: int
+    plan_version: int | None
+    projects: pl.DataFrame  # id, name, p50/p80/p95, date_p50/80/95, p_success, p_on_time, expected_value
+
+    def label(self, plan_version: int | None = None) -> str:
+        """What these figures are, in one line: when recorded, with how many trials, whether the plan moved since."""
+        when = self.created.strftime("%Y-%m-%d %H:%M UTC") if self.created else "an unknown date"
+        text = f"recorded forecast of {when} ({self.trials:,} trials, seed {self.seed})"
+        if plan_version is not None and self.plan_version is not None and self.plan_version != plan_version:
+            text += f", plan version {self.plan_version} (now {plan_version})"
+        return text
+
+
+def recorded_forecast(plan: Plan) -> RecordedForecast | None:
+    """The newest snapshot in `plan.forecasts` for the plan's current projects; None when there is none."""
+    forecasts = plan.forecasts
+    if forecasts.height == 0 or plan.plan.height == 0:
+        return None
+    latest = forecasts.filter(pl.col("snapshot") == forecasts["snapshot"].max())
+    head = latest.row(0, named=True)
+    figures = {r["id"]: r for r in latest.filter(pl.col("level") == "project").iter_rows(named=True)}
+    calendar = Calendar(plan.start, plan.holidays)
+
+    def date(days: float | None) -> dt.date | None:
+        return calendar.finish_date(days) if days is not None and _finite(days) else None
+
+    rows = []
+    for project in plan.projects.iter_rows(named=True):
+        f = figures.get(project["id"])
+        if f is None:
+            continue
+        value = project["value"] if project["value"] is not None else 1.0  # compile's default value
+        p_success = f["p_success"]
+        rows.append(
+            {
+                "id": project["id"],
+                "name": project["name"] or project["id"],
+                **{f"p{q}": f[f"p{q}"] for q in (50, 80, 95)},
+                **{f"date_p{q}": date(f[f"p{q}"]) for q in (50, 80, 95)},
+                "p_success": p_success,
+                "p_on_time": f["p_on_time"],
+                "expected_value": value * p_success if p_success is not None else None,
+            }
+        )
+    schema = {
+        "id": pl.String,
+        "name": pl.String,
+        **{f"p{q}": pl.Float64 for q in (50, 80, 95)},
+        **{f"date_p{q}": pl.Date for q in (50, 80, 95)},
+        "p_success": pl.Float64,
+        "p_on_time": pl.Float64,
+        "expected_value": pl.Float64,
+    }
+    return RecordedForecast(
+        snapshot=head["snapshot"],
+        created=head["created"],
+        who=head["who"],
+        trials=head["trials"],
+        seed=head["seed"],
+        plan_version=head["plan_version"],
+        projects=pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema),
+    )
 
 
 def compare_forecasts(baseline: pl.DataFrame, whatif: pl.DataFrame) -> pl.DataFrame:
