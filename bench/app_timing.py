@@ -17,7 +17,8 @@ Keys go in through `App.simulate_key`, the path a real key takes; `pilot.press`/
 not used for timing because they wait for the whole process to go idle, which a running forecast
 worker prevents (they would add up to a second per call).
 
-Wall seconds on a shared machine are noisy: read the medians, and compare before/after in the same
+Each wall figure has a CPU-seconds companion (`*_cpu_s`, process CPU time, all threads): on a
+shared, oversubscribed machine wall time mostly measures the neighbours. Wall seconds are noisy: read the medians, and compare before/after in the same
 run of the machine (interleave). Nothing here is a test; no test asserts time.
 
     .venv/bin/python bench/app_timing.py               # 5 rounds, 10,000 trials (the app's default)
@@ -87,6 +88,7 @@ async def _launch(db: Path, trials: int, spawned: float) -> dict:
         out["first_label"] = _status(app)
         await _painted(app)
         out["first_s"] = time.time() - spawned
+        out["first_cpu_s"] = time.process_time()  # CPU of the whole process (all threads) since it started
         await _until(lambda: app.forecast is not None and app.forecast.trials == trials and not _busy(app))
         out["full_label"] = _status(app)
         await _painted(app)
@@ -104,18 +106,26 @@ async def _switches(db: Path, trials: int) -> dict:
     app = TeamcastApp(db, trials=trials, seed=0)
     first: list[float] = []
     again: list[float] = []
+    cpu_again: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         await app.workers.wait_for_complete()  # the warm-up imports, as after a person's first look
         for visit in range(3):
             for key, name in [*MODES, ("p", "PortfolioScreen")]:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 app.simulate_key(key)
                 await _until(lambda name=name: type(app.screen).__name__ == name)
                 await _painted(app)
-                (first if visit == 0 and name != "PortfolioScreen" else again).append(time.perf_counter() - started)
-    return {"switch_first_s": statistics.median(first), "switch_again_s": statistics.median(again)}
+                returning = visit > 0 or name == "PortfolioScreen"
+                (again if returning else first).append(time.perf_counter() - started)
+                if returning:
+                    cpu_again.append(time.process_time() - cpu)
+    return {
+        "switch_first_s": statistics.median(first),
+        "switch_again_s": statistics.median(again),
+        "switch_again_cpu_s": statistics.median(cpu_again),
+    }
 
 
 async def _save(db: Path, trials: int) -> dict:
@@ -139,16 +149,22 @@ async def _save(db: Path, trials: int) -> dict:
         box.value = f"{float(box.value or 0) + 3:g}"
         await pilot.pause()
         before = app.forecast
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         app.simulate_key("f2")
         await _until(lambda: app.forecast is not before and app.forecast is not None)
         first_label = _status(app)
         await _painted(app)
         first = time.perf_counter() - started
+        first_cpu = time.process_time() - cpu
         await _until(lambda: app.forecast.trials == trials and not _busy(app))
         await _painted(app)
         full = time.perf_counter() - started
-        return {"save_first_s": first, "save_first_label": first_label, "save_full_s": full}
+        return {
+            "save_first_s": first,
+            "save_first_cpu_s": first_cpu,
+            "save_first_label": first_label,
+            "save_full_s": full,
+        }
 
 
 def child(args: argparse.Namespace) -> None:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
-from teamcast.engine.plan.calendar import Calendar
 from teamcast.engine.plan.model import Plan, frame
 from teamcast.engine.plan.validate import validate_plan
-from teamcast.engine.practice.org import QUESTIONS, answers_of
 from teamcast.errors import NotFoundError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Form fields of an editable row and the TOML keys the validator names them by.
 FIELD_KEYS: dict[str, dict[str, str]] = {
@@ -180,10 +181,10 @@ def recorded_forecast(plan: Plan) -> RecordedForecast | None:
     latest = forecasts.filter(pl.col("snapshot") == forecasts["snapshot"].max())
     head = latest.row(0, named=True)
     figures = {r["id"]: r for r in latest.filter(pl.col("level") == "project").iter_rows(named=True)}
-    calendar = Calendar(plan.start, plan.holidays)
+    finish_date = working_day_finder(plan.start, plan.holidays)
 
     def date(days: float | None) -> dt.date | None:
-        return calendar.finish_date(days) if days is not None and _finite(days) else None
+        return finish_date(days) if days is not None and _finite(days) else None
 
     rows = []
     for project in plan.projects.iter_rows(named=True):
@@ -223,6 +224,33 @@ def recorded_forecast(plan: Plan) -> RecordedForecast | None:
     )
 
 
+def working_day_finder(start: dt.date, holidays: Iterable[dt.date]) -> Callable[[float], dt.date]:
+    """`Calendar(start, holidays).finish_date` in plain Python (Mon–Fri, holidays skipped).
+
+    The app's first paint shows a recorded forecast's dates with it: this keeps NumPy (which the
+    Calendar needs) out of the launch, about a tenth of a second. A test holds it equal to Calendar.
+    """
+    off = set(holidays)
+
+    def working(day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in off
+
+    day0 = start
+    while not working(day0):
+        day0 += dt.timedelta(days=1)
+
+    def finish_date(days: float) -> dt.date:
+        index = math.ceil(days) - 1  # work ending at `days` is done on working day ceil(days) - 1
+        step = dt.timedelta(days=1 if index >= 0 else -1)
+        day, left = day0, abs(index)
+        while left:
+            day += step
+            left -= working(day)
+        return day
+
+    return finish_date
+
+
 def compare_forecasts(baseline: pl.DataFrame, whatif: pl.DataFrame) -> pl.DataFrame:
     """Baseline and what-if side by side per project: P50, P80 (days) and P(success), each with its delta.
 
@@ -249,6 +277,8 @@ def compare_forecasts(baseline: pl.DataFrame, whatif: pl.DataFrame) -> pl.DataFr
 
 def histogram(finish_days: np.ndarray, bins: int = 20) -> tuple[np.ndarray, np.ndarray, float]:
     """Counts of the finite finish days in `bins` equal bins, the bin edges, and the share of trials that failed."""
+    import numpy as np  # here, not at import: the app's first paint needs this module but not NumPy
+
     finish_days = np.asarray(finish_days, dtype=float)
     done = finish_days[np.isfinite(finish_days)]
     failed = 1.0 - done.size / finish_days.size if finish_days.size else 0.0
@@ -315,6 +345,8 @@ def _finite(x: float | None) -> bool:
 def with_answers(plan: Plan, answers: dict[str, str | None]) -> Plan:
     """The plan with questionnaire answers set (None clears one), in the questionnaire's order;
     answers to questions it does not know stay, after the known ones."""
+    from teamcast.engine.practice.org import QUESTIONS, answers_of  # the questionnaire: not needed at launch
+
     merged = answers_of(plan) | answers
     known = [q.id for q in QUESTIONS]
     order = known + [q for q in merged if q not in known]

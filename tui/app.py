@@ -147,6 +147,7 @@ class TeamcastApp(App[None]):
         self.last_forecast_seconds: float | None = None
         self.last_full: Forecast | None = None  # the newest full (not provisional) forecast
         self._warmed = False
+        self.forecast_scheduled = False  # a forecast will start after the first paint
         # Bumped whenever the plan or the forecast changes: a screen redraws on resume only when it moved.
         self.data_stamp = 0
         # Where the timeline draws its "today" line; tests pin it (None: the plan's first working day).
@@ -218,6 +219,7 @@ class TeamcastApp(App[None]):
         if self.recorded is None:
             self.action_forecast(quick=True)
         else:
+            self.forecast_scheduled = True
             self.call_after_refresh(self.action_forecast)
 
     def reload(self) -> None:
@@ -240,6 +242,7 @@ class TeamcastApp(App[None]):
 
     def action_forecast(self, quick: bool = False) -> None:
         """Forecast the plan again in a worker; `quick` shows a provisional small run before the full one."""
+        self.forecast_scheduled = False
         if self.workspace is None or self.plan.projects.height == 0:
             self.forecast_note = "no projects to forecast" if self.workspace else ""
             return
@@ -399,8 +402,8 @@ class TeamcastApp(App[None]):
         elif event.state == WorkerState.CANCELLED and worker.group == "forecast":
             self.progress = Progress()
             self.forecast_note = f"{worker.name} cancelled"
-            if self.provisional:
-                self._data_changed()  # the screens stop saying that the full run follows
+            if self.provisional or self.recorded is not None:
+                self._data_changed()  # the screens stop saying that a run follows
         elif event.state == WorkerState.SUCCESS and worker.name == "forecast":
             forecast, seconds = cast("tuple[Forecast, float]", worker.result)  # what run_forecast returns
             self._forecast_done(forecast, seconds)
@@ -418,8 +421,8 @@ class TeamcastApp(App[None]):
             self.warm_up()
 
     def full_run_pending(self) -> bool:
-        """True while a forecast worker is running (the full run that replaces a provisional one)."""
-        return any(w.name == "forecast" and not w.is_finished for w in self.workers)
+        """True while a forecast worker is running or about to start (the run that replaces what is shown)."""
+        return self.forecast_scheduled or any(w.name == "forecast" and not w.is_finished for w in self.workers)
 
     def warm_up(self) -> None:
         """Once, after the first forecast: import the other screens' modules in a thread, so a first visit

@@ -224,3 +224,14 @@ def test_recorded_forecast_is_the_newest_snapshot_with_dates_from_the_plan_calen
     label = recorded.label(version)
     assert label.startswith("recorded forecast of ") and "(300 trials, seed 2)" in label and "now" not in label
     assert f"plan version {version} (now {version + 1})" in recorded.label(version + 1)
+
+
+@pytest.mark.parametrize("start", [dt.date(2027, 1, 4), dt.date(2027, 1, 2), dt.date(2026, 12, 24)])
+def test_working_day_finder_is_the_calendars_finish_date(start):
+    from teamcast.engine.plan.calendar import Calendar
+    from teamcast.engine.views import working_day_finder
+
+    holidays = [dt.date(2026, 12, 25), dt.date(2027, 1, 1), dt.date(2027, 1, 5), dt.date(2027, 3, 1)]
+    calendar, mine = Calendar(start, holidays), working_day_finder(start, holidays)
+    for days in [-3.0, -0.5, 0.0, 0.2, 1.0, 1.01, 4.0, 5.0, 5.5, 17.3, 60.0, 123.9, 400.0]:
+        assert mine(days) == calendar.finish_date(days), days

@@ -46,6 +46,11 @@ def hint(app) -> str:
     return str(app.screen.query_one("#portfolio-hint").render())
 
 
+def running(app) -> bool:
+    """A forecast worker has started (it may be held at the gate)."""
+    return any(w.name == "forecast" and not w.is_finished for w in app.workers)
+
+
 async def wait_for(pilot, test) -> None:
     for _ in range(500):
         if test():
@@ -68,7 +73,7 @@ async def test_recorded_forecast_is_shown_labelled_then_replaced_by_the_live_run
     expected = recorded.projects.row(0, named=True)
     app = TeamcastApp(recorded_db, trials=TRIALS, seed=0)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.full_run_pending())
+        await wait_for(pilot, lambda: running(app))
         # The live run is held at the gate: what shows is the snapshot, and it says so.
         assert app.forecast is None
         row = first_row(app)
@@ -86,16 +91,19 @@ async def test_recorded_forecast_is_shown_labelled_then_replaced_by_the_live_run
         assert app.forecast_note == f"forecast: {TRIALS:,} trials, seed 0"
 
 
-async def test_recorded_label_names_a_plan_that_moved_since(recorded_db, gate, settle):
+async def test_recorded_label_names_a_plan_that_moved_since_and_survives_a_cancel(recorded_db, gate, settle):
     with Workspace.open(recorded_db) as ws:
         version = ws.row_version("people", "priya")
         ws.update_row("people", "priya", {"capacity": 0.5}, version)
-    app = TeamcastApp(recorded_db, trials=TRIALS, seed=0)
+    app = TeamcastApp(recorded_db, trials=2_000_000, seed=0)  # long: the cancel lands between chunks
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.full_run_pending())
+        await wait_for(pilot, lambda: running(app))
         assert f"(now {app.plan_version})" in hint(app)
+        await pilot.press("c")  # cancelled: the recorded figures stay, and no longer promise a run
         gate.set()
         await settle(pilot)
+        assert app.forecast is None and app.forecast_note == "forecast cancelled"
+        assert "Shown: the recorded forecast" in hint(app) and "f runs a new forecast" in hint(app)
 
 
 async def test_without_a_recorded_forecast_a_provisional_run_comes_first(demo_db, gate, settle):

@@ -67,12 +67,15 @@ class AreaScreen(Screen):
         self._shown = (self.app.data_stamp, self.size.width)
         self.show()
 
-    def on_screen_resume(self) -> None:
+    def redraw_if_stale(self) -> None:
         if self._shown != (self.app.data_stamp, self.size.width):
             self.redraw()
 
+    def on_screen_resume(self) -> None:
+        self.redraw_if_stale()
+
     def on_data_changed(self, _: DataChanged) -> None:
-        self.redraw()
+        self.redraw_if_stale()  # a resume may have drawn this very change already
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A screen's own workers (their messages do not bubble): results to `worker_done`, failures to the app."""

@@ -76,7 +76,8 @@ class PortfolioScreen(AreaScreen):
             hint = f"Dates in {plan.start.year} if it succeeds; P(time): succeeds by due. " + hint
         if forecast is None and recorded is not None:
             label = escape(recorded.label(self.app.plan_version))
-            hint = f"[b]Shown: the {label}[/b]; a new forecast is running.\n" + hint
+            then = "a new forecast is running" if self.app.full_run_pending() else "f runs a new forecast"
+            hint = f"[b]Shown: the {label}[/b]; {then}.\n" + hint
         elif forecast is not None and self.app.provisional:
             then = "follow" if self.app.full_run_pending() else "did not run: f runs them"
             hint = f"[b]Provisional: {forecast.trials:,} trials[/b]; the full {self.app.trials:,} {then}.\n" + hint
@@ -86,7 +87,7 @@ class PortfolioScreen(AreaScreen):
 
     def on_resize(self) -> None:
         if self.app.workspace is not None:
-            self.redraw()  # names as long as the new width allows
+            self.redraw_if_stale()  # names as long as the new width allows
 
     def _selected(self) -> str | None:
         table = self.query_one("#projects", DataTable)
