@@ -147,6 +147,7 @@ class TeamcastApp(App[None]):
         self.last_forecast_seconds: float | None = None
         self.last_full: Forecast | None = None  # the newest full (not provisional) forecast
         self._warmed = False
+        self._schedule: tuple[int, Any] | None = None  # (plan version, its point schedule) for the Timeline
         self.forecast_scheduled = False  # a forecast will start after the first paint
         # Bumped whenever the plan or the forecast changes: a screen redraws on resume only when it moved.
         self.data_stamp = 0
@@ -437,6 +438,20 @@ class TeamcastApp(App[None]):
 
         for module in modules:
             importlib.import_module(module)
+        from teamcast.engine import deterministic_schedule
+
+        plan, version = self.plan, self.plan_version
+        if plan.tasks.height and self.point_schedule() is None:
+            self.call_from_thread(self.keep_schedule, version, deterministic_schedule(plan))
+
+    def point_schedule(self) -> Any:
+        """The point schedule of the plan as it is now (a frame), or None when not computed yet."""
+        if self._schedule is not None and self._schedule[0] == self.plan_version:
+            return self._schedule[1]
+        return None
+
+    def keep_schedule(self, version: int, schedule: Any) -> None:
+        self._schedule = (version, schedule)
 
     def report(self, error: BaseException | None, what: str) -> None:
         """A failed worker (the app's or a screen's) as a notification; a cancelled one as a note."""
