@@ -309,7 +309,9 @@ class TeamcastApp(App[None]):
         if quick and trials > PROVISIONAL_TRIALS:
             first, seconds = self._simulate(plan, PROVISIONAL_TRIALS, seed, "provisional forecast")
             self.call_from_thread(self._provisional_done, first, worker)
-        forecast, seconds = self._simulate(plan, trials, seed, "forecast")
+        # While it runs, the status line says that what is on screen is the provisional run.
+        label = "provisional shown; full run" if quick and trials > PROVISIONAL_TRIALS else "forecast"
+        forecast, seconds = self._simulate(plan, trials, seed, label)
         if record and self.workspace is not None:
             from teamcast.engine import record_snapshot
 
