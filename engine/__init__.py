@@ -86,6 +86,8 @@ _EXPORTS: dict[str, str] = {
     "findings_by_section": "teamcast.engine.views",
     "forecast_changes": "teamcast.engine.views",
     "histogram": "teamcast.engine.views",
+    "RecordedForecast": "teamcast.engine.views",
+    "recorded_forecast": "teamcast.engine.views",
     "retro_since": "teamcast.engine.views",
     "with_answers": "teamcast.engine.views",
     # the timeline the app draws (teamcast.engine.timeline)
@@ -135,6 +137,7 @@ __all__ = [
     "QUESTIONS",
     "RETRO_WINDOWS",
     "ROLE_TITLE",
+    "RecordedForecast",
     "Retro",
     "Role",
     "SimulationError",
@@ -184,6 +187,7 @@ __all__ = [
     "read_sm",
     "record_outcome",
     "record_snapshot",
+    "recorded_forecast",
     "render_optimise",
     "retro_since",
     "review_candidate",
@@ -249,6 +253,7 @@ if TYPE_CHECKING:
     from teamcast.engine.views import (
         GENERAL,
         RETRO_WINDOWS,
+        RecordedForecast,
         apply_change,
         compare_forecasts,
         estimate_accuracy,
@@ -256,6 +261,7 @@ if TYPE_CHECKING:
         findings_by_section,
         forecast_changes,
         histogram,
+        recorded_forecast,
         retro_since,
         with_answers,
     )

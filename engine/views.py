@@ -11,16 +11,18 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 from teamcast.engine.plan.model import Plan, frame
 from teamcast.engine.plan.validate import validate_plan
-from teamcast.engine.practice.org import QUESTIONS, answers_of
 from teamcast.errors import NotFoundError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Form fields of an editable row and the TOML keys the validator names them by.
 FIELD_KEYS: dict[str, dict[str, str]] = {
@@ -145,6 +147,110 @@ def forecast_changes(
     return changes
 
 
+@dataclass(frozen=True)
+class RecordedForecast:
+    """The newest forecast snapshot a workspace holds, shaped like `Forecast.projects` for the Portfolio.
+
+    A snapshot keeps per project only P50/P80/P95 (working days, if it succeeds), the mean,
+    P(success) and P(on time): no criticality, no per-trial finish days, so the screens that need
+    those wait for a live run. Dates are computed from the days with the plan's current calendar.
+    """
+
+    snapshot: int
+    created: dt.datetime | None
+    who: str | None
+    trials: int
+    seed: int
+    plan_version: int | None
+    projects: pl.DataFrame  # id, name, p50/p80/p95, date_p50/80/95, p_success, p_on_time, expected_value
+
+    def label(self, plan_version: int | None = None) -> str:
+        """What these figures are, in one line: when recorded, with how many trials, whether the plan moved since."""
+        when = self.created.strftime("%Y-%m-%d %H:%M UTC") if self.created else "an unknown date"
+        text = f"recorded forecast of {when} ({self.trials:,} trials, seed {self.seed})"
+        if plan_version is not None and self.plan_version is not None and self.plan_version != plan_version:
+            text += f", plan version {self.plan_version} (now {plan_version})"
+        return text
+
+
+def recorded_forecast(plan: Plan) -> RecordedForecast | None:
+    """The newest snapshot in `plan.forecasts` for the plan's current projects; None when there is none."""
+    forecasts = plan.forecasts
+    if forecasts.height == 0 or plan.plan.height == 0:
+        return None
+    latest = forecasts.filter(pl.col("snapshot") == forecasts["snapshot"].max())
+    head = latest.row(0, named=True)
+    figures = {r["id"]: r for r in latest.filter(pl.col("level") == "project").iter_rows(named=True)}
+    finish_date = working_day_finder(plan.start, plan.holidays)
+
+    def date(days: float | None) -> dt.date | None:
+        return finish_date(days) if days is not None and _finite(days) else None
+
+    rows = []
+    for project in plan.projects.iter_rows(named=True):
+        f = figures.get(project["id"])
+        if f is None:
+            continue
+        value = project["value"] if project["value"] is not None else 1.0  # compile's default value
+        p_success = f["p_success"]
+        rows.append(
+            {
+                "id": project["id"],
+                "name": project["name"] or project["id"],
+                **{f"p{q}": f[f"p{q}"] for q in (50, 80, 95)},
+                **{f"date_p{q}": date(f[f"p{q}"]) for q in (50, 80, 95)},
+                "p_success": p_success,
+                "p_on_time": f["p_on_time"],
+                "expected_value": value * p_success if p_success is not None else None,
+            }
+        )
+    schema = {
+        "id": pl.String,
+        "name": pl.String,
+        **{f"p{q}": pl.Float64 for q in (50, 80, 95)},
+        **{f"date_p{q}": pl.Date for q in (50, 80, 95)},
+        "p_success": pl.Float64,
+        "p_on_time": pl.Float64,
+        "expected_value": pl.Float64,
+    }
+    return RecordedForecast(
+        snapshot=head["snapshot"],
+        created=head["created"],
+        who=head["who"],
+        trials=head["trials"],
+        seed=head["seed"],
+        plan_version=head["plan_version"],
+        projects=pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema),
+    )
+
+
+def working_day_finder(start: dt.date, holidays: Iterable[dt.date]) -> Callable[[float], dt.date]:
+    """`Calendar(start, holidays).finish_date` in plain Python (Mon–Fri, holidays skipped).
+
+    The app's first paint shows a recorded forecast's dates with it: this keeps NumPy (which the
+    Calendar needs) out of the launch, about a tenth of a second. A test holds it equal to Calendar.
+    """
+    off = set(holidays)
+
+    def working(day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in off
+
+    day0 = start
+    while not working(day0):
+        day0 += dt.timedelta(days=1)
+
+    def finish_date(days: float) -> dt.date:
+        index = math.ceil(days) - 1  # work ending at `days` is done on working day ceil(days) - 1
+        step = dt.timedelta(days=1 if index >= 0 else -1)
+        day, left = day0, abs(index)
+        while left:
+            day += step
+            left -= working(day)
+        return day
+
+    return finish_date
+
+
 def compare_forecasts(baseline: pl.DataFrame, whatif: pl.DataFrame) -> pl.DataFrame:
     """Baseline and what-if side by side per project: P50, P80 (days) and P(success), each with its delta.
 
@@ -171,6 +277,8 @@ def compare_forecasts(baseline: pl.DataFrame, whatif: pl.DataFrame) -> pl.DataFr
 
 def histogram(finish_days: np.ndarray, bins: int = 20) -> tuple[np.ndarray, np.ndarray, float]:
     """Counts of the finite finish days in `bins` equal bins, the bin edges, and the share of trials that failed."""
+    import numpy as np  # here, not at import: the app's first paint needs this module but not NumPy
+
     finish_days = np.asarray(finish_days, dtype=float)
     done = finish_days[np.isfinite(finish_days)]
     failed = 1.0 - done.size / finish_days.size if finish_days.size else 0.0
@@ -237,6 +345,8 @@ def _finite(x: float | None) -> bool:
 def with_answers(plan: Plan, answers: dict[str, str | None]) -> Plan:
     """The plan with questionnaire answers set (None clears one), in the questionnaire's order;
     answers to questions it does not know stay, after the known ones."""
+    from teamcast.engine.practice.org import QUESTIONS, answers_of  # the questionnaire: not needed at launch
+
     merged = answers_of(plan) | answers
     known = [q.id for q in QUESTIONS]
     order = known + [q for q in merged if q not in known]

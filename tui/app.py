@@ -10,7 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 from textual.app import App
@@ -18,28 +18,22 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from teamcast.engine import (
-    Forecast,
-    OptimiseResult,
-    Plan,
-    Workspace,
-    forecast_changes,
-    optimise,
-    simulate,
-    with_answers,
-)
+from teamcast.engine import Plan, Workspace
 from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
 from teamcast.tui.commands import TeamcastCommands
 from teamcast.tui.messages import DataChanged
-from teamcast.tui.scenario import Scenario
-from teamcast.tui.screens.dialogs import HelpScreen, OptimiseScreen, StartScreen, WhatIfScreen
-from teamcast.tui.screens.org import OrgScreen
 from teamcast.tui.screens.portfolio import PortfolioScreen
-from teamcast.tui.screens.retro import RetroScreen
-from teamcast.tui.screens.roster import RosterScreen
-from teamcast.tui.screens.timeline import TimelineScreen
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from teamcast.engine import Forecast, OptimiseResult, RecordedForecast
+    from teamcast.tui.scenario import Scenario
 
 DEFAULT_TRIALS = 10_000
+# A quick first run where nothing recorded can be shown at once (a new workspace, after a save):
+# labelled provisional with its trial count, and replaced by the full run in the same worker.
+PROVISIONAL_TRIALS = 1_000
 CHUNK_TRIALS = 1024  # cancellation is checked between chunks: about a frame of work each
 PROGRESS_EVERY_S = 0.1  # at most ten progress redraws a second, whatever the chunk rate
 # Two kernel threads where there are cores for them: results do not depend on the thread
@@ -52,6 +46,44 @@ OPTIMISE_SECONDS = 20.0
 
 
 MODES_GROUP = Binding.Group("modes")
+
+
+# The screens other than Portfolio are imported when first shown (or warmed up in a thread after
+# the first forecast), so that their modules (health checks, hiring, retro) do not delay the first paint.
+def _org_screen() -> Screen:
+    from teamcast.tui.screens.org import OrgScreen
+
+    return OrgScreen()
+
+
+def _roster_screen() -> Screen:
+    from teamcast.tui.screens.roster import RosterScreen
+
+    return RosterScreen()
+
+
+def _retro_screen() -> Screen:
+    from teamcast.tui.screens.retro import RetroScreen
+
+    return RetroScreen()
+
+
+def _timeline_screen() -> Screen:
+    from teamcast.tui.screens.timeline import TimelineScreen
+
+    return TimelineScreen()
+
+
+WARM_UP_MODULES = (
+    "teamcast.tui.screens.org",
+    "teamcast.tui.screens.roster",
+    "teamcast.tui.screens.retro",
+    "teamcast.tui.screens.timeline",
+    "teamcast.tui.screens.dialogs",
+    "teamcast.tui.screens.forms",
+    "teamcast.tui.screens.project",
+    "teamcast.tui.scenario",
+)
 
 
 @dataclass(frozen=True)
@@ -69,11 +101,11 @@ class TeamcastApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "teamcast"
     MODES = {
-        "org": OrgScreen,
-        "roster": RosterScreen,
+        "org": _org_screen,
+        "roster": _roster_screen,
         "portfolio": PortfolioScreen,
-        "retro": RetroScreen,
-        "timeline": TimelineScreen,
+        "retro": _retro_screen,
+        "timeline": _timeline_screen,
     }
     DEFAULT_MODE = "portfolio"
     BINDINGS = [
@@ -108,13 +140,25 @@ class TeamcastApp(App[None]):
         self.plan = Plan()
         self.plan_version = 0
         self.forecast: Forecast | None = None
+        # True while `forecast` is a provisional small run (PROVISIONAL_TRIALS) that the full run replaces.
+        self.provisional = False
+        # The workspace's newest recorded snapshot, shown by the Portfolio until the first live forecast lands.
+        self.recorded: RecordedForecast | None = None
         self.last_forecast_seconds: float | None = None
+        self.last_full: Forecast | None = None  # the newest full (not provisional) forecast
+        self._warmed = False
+        self._schedule: tuple[int, Any] | None = None  # (plan version, its point schedule) for the Timeline
+        self.forecast_scheduled = False  # a forecast will start after the first paint
+        # Bumped whenever the plan or the forecast changes: a screen redraws on resume only when it moved.
+        self.data_stamp = 0
         # Where the timeline draws its "today" line; tests pin it (None: the plan's first working day).
         self.today: dt.date | None = dt.date.today()
 
     # --- lifecycle --------------------------------------------------------------------------
     def on_mount(self) -> None:
         if self.path is None:
+            from teamcast.tui.screens.dialogs import StartScreen
+
             self.push_screen(StartScreen(), self._start_chosen)
         else:
             self.open_workspace(self.path)
@@ -131,6 +175,8 @@ class TeamcastApp(App[None]):
         try:
             path = self._demo_workspace() if kind == "demo" else self._new_workspace(Path(where))
         except TeamcastError as exc:
+            from teamcast.tui.screens.dialogs import StartScreen
+
             self.notify(exc.message, title=exc.title, severity="error")
             self.push_screen(StartScreen(), self._start_chosen)
             return
@@ -151,15 +197,31 @@ class TeamcastApp(App[None]):
         return path
 
     def open_workspace(self, path: Path) -> None:
+        from teamcast.engine import recorded_forecast
+
         try:
             self.workspace = Workspace.open(path)
-            self.reload()
+            self.plan = self.workspace.load()
+            self.plan_version = self.workspace.plan_version()
         except TeamcastError as exc:
             self.notify(exc.message, title=exc.title, severity="error", timeout=30)
             return
         self.path = path
         self.sub_title = f"{self.plan.name or 'empty workspace'} · {path.name}"
-        self.action_forecast()
+        # The last recorded forecast goes on screen at once; the live run replaces it. Without one,
+        # a provisional small run comes first.
+        self.recorded = recorded_forecast(self.plan)
+        if self.recorded is not None:
+            self.forecast_note = self.recorded.label(self.plan_version) + " · running a new forecast"
+        self._data_changed()
+        # With a recorded forecast on screen, the worker starts after the first paint: its imports
+        # (NumPy, the kernel, plugins) would otherwise share the interpreter with drawing it.
+        # Without a recorded forecast there is nothing to show before the provisional run: start it now.
+        if self.recorded is None:
+            self.action_forecast(quick=True)
+        else:
+            self.forecast_scheduled = True
+            self.call_after_refresh(self.action_forecast)
 
     def reload(self) -> None:
         """Read the plan again from the workspace and tell the visible screen."""
@@ -169,18 +231,23 @@ class TeamcastApp(App[None]):
         self._data_changed()
 
     def _data_changed(self) -> None:
+        self.data_stamp += 1
         self.screen.post_message(DataChanged())
 
     # --- actions ------------------------------------------------------------------------------
     def action_help(self) -> None:
+        from teamcast.tui.screens.dialogs import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def action_forecast(self) -> None:
+    def action_forecast(self, quick: bool = False) -> None:
+        """Forecast the plan again in a worker; `quick` shows a provisional small run before the full one."""
+        self.forecast_scheduled = False
         if self.workspace is None or self.plan.projects.height == 0:
             self.forecast_note = "no projects to forecast" if self.workspace else ""
             return
-        self.run_forecast(self.plan, self.trials, self.seed)
+        self.run_forecast(self.plan, self.trials, self.seed, quick=quick)
 
     def action_whatif_hire(self, role: str | None = None) -> None:
         from teamcast.tui.screens.hire import HireWhatIf
@@ -190,7 +257,7 @@ class TeamcastApp(App[None]):
 
     def open_project(self, project: str) -> None:
         """The Portfolio mode with `project`'s tasks and charts on top (the palette's "Open project")."""
-        from teamcast.tui.screens.portfolio import ProjectScreen
+        from teamcast.tui.screens.project import ProjectScreen
 
         self.switch_mode("portfolio")
         self.push_screen(ProjectScreen(project))
@@ -229,13 +296,22 @@ class TeamcastApp(App[None]):
 
     # --- workers ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="forecast", name="forecast")
-    def run_forecast(self, plan: Plan, trials: int, seed: int, record: bool = False) -> tuple[Forecast, float]:
+    def run_forecast(
+        self, plan: Plan, trials: int, seed: int, record: bool = False, quick: bool = False
+    ) -> tuple[Forecast, float]:
         """The forecast of `plan`, in a thread; progress redraws throttled, cancellable between chunks.
 
-        With `record`, the finished forecast is appended to the workspace's snapshots (through a
+        With `quick`, a provisional run of PROVISIONAL_TRIALS goes on screen first (labelled so).
+        With `record`, the finished full forecast is appended to the workspace's snapshots (through a
         connection of this thread's own) so retros can compare it with what happens.
         """
-        forecast, seconds = self._simulate(plan, trials, seed, "forecast")
+        worker = get_current_worker()
+        if quick and trials > PROVISIONAL_TRIALS:
+            first, seconds = self._simulate(plan, PROVISIONAL_TRIALS, seed, "provisional forecast")
+            self.call_from_thread(self._provisional_done, first, worker)
+        # While it runs, the status line says that what is on screen is the provisional run.
+        label = "provisional shown; full run" if quick and trials > PROVISIONAL_TRIALS else "forecast"
+        forecast, seconds = self._simulate(plan, trials, seed, label)
         if record and self.workspace is not None:
             from teamcast.engine import record_snapshot
 
@@ -245,13 +321,17 @@ class TeamcastApp(App[None]):
     @work(thread=True, exclusive=True, group="forecast", name="what-if")
     def run_whatif(self, scenario: Scenario) -> tuple[Scenario, Forecast, Forecast]:
         """Baseline and what-if forecasts of the same trials and seed, for a side-by-side comparison."""
-        baseline = self.forecast or self._simulate(self.plan, self.trials, self.seed, "baseline")[0]
+        # A provisional forecast has fewer trials than the what-if: the baseline then runs in full.
+        baseline = self.forecast if self.forecast is not None and not self.provisional else None
+        baseline = baseline or self._simulate(self.plan, self.trials, self.seed, "baseline")[0]
         whatif, _ = self._simulate(scenario.plan, self.trials, self.seed, f"what-if: {scenario.label}")
         return scenario, baseline, whatif
 
     @work(thread=True, exclusive=True, group="forecast", name="optimise")
     def run_optimise(self, plan: Plan, seed: int) -> OptimiseResult:
         """`teamcast optimise` on the plan, bounded in time for an interactive session; cancellable."""
+        from teamcast.engine import optimise
+
         worker = get_current_worker()
 
         def progress(done: int, total: int, best: float) -> None:
@@ -289,6 +369,8 @@ class TeamcastApp(App[None]):
         self.reload()
 
     def _simulate(self, plan: Plan, trials: int, seed: int, label: str) -> tuple[Forecast, float]:
+        from teamcast.engine import simulate  # in the worker thread: NumPy, the kernel and plugins load here
+
         worker = get_current_worker()
         last = 0.0
 
@@ -323,15 +405,55 @@ class TeamcastApp(App[None]):
         elif event.state == WorkerState.CANCELLED and worker.group == "forecast":
             self.progress = Progress()
             self.forecast_note = f"{worker.name} cancelled"
+            if self.provisional or self.recorded is not None:
+                self._data_changed()  # the screens stop saying that a run follows
         elif event.state == WorkerState.SUCCESS and worker.name == "forecast":
-            forecast, seconds = cast(tuple[Forecast, float], worker.result)  # what run_forecast returns
+            forecast, seconds = cast("tuple[Forecast, float]", worker.result)  # what run_forecast returns
             self._forecast_done(forecast, seconds)
         elif event.state == WorkerState.SUCCESS and worker.name == "optimise":
-            result = cast(OptimiseResult, worker.result)  # what run_optimise returns
+            from teamcast.tui.screens.dialogs import OptimiseScreen
+
+            result = cast("OptimiseResult", worker.result)  # what run_optimise returns
             self.push_screen(OptimiseScreen(result), self._optimise_decided)
         elif event.state == WorkerState.SUCCESS and worker.name == "what-if":
-            scenario, baseline, whatif = cast(tuple[Scenario, Forecast, Forecast], worker.result)  # run_whatif's
+            from teamcast.tui.screens.dialogs import WhatIfScreen
+
+            scenario, baseline, whatif = cast("tuple[Scenario, Forecast, Forecast]", worker.result)  # run_whatif's
             self.push_screen(WhatIfScreen(scenario, baseline, whatif), self._whatif_decided)
+        if worker.group == "forecast" and worker.is_finished:
+            self.warm_up()
+
+    def full_run_pending(self) -> bool:
+        """True while a forecast worker is running or about to start (the run that replaces what is shown)."""
+        return self.forecast_scheduled or any(w.name == "forecast" and not w.is_finished for w in self.workers)
+
+    def warm_up(self) -> None:
+        """Once, after the first forecast: import the other screens' modules in a thread, so a first visit
+        to a mode does not pay for them while the person waits."""
+        if not self._warmed:
+            self._warmed = True
+            self.import_modules(WARM_UP_MODULES)
+
+    @work(thread=True, group="warm-up", name="warm-up")
+    def import_modules(self, modules: tuple[str, ...]) -> None:
+        import importlib
+
+        for module in modules:
+            importlib.import_module(module)
+        from teamcast.engine import deterministic_schedule
+
+        plan, version = self.plan, self.plan_version
+        if plan.tasks.height and self.point_schedule() is None:
+            self.call_from_thread(self.keep_schedule, version, deterministic_schedule(plan))
+
+    def point_schedule(self) -> Any:
+        """The point schedule of the plan as it is now (a frame), or None when not computed yet."""
+        if self._schedule is not None and self._schedule[0] == self.plan_version:
+            return self._schedule[1]
+        return None
+
+    def keep_schedule(self, version: int, schedule: Any) -> None:
+        self._schedule = (version, schedule)
 
     def report(self, error: BaseException | None, what: str) -> None:
         """A failed worker (the app's or a screen's) as a notification; a cancelled one as a note."""
@@ -342,11 +464,25 @@ class TeamcastApp(App[None]):
         else:
             self.notify(f"{type(error).__name__}: {error}", title=f"{what} failed", severity="error", timeout=10)
 
+    def _provisional_done(self, forecast: Forecast, worker: Worker) -> None:
+        """A provisional small run on screen until the full one replaces it (not when a newer run took over)."""
+        if worker.is_cancelled:
+            return
+        if not self.provisional:
+            self.last_full = self.forecast  # what the full run's "what changed" compares with
+        self.forecast, self.provisional, self.recorded = forecast, True, None
+        self.forecast_note = f"provisional forecast: {forecast.trials:,} trials; the full {self.trials:,} follow"
+        self._data_changed()
+
     def _forecast_done(self, forecast: Forecast, seconds: float) -> None:
-        previous, self.forecast = self.forecast, forecast
+        previous = self.last_full if self.provisional else self.forecast
+        self.forecast, self.provisional, self.recorded = forecast, False, None
+        self.last_full = forecast
         self.last_forecast_seconds = seconds
         note = f"forecast: {forecast.trials:,} trials, seed {forecast.seed}"
         if previous is not None:
+            from teamcast.engine import forecast_changes
+
             changes = forecast_changes(previous.projects, forecast.projects)
             text = "\n".join(c.sentence() for c in changes) or "no project moved by a day or more"
             self.notify(text, title="what changed")
@@ -386,7 +522,8 @@ class TeamcastApp(App[None]):
             self.notify("\n".join(exc.lines()[:6]), title=exc.title, severity="error", timeout=10)
             return False
         self.reload()
-        self.run_forecast(self.plan, self.trials, self.seed, record=True)  # a save records its forecast
+        # A save records its (full) forecast; a provisional small run shows the edit's effect first.
+        self.run_forecast(self.plan, self.trials, self.seed, record=True, quick=True)
         return True
 
     def save_answers(self, answers: dict[str, str | None]) -> bool:
@@ -397,6 +534,8 @@ class TeamcastApp(App[None]):
         assert self.workspace is not None
         if self.refuse_write("the answers"):
             return False
+        from teamcast.engine import with_answers
+
         rows = with_answers(self.plan, answers).org_answers.to_dicts()
         try:
             self.workspace.replace_answers(rows, self.plan_version)

@@ -1,4 +1,4 @@
-"""Widgets every screen shares: the forecast status line with its progress bar."""
+"""Widgets every screen shares: the forecast status line with its progress bar, and the key footer."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label, ProgressBar
+from textual.screen import Screen
+from textual.widgets import Footer, Label, ProgressBar
 
 if TYPE_CHECKING:
     from textual import getters
@@ -42,3 +43,30 @@ class ForecastStatus(Horizontal):
     def _show_note(self, note: str) -> None:
         if self.app.progress.total == 0:
             self.query_one(Label).update(note)
+
+
+class KeysFooter(Footer):
+    """Textual's footer, rebuilt only when the keys it shows changed.
+
+    Textual recomposes the footer (a widget per key) whenever the screen's bindings are refreshed,
+    which happens on every mode switch even though a screen's keys stay the same; that rebuild was
+    the largest part of a switch.
+    """
+
+    _keys: tuple | None = None
+
+    def shown_keys(self) -> tuple:
+        """What the footer draws: each shown binding with whether it is enabled, and its tooltip."""
+        return tuple(
+            (binding.key, binding.action, binding.description, binding.group, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show
+        )
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self.is_attached and screen is self.screen:
+            keys = self.shown_keys()
+            if keys == self._keys:
+                return
+            self._keys = keys
+        super().bindings_changed(screen)

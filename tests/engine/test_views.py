@@ -197,3 +197,41 @@ def test_retro_windows_count_back_from_the_plan_start():
     assert retro_since(None, "last month") is None
     assert months_before(dt.date(2027, 5, 31), 3) == dt.date(2027, 2, 28)
     assert months_before(dt.date(2028, 3, 31), 1) == dt.date(2028, 2, 29)
+
+
+def test_recorded_forecast_is_the_newest_snapshot_with_dates_from_the_plan_calendar(tmp_path):
+    from teamcast.engine import Calendar, record_snapshot, recorded_forecast, simulate
+    from teamcast.engine.plan.workspace import Workspace
+
+    path = tmp_path / "ws.db"
+    plan = demo_plan()
+    with Workspace.create(path) as ws:
+        ws.import_plan(plan)
+        assert recorded_forecast(ws.load()) is None  # nothing recorded yet
+    record_snapshot(path, simulate(plan, trials=200, seed=1))
+    newest = simulate(plan, trials=300, seed=2)
+    record_snapshot(path, newest)
+    with Workspace.open(path) as ws:
+        loaded, version = ws.load(), ws.plan_version()
+    recorded = recorded_forecast(loaded)
+    assert recorded is not None and (recorded.snapshot, recorded.trials, recorded.seed) == (2, 300, 2)
+    calendar = Calendar(plan.start, plan.holidays)
+    for mine, live in zip(recorded.projects.to_dicts(), newest.projects.to_dicts(), strict=True):
+        assert mine["id"] == live["id"]
+        assert mine["p50"] == pytest.approx(live["p50"]) and mine["p_success"] == pytest.approx(live["p_success"])
+        assert mine["date_p80"] == calendar.finish_date(live["p80"]) == live["date_p80"]
+        assert mine["expected_value"] == pytest.approx(live["expected_value"])
+    label = recorded.label(version)
+    assert label.startswith("recorded forecast of ") and "(300 trials, seed 2)" in label and "now" not in label
+    assert f"plan version {version} (now {version + 1})" in recorded.label(version + 1)
+
+
+@pytest.mark.parametrize("start", [dt.date(2027, 1, 4), dt.date(2027, 1, 2), dt.date(2026, 12, 24)])
+def test_working_day_finder_is_the_calendars_finish_date(start):
+    from teamcast.engine.plan.calendar import Calendar
+    from teamcast.engine.views import working_day_finder
+
+    holidays = [dt.date(2026, 12, 25), dt.date(2027, 1, 1), dt.date(2027, 1, 5), dt.date(2027, 3, 1)]
+    calendar, mine = Calendar(start, holidays), working_day_finder(start, holidays)
+    for days in [-3.0, -0.5, 0.0, 0.2, 1.0, 1.01, 4.0, 5.0, 5.5, 17.3, 60.0, 123.9, 400.0]:
+        assert mine(days) == calendar.finish_date(days), days

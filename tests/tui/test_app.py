@@ -10,7 +10,8 @@ from teamcast.tui.app import TeamcastApp
 from teamcast.tui.screens.dialogs import HelpScreen, WhatIfScreen
 from teamcast.tui.screens.forms import PersonForm, TaskForm
 from teamcast.tui.screens.org import OrgScreen
-from teamcast.tui.screens.portfolio import PortfolioScreen, ProjectScreen
+from teamcast.tui.screens.portfolio import PortfolioScreen
+from teamcast.tui.screens.project import ProjectScreen
 from teamcast.tui.screens.retro import RetroScreen
 from teamcast.tui.screens.roster import RosterScreen
 
@@ -148,18 +149,22 @@ async def test_progress_is_shown_and_a_run_can_be_cancelled(demo_db):
     seen = []
     async with app.run_test(size=(80, 24)) as pilot:
         app.watch(app, "progress", lambda p: seen.append(p))
-        for _ in range(200):
+        for _ in range(400):
             await pilot.pause(0.02)
-            if app.progress.done > 0:
+            if app.progress.total == 2_000_000 and app.progress.done > 0:  # past the provisional run
                 break
         assert app.progress.total == 2_000_000
         await pilot.press("c")  # keys are handled while the run goes on
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.forecast is None
+        # The provisional small run stays on screen, still labelled provisional, and the hint no
+        # longer promises the full run.
+        assert app.forecast is not None and app.forecast.trials == 1_000 and app.provisional
         assert app.forecast_note == "forecast cancelled"
         assert app.progress.total == 0
-    partial = [p.done for p in seen if 0 < p.done < 2_000_000]
+        hint = str(app.screen.query_one("#portfolio-hint").render())
+        assert "Provisional: 1,000 trials" in hint and "did not run" in hint
+    partial = [p.done for p in seen if p.total == 2_000_000 and 0 < p.done < 2_000_000]
     assert partial, seen  # progress was reported before the run ended, and it ended early
     assert len(seen) < 2_000_000 // 1024  # throttled: fewer redraws than chunks
 

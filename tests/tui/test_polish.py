@@ -14,7 +14,8 @@ from teamcast.tui.commands import COMMANDS, PaletteCommand, register
 from teamcast.tui.screens.dialogs import StartScreen, WhatIfScreen
 from teamcast.tui.screens.forms import TaskForm
 from teamcast.tui.screens.hire import HireWhatIf
-from teamcast.tui.screens.portfolio import PortfolioScreen, ProjectScreen
+from teamcast.tui.screens.portfolio import PortfolioScreen
+from teamcast.tui.screens.project import ProjectScreen
 from teamcast.tui.screens.roster import RosterScreen
 from teamcast.tui.screens.timeline import TimelineScreen
 

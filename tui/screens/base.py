@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from teamcast.tui.messages import DataChanged
-from teamcast.tui.widgets import ForecastStatus
+from teamcast.tui.widgets import ForecastStatus, KeysFooter
 
 if TYPE_CHECKING:
     from textual import getters
@@ -36,7 +36,7 @@ class AreaScreen(Screen):
         yield Header(icon="≡")
         yield from self.body()
         yield ForecastStatus()
-        yield Footer()
+        yield KeysFooter()
 
     def body(self) -> ComposeResult:
         raise NotImplementedError
@@ -58,11 +58,24 @@ class AreaScreen(Screen):
     def on_mount(self) -> None:
         self.setup()
 
-    def on_screen_resume(self) -> None:
+    # What the screen last drew from: the app's data stamp (plan or forecast changes) and the width.
+    # Coming back to a screen whose data did not move keeps its widgets as they are (cursor included):
+    # rebuilding tables on every switch is what made switching slow.
+    _shown: tuple[int, int] | None = None
+
+    def redraw(self) -> None:
+        self._shown = (self.app.data_stamp, self.size.width)
         self.show()
 
+    def redraw_if_stale(self) -> None:
+        if self._shown != (self.app.data_stamp, self.size.width):
+            self.redraw()
+
+    def on_screen_resume(self) -> None:
+        self.redraw_if_stale()
+
     def on_data_changed(self, _: DataChanged) -> None:
-        self.show()
+        self.redraw_if_stale()  # a resume may have drawn this very change already
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A screen's own workers (their messages do not bubble): results to `worker_done`, failures to the app."""

@@ -80,6 +80,7 @@ class RowForm(ModalScreen[None]):
         self.row = row
         self.version = version
         self.whatif = whatif
+        self._checked: tuple[tuple[int, str], dict[str, list[str]]] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -141,11 +142,19 @@ class RowForm(ModalScreen[None]):
         except ParseError as exc:
             self._show({exc.args[1]: [exc.args[0]]})
             return None
-        problems = field_problems(self.app.plan, self.TABLE, self.row["id"], changes) if changes else {}
+        problems = self.problems(changes) if changes else {}
         if problems:
             self._show(problems)
             return None
         return changes
+
+    def problems(self, changes: dict[str, Any]) -> dict[str, list[str]]:
+        """The validator's messages for `changes`; the answer for the same changes to the same plan is
+        reused, so that saving right after typing does not validate the whole plan twice more."""
+        key = (self.app.data_stamp, repr(sorted(changes.items())))
+        if self._checked is None or self._checked[0] != key:
+            self._checked = (key, field_problems(self.app.plan, self.TABLE, self.row["id"], changes))
+        return self._checked[1]
 
     def _show(self, problems: dict[str, list[str]]) -> None:
         names = {field.name for field in self.FIELDS}

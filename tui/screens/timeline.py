@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import polars as pl
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from teamcast.engine import build_timeline
+from teamcast.engine import Plan, build_timeline, deterministic_schedule
 from teamcast.tui.screens.base import AreaScreen, teamcast_app
 from teamcast.tui.timeline import TimelineView
 
@@ -46,14 +47,30 @@ class TimelineScreen(AreaScreen):
         if plan.plan.height == 0:
             self.query_one("#timeline-detail", Static).update("No plan: import one with `teamcast import`.")
             return
-        # The schedule is recomputed only when the plan or the forecast changed.
+        # The point schedule depends on the plan only: the app keeps it per plan version, computed
+        # off the UI thread (here, or by the app's warm-up after its first forecast).
+        schedule = teamcast_app(self).point_schedule()
+        if schedule is None and plan.tasks.height:
+            self.query_one("#timeline-detail", Static).update("computing the point schedule…")
+            self.compute_schedule(plan, teamcast_app(self).plan_version)
+            return
+        # The bars are rebuilt only when the plan or the forecast changed.
         key = (teamcast_app(self).plan_version, id(forecast))
         if key != self.shown_version or view.timeline is None:
             self.shown_version = key
-            timeline = build_timeline(plan, forecast.projects if forecast is not None else None)
+            timeline = build_timeline(plan, forecast.projects if forecast is not None else None, schedule)
             today = teamcast_app(self).today or plan.start
             view.set_timeline(timeline, timeline.calendar.date_to_day(today))
         self._detail()
+
+    @work(thread=True, exclusive=True, group="timeline", name="schedule")
+    def compute_schedule(self, plan: Plan, version: int) -> tuple[int, pl.DataFrame]:
+        return version, deterministic_schedule(plan)
+
+    def worker_done(self, name: str, result) -> None:
+        if name == "schedule":
+            teamcast_app(self).keep_schedule(*result)
+            self.show()
 
     def on_timeline_view_moved(self, _: TimelineView.Moved) -> None:
         self._detail()
