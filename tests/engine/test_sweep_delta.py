@@ -151,7 +151,9 @@ def test_a_sequential_strategy_that_closes_a_cycle_is_the_same_error_row():
     base = SweepBase(plan)
     for scenario in grid([parse_vary("strategy.goal=parallel,sequential")]):
         assert repr(run_scenario(base, scenario, 50, 1)) == repr(run_scenario(plan, scenario, 50, 1))
-    assert "dependency cycle" in run_scenario(base, grid([parse_vary("strategy.goal=sequential")])[0], 50, 1)[0]["error"]
+    assert (
+        "dependency cycle" in run_scenario(base, grid([parse_vary("strategy.goal=sequential")])[0], 50, 1)[0]["error"]
+    )
 
 
 def test_common_random_numbers_hold_across_delta_scenarios(demo):
