@@ -269,6 +269,7 @@ _HANDLERS: dict[str, Callable[[Plan, str, str], Plan]] = {
 
 # --- running -------------------------------------------------------------------------------------
 
+RANK_PRUNE = 500  # scenarios gathered before ranking prunes to the best --top again
 RESULT_COLUMNS = ["p50", "p80", "p95", "p_success", "p_on_time", "expected_value", "on_time_value"]
 
 
@@ -390,14 +391,40 @@ def to_frame(rows: Iterable[dict], keys: Sequence[str]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")
 
 
+def check_by(by: str) -> tuple[str, str]:
+    """(project or "", metric) of `--by [PROJECT.]METRIC`; a usage error for an unknown metric."""
+    project, _, column = by.rpartition(".")
+    if column not in RESULT_COLUMNS + ["utilization"]:
+        raise UsageError(f"--by {by}: expected [PROJECT.]METRIC with METRIC one of {', '.join(RESULT_COLUMNS)}")
+    return project, column
+
+
+def rank_as_they_come(results: Iterable[list[dict]], keys: Sequence[str], by: str, top: int | None) -> pl.DataFrame:
+    """`rank` over every scenario's rows, keeping only the best `top` scenarios (and the last
+    few hundred) in memory: ranking the best of a part together with the rest gives the same
+    best as ranking everything, since a scenario's score depends on its own rows only."""
+    project, _ = check_by(by)
+    kept: list[dict] = []
+    since = 0
+    limit = max(RANK_PRUNE, 2 * (top or 0))
+    for rows in results:
+        kept += rows
+        since += 1
+        if top is not None and since >= limit:
+            table = to_frame(kept, keys)
+            ok = table.filter(pl.col("error").is_null())
+            if not project or project in ok["project"].to_list():  # else rank would refuse: keep all
+                kept, since = rank(table, by, top).to_dicts(), 0
+    table = to_frame(kept, keys)
+    return rank(table, by, top or table["scenario"].n_unique())
+
+
 def rank(table: pl.DataFrame, by: str, top: int) -> pl.DataFrame:
     """The `top` scenarios by a metric: `<project>.<column>` or a column summed over projects.
 
     Dates (p50/p80/p95) rank ascending, probabilities and value descending.
     """
-    project, _, column = by.rpartition(".")
-    if column not in RESULT_COLUMNS + ["utilization"]:
-        raise UsageError(f"--by {by}: expected [PROJECT.]METRIC with METRIC one of {', '.join(RESULT_COLUMNS)}")
+    project, column = check_by(by)
     ok = table.filter(pl.col("error").is_null())
     if project:
         if project not in ok["project"].unique().to_list():

@@ -130,4 +130,4 @@ def test_a_large_sweep_says_what_to_expect(plan, monkeypatch):
     monkeypatch.setattr(sweep_command, "LARGE_SWEEP", 1)
     result = CliRunner().invoke(main, ["sweep", str(plan), "--vary", "priority=value,lft", "-n", "20"])
     assert result.exit_code == 0
-    assert "note: 2 scenarios x 20 trials; results are written when all are done" in result.output
+    assert "note: 2 scenarios x 20 trials; rows are written as scenarios finish" in result.output
