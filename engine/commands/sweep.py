@@ -36,7 +36,9 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
     Every scenario uses the same seed (common random numbers), so differences between
     scenarios come from the settings, not from noise. Keys: people.ROLE, hire.ROLE (arrival
     day or none), hire.ID (on/off), arrival.HIRE, capacity.PERSON, project.ID (on/off),
-    strategy.CHALLENGE, model, priority, modifier.
+    strategy.CHALLENGE, model, priority, modifier. Rows are written as scenarios finish, in
+    order; with --out they go to OUT.partial, renamed to OUT when the sweep is done (a
+    stopped sweep leaves its finished scenarios there).
 
     \b
     Examples:
