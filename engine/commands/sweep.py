@@ -230,8 +230,9 @@ class Sink:
         import os
 
         self.close()
-        if self.out is not None and self.partial != self.out:
-            self._io(lambda: os.replace(self.partial, self.out))
+        out, partial = self.out, self.partial
+        if out is not None and partial is not None and partial != out:
+            self._io(lambda: os.replace(partial, out))
 
 
 def render_scenario(rows: list[dict]) -> list[str]:

@@ -86,14 +86,14 @@ class LocalExecutor:
         pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
         try:
             while True:
-                while not exhausted and next_in - next_out < window:
-                    args = next(source, None)
-                    if args is None:
-                        exhausted = True
-                        break
-                    taken[next_in], tries[next_in] = args, 1
-                    running[pool.submit(fn, shared, *args)] = next_in
-                    next_in += 1
+                room = window - (next_in - next_out)
+                if not exhausted and room > 0:
+                    fresh = list(itertools.islice(source, room))
+                    exhausted = len(fresh) < room
+                    for call in fresh:
+                        taken[next_in], tries[next_in] = call, 1
+                        running[pool.submit(fn, shared, *call)] = next_in
+                        next_in += 1
                 while next_out in done:
                     yield taken.pop(next_out), done.pop(next_out)
                     del tries[next_out]
