@@ -95,6 +95,7 @@ class SweepBase:
                 need[pool] = max(need[pool], units + (person_role.get(assignee) == pool))
         self.role_need = {r: n for r, n in need.items() if r not in set(plan.pools["id"].to_list())}
         self.slowest, self.hiring = _capacity_and_hiring(plan)
+        self.people_hash = dict(zip(plan.people["id"].to_list(), plan.people.hash_rows().to_list(), strict=True))
         doing = tasks.filter(pl.col("status") == TaskStatus.DOING.value)
         self.doing_tasks = doing.with_columns(after=pl.lit(None, dtype=tasks.schema["after"]))
         self.doing = np.flatnonzero(c.inp.task_fixed == FIXED_DOING)
@@ -163,20 +164,45 @@ class SweepBase:
         slowest, hiring = _capacity_and_hiring(varied)
         if (slowest < self.slowest or hiring > self.hiring) and horizon_problems(varied):
             return False  # the horizon grew past the calendar
+        people, teams = varied.people, varied.teams
+        if not self.doing_tasks.height:
+            # Without work in progress to place at day 0, only new or changed people can hold a
+            # new problem: validate those rows, and check here what they share with the rest.
+            changed = self._changed_people(varied)
+            if changed is None:
+                return False
+            people = changed.with_columns(reports_to=pl.lit(None, dtype=pl.String))
+            teams = teams.with_columns(lead=pl.lit(None, dtype=pl.String))
+        # The tables such a change touches, and what their rows refer to (teams; the projects
+        # of work in progress). Candidates are covered by the check on dropped hires above.
         mini = Plan(
             plan=varied.plan,
-            org=varied.org,
-            org_answers=varied.org_answers,
-            teams=varied.teams,
-            people=varied.people,
+            teams=teams,
+            people=people,
             hires=varied.hires,
             pools=varied.pools,
-            projects=varied.projects,
+            projects=varied.projects if self.doing_tasks.height else varied.projects.clear(),
             tasks=self.doing_tasks,
-            candidates=varied.candidates,
-            scorecards=varied.scorecards,
         )
         return not any(p.severity == "error" for p in validate_plan(mini))
+
+    def _changed_people(self, varied: Plan) -> pl.DataFrame | None:
+        """The people rows that are new or differ from the base plan's; None when an id is used
+        twice or by a hire, pool or role, or a lead or manager is not among the people (what
+        validate_plan would otherwise find by comparing these rows with the rest)."""
+        from teamcast.engine.plan.validate import ROLES
+
+        ids = varied.people["id"].to_list()
+        roles = set(varied.people["role"].drop_nulls().to_list()) | set(varied.hires["role"].drop_nulls().to_list())
+        others = set(varied.hires["id"].to_list()) | set(varied.pools["id"].to_list()) | set(ROLES) | roles
+        named = set(varied.teams["lead"].drop_nulls().to_list()) | set(
+            varied.people["reports_to"].drop_nulls().to_list()
+        )
+        if len(set(ids)) != len(ids) or set(ids) & others or not named <= set(ids):
+            return None
+        hashes = varied.people.hash_rows().to_list()
+        changed = [k for k, (pid, h) in enumerate(zip(ids, hashes, strict=True)) if self.people_hash.get(pid) != h]
+        return varied.people[changed]
 
     def _may_close_a_cycle(self, varied: Plan) -> bool:
         """Whether a challenge made sequential could close a dependency cycle (its approaches

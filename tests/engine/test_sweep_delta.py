@@ -8,6 +8,7 @@ the same numbers, scenario by scenario, on every kind of variation.
 from dataclasses import fields
 
 import numpy as np
+import polars as pl
 import pytest
 
 from teamcast.engine.forecast.compile import compile_plan
@@ -70,9 +71,27 @@ def demo():
     return demo_plan()
 
 
+def without_work_in_progress(plan):
+    """The demo with its work in progress not started: the delta checks only changed people."""
+    doing = pl.col("status") == "doing"
+    return plan.replace(
+        tasks=plan.tasks.with_columns(
+            status=pl.when(doing).then(pl.lit("todo")).otherwise(pl.col("status")),
+            started=pl.when(doing).then(None).otherwise(pl.col("started")),
+            actual_days=pl.when(doing).then(None).otherwise(pl.col("actual_days")),
+        )
+    )
+
+
+@pytest.fixture(scope="module", params=["demo", "demo without work in progress"])
+def plans(request, demo):
+    plan = demo if request.param == "demo" else without_work_in_progress(demo)
+    return plan, SweepBase(plan)
+
+
 @pytest.mark.parametrize("scenario", _scenarios(DEMO_AXES), ids=lambda s: s.label)
-def test_a_delta_compiles_what_the_full_path_compiles(demo, scenario):
-    base = SweepBase(demo)
+def test_a_delta_compiles_what_the_full_path_compiles(plans, scenario):
+    demo, base = plans
     varied, _ = vary(demo, scenario)
     errors = [p for p in validate_plan(varied) if p.severity == "error"]
     if errors:
@@ -107,8 +126,8 @@ def test_a_delta_sweep_gives_the_numbers_of_simulating_each_scenario_plan(demo):
 
 
 @pytest.mark.parametrize("spec", DEMO_AXES)
-def test_every_kind_alone_matches_the_old_path_row_for_row(demo, spec):
-    base = SweepBase(demo)
+def test_every_kind_alone_matches_the_old_path_row_for_row(plans, spec):
+    demo, base = plans
     for scenario in grid([parse_vary(spec)]):
         # repr: exact floats, and NaN (no deadline) equal to NaN
         assert repr(run_scenario(base, scenario, 200, 7)) == repr(run_scenario(demo, scenario, 200, 7)), scenario.label
@@ -184,3 +203,33 @@ def test_the_base_is_prepared_once_per_process_and_travels_light(demo):
 
     prepared = shared_base(copy)
     assert prepared.compiled is not None and shared_base(pickle.loads(pickle.dumps(base))) is prepared
+
+
+def _clash(plan, column, value, row=0):
+    people = plan.people.with_columns(
+        pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+    )
+    return plan.replace(people=people)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: _clash(p, "id", p.people["id"][1]),  # two people with one id
+        lambda p: _clash(p, "id", "ml_engineer"),  # a person named like a role
+        lambda p: _clash(p, "id", p.hires["id"][0]),  # a person named like an open hire
+        lambda p: _clash(p, "reports_to", "nobody"),
+        lambda p: _clash(p, "capacity", 0.0),
+        lambda p: p.replace(teams=p.teams.with_columns(lead=pl.lit("nobody"))),
+    ],
+    ids=["duplicate id", "role name", "hire id", "unknown manager", "zero capacity", "unknown lead"],
+)
+def test_what_the_cheap_checks_cannot_clear_gets_the_validators_own_errors(demo, change):
+    """However a people change breaks the plan, the delta reports the validator's problems."""
+    for plan in (demo, without_work_in_progress(demo)):
+        varied = change(plan)
+        errors = [p for p in validate_plan(varied) if p.severity == "error"]
+        assert errors
+        with pytest.raises(PlanError) as raised:
+            SweepBase(plan).prepare(varied, ["people.ml_engineer"])
+        assert raised.value.problems == errors
