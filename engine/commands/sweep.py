@@ -113,10 +113,13 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
                         lost.add(row["scenario"])
         sink.write(writer.end())
     except KeyboardInterrupt:
-        where = sink.partial or "stdout"
+        where = sink.partial if sink.partial and written else "stdout" if not out else "nowhere"
         click.echo(f"\ninterrupted: {written} scenario(s) written to {where}", err=True)
-        sink.close()
+        sink.close(keep=written > 0)
         raise SystemExit(130) from None
+    except BaseException:
+        sink.close(keep=written > 0)  # a sweep that failed before its first row leaves no file
+        raise
     sink.commit()
     if lost:  # the rows say so too; a run that lost scenarios is not a success
         raise TeamcastError(
@@ -222,9 +225,12 @@ class Sink:
         if data:
             self._io(lambda: (self.file.write(data), self.file.flush()))
 
-    def close(self) -> None:
+    def close(self, keep: bool = True) -> None:
+        """Close the partial file; without `keep`, remove it too (nothing worth keeping in it)."""
         if self.file is not sys.stdout.buffer:
             self.file.close()
+            if not keep and self.partial is not None and self.partial != self.out:
+                self.partial.unlink(missing_ok=True)
 
     def commit(self) -> None:
         import os

@@ -188,3 +188,30 @@ def test_ranking_keeps_the_best_as_scenarios_come(monkeypatch):
     rows = iter_sweep(plan, axes, trials=100)
     assert sweep_module.rank_as_they_come(rows, [a.key for a in axes], "on_time_value", 3).equals(whole)
     assert len(calls) == 3  # pruned twice on the way, ranked once at the end
+
+
+def test_ctrl_c_says_where_the_finished_scenarios_are(tmp_path):
+    out = tmp_path / "s.csv"
+    values = ",".join(f"{0.3 + k / 1000:.3f}" for k in range(700))
+    proc = _run("--vary", f"capacity.tomas={values}", "-n", "20", "--format", "csv", "--out", str(out))
+    try:
+        _wait_for_lines(tmp_path / "s.csv.partial", 1 + 2 * 4, proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert f"scenario(s) written to {out}.partial" in err.decode()
+    assert "Traceback" not in err.decode() and not out.exists()
+
+
+def test_a_sweep_that_fails_before_its_first_row_leaves_no_file(tmp_path, monkeypatch):
+    from teamcast.errors import TeamcastError
+
+    def unreachable(spec, jobs=1):
+        raise TeamcastError("could not reach the Dask scheduler", title="executor")
+
+    monkeypatch.setattr("teamcast.engine.forecast.sweep.make_executor", unreachable)
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(main, ["sweep", str(DEMO), "--vary", "priority=value", "--out", str(out)])
+    assert result.exit_code == 1 and "could not reach" in result.output
+    assert list(tmp_path.iterdir()) == []
