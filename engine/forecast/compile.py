@@ -7,6 +7,7 @@ and everything is cast once; the kernel then assumes valid input.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -278,16 +279,20 @@ def latest_finish_times(inp: KernelInput, expected: np.ndarray) -> np.ndarray:
     key = tuple(
         a.tobytes() for a in (inp.pred_ptr, inp.pred_idx, inp.succ_ptr, inp.succ_idx, inp.chal_ptr, inp.chal_tasks)
     ) + (inp.chal_strategy.tobytes(), inp.task_fixed.tobytes(), np.ascontiguousarray(expected, np.float64).tobytes())
-    if key in _LFT_CACHE:
-        return _LFT_CACHE[key].copy()
+    with _LFT_LOCK:  # the app runs forecasts in worker threads
+        cached = _LFT_CACHE.get(key)
+    if cached is not None:
+        return cached.copy()
     lft = _latest_finish_times(inp, expected)
-    if len(_LFT_CACHE) >= 4:
-        _LFT_CACHE.pop(next(iter(_LFT_CACHE)))
-    _LFT_CACHE[key] = lft.copy()
+    with _LFT_LOCK:
+        if len(_LFT_CACHE) >= 4:
+            _LFT_CACHE.pop(next(iter(_LFT_CACHE)))
+        _LFT_CACHE[key] = lft.copy()
     return lft
 
 
 _LFT_CACHE: dict[tuple[bytes, ...], np.ndarray] = {}
+_LFT_LOCK = threading.Lock()
 
 
 def _latest_finish_times(inp: KernelInput, expected: np.ndarray) -> np.ndarray:
