@@ -130,6 +130,11 @@ def vary(plan: Plan, scenario: Scenario) -> tuple[Plan, RunOptions]:
     return plan, options
 
 
+def changed_keys(scenario: Scenario) -> list[str]:
+    """The keys of a scenario's settings, less those that keep the plan as it is (project.ID=on)."""
+    return [k for k, v in scenario.settings if not (k.startswith("project.") and ON_OFF.get(v.lower()) is True)]
+
+
 def _apply(plan: Plan, options: RunOptions, key: str, value: str) -> tuple[Plan, RunOptions]:
     head, _, rest = key.partition(".")
     if head == "priority" and not rest:
@@ -286,7 +291,7 @@ def run_scenario(base: Plan | SweepBase, scenario: Scenario, trials: int, seed: 
         if isinstance(base, SweepBase):
             base = shared_base(base)
             varied, options = vary(base.plan, scenario)
-            compiled: Plan | Compiled = base.prepare(varied, [k for k, _ in scenario.settings])
+            compiled: Plan | Compiled = base.prepare(varied, changed_keys(scenario))
         else:
             compiled, options = apply_scenario(base, scenario)
         forecast = simulate(

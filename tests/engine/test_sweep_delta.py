@@ -13,7 +13,7 @@ import pytest
 
 from teamcast.engine.forecast.compile import compile_plan
 from teamcast.engine.forecast.simulate import simulate
-from teamcast.engine.forecast.sweep import grid, parse_vary, run_scenario, sweep, vary
+from teamcast.engine.forecast.sweep import changed_keys, grid, parse_vary, run_scenario, sweep, vary
 from teamcast.engine.forecast.sweep_delta import SweepBase
 from teamcast.engine.plan.demo import demo_plan
 from teamcast.engine.plan.planfile import parse_plan_text
@@ -96,10 +96,10 @@ def test_a_delta_compiles_what_the_full_path_compiles(plans, scenario):
     errors = [p for p in validate_plan(varied) if p.severity == "error"]
     if errors:
         with pytest.raises(PlanError) as raised:
-            base.prepare(varied, [k for k, _ in scenario.settings])
+            base.prepare(varied, changed_keys(scenario))
         assert raised.value.problems == errors  # the same problems, at the same locations
     else:
-        assert_same_compiled(base.prepare(varied, [k for k, _ in scenario.settings]), compile_plan(varied))
+        assert_same_compiled(base.prepare(varied, changed_keys(scenario)), compile_plan(varied))
 
 
 def test_a_delta_sweep_gives_the_numbers_of_simulating_each_scenario_plan(demo):
