@@ -129,7 +129,10 @@ class Aggregates:
                 whole.kept_duration[part.first : part.first + part.keep_duration] = part.kept_duration
         return whole
 
-    def result(self, *, seed: int, priority: str, modifiers: tuple[str, ...], sensitivity: bool = True) -> Forecast:
+    def result(
+        self, *, seed: int, priority: str, modifiers: tuple[str, ...], sensitivity: bool = True, tasks: bool = True
+    ) -> Forecast:
+        """The forecast; `tasks=False` leaves the per-task frame empty (a sweep reports projects)."""
         c = self.c
         cal = c.calendar
         trials = self.trials
@@ -167,19 +170,20 @@ class Aggregates:
 
         # Tasks (percentiles and sensitivity from the first kept_trials(...) trials).
         finish = self.kept_finish
-        task_q = column_percentiles(finish, PERCENTILES) if finish.size else None
-        if sensitivity:
+        task_q = column_percentiles(finish, PERCENTILES) if finish.size and tasks else None
+        if sensitivity and tasks:
             task_sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
         else:
             task_sensitivity = np.full(len(c.task_ids), np.nan)
         inp = c.inp
         task_rows = []
-        for t, tid in enumerate(c.task_ids):
+        task_project = c.tasks["project"].to_list()  # one column read, not one per task
+        for t, tid in enumerate(c.task_ids if tasks else []):
             fixed = inp.task_fixed[t] >= FIXED_DONE
             task_rows.append(
                 {
                     "id": tid,
-                    "project": c.tasks["project"][t],
+                    "project": task_project[t],
                     "p_run": self.ran[t] / trials,
                     "p_success": self.succeeded[t] / trials,
                     "p50": float(task_q[0][t]) if task_q is not None else np.nan,
@@ -189,7 +193,7 @@ class Aggregates:
                     "sensitivity": 0.0 if fixed else float(task_sensitivity[t]),
                 }
             )
-        tasks = result_frame(task_rows, TASK_RESULT_SCHEMA)
+        task_frame = result_frame(task_rows, TASK_RESULT_SCHEMA)
 
         # People (and hires): busy time over the time they were there, per trial, pooled.
         busy, available_time = self.busy.sum(axis=0), self.available.sum(axis=0)
@@ -215,7 +219,7 @@ class Aggregates:
             priority=priority,
             modifiers=modifiers,
             projects=projects,
-            tasks=tasks,
+            tasks=task_frame,
             people=people,
             project_finish=self.proj_finish,
             start=plan.start,

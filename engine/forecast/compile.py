@@ -7,6 +7,7 @@ and everything is cast once; the kernel then assumes valid input.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,24 +83,14 @@ def _role_pools(plan: Plan) -> list[str]:
     return roles
 
 
-def compile_plan(plan: Plan) -> Compiled:
-    """Turn a validated plan into kernel arrays (plan order is the initial priority order)."""
-    calendar = Calendar(plan.start, plan.holidays)
-    tasks = normalise_tasks(plan)
-    task_ids = tasks["id"].to_list()
-    project_ids = plan.projects["id"].to_list()
-    challenge_ids = plan.challenges["id"].to_list()
-    n_tasks = len(task_ids)
-    task_index = {tid: i for i, tid in enumerate(task_ids)}
-    node_index = dict(task_index)
-    node_index.update({cid: n_tasks + c for c, cid in enumerate(challenge_ids)})
-    project_index = {pid: p for p, pid in enumerate(project_ids)}
-
-    # Pools and units: role pools (people, then hires), then anonymous pools.
+def unit_table(plan: Plan) -> tuple[list[str], list[tuple[str, int, float, float, float, int]]]:
+    """The pools (role pools in order of first appearance among people then hires, then the
+    anonymous pools) and one (id, pool, capacity, ramp days, ramp productivity, hire row) per
+    unit, in unit order: what the kernel's unit arrays are made of. Public so that a sweep can
+    rebuild only this part when a scenario changes people or hires."""
     role_pools = _role_pools(plan)
     pool_ids = [*role_pools, *plan.pools["id"].to_list()]
     pool_index = {pid: k for k, pid in enumerate(pool_ids)}
-    # One (id, pool, capacity, ramp days, ramp productivity, hire row) per unit, in unit order.
     units: list[tuple[str, int, float, float, float, int]] = []
     people = plan.people.to_dicts()
     hires = plan.hires.to_dicts()
@@ -113,6 +104,33 @@ def compile_plan(plan: Plan) -> Compiled:
         ]
     for pool in plan.pools.to_dicts():
         units += [(f"{pool['id']}#{n + 1}", pool_index[pool["id"]], 1.0, 0.0, 1.0, -1) for n in range(pool["units"])]
+    return pool_ids, units
+
+
+def spent_effort(calendar: Calendar, started: dt.date | None, actual_days: float | None, capacity: float) -> float:
+    """Effort already spent on a task in progress: what was recorded first, else working days
+    since the start x the doer's capacity."""
+    if actual_days is not None:
+        return actual_days
+    return max(-_day(calendar, started, default=0.0), 0.0) * capacity
+
+
+def compile_plan(plan: Plan) -> Compiled:
+    """Turn a validated plan into kernel arrays (plan order is the initial priority order)."""
+    calendar = Calendar(plan.start, plan.holidays)
+    tasks = normalise_tasks(plan)
+    task_ids = tasks["id"].to_list()
+    project_ids = plan.projects["id"].to_list()
+    challenge_ids = plan.challenges["id"].to_list()
+    n_tasks = len(task_ids)
+    task_index = {tid: i for i, tid in enumerate(task_ids)}
+    node_index = dict(task_index)
+    node_index.update({cid: n_tasks + c for c, cid in enumerate(challenge_ids)})
+    project_index = {pid: p for p, pid in enumerate(project_ids)}
+
+    pool_ids, units = unit_table(plan)
+    role_pools = pool_ids[: len(pool_ids) - plan.pools.height]
+    pool_index = {pid: k for k, pid in enumerate(pool_ids)}
     unit_ids = [u[0] for u in units]
     unit_pool = [u[1] for u in units]
     unit_capacity = [u[2] for u in units]
@@ -178,11 +196,8 @@ def compile_plan(plan: Plan) -> Compiled:
                 demands[t] = [(k, n - 1) if k == unit_pool[task_unit[t]] else (k, n) for k, n in dem]
                 demands[t] = [(k, n) for k, n in demands[t] if n > 0]
                 doer[t] = row["done_by"]
-            days = -_day(calendar, row["started"], default=0.0)
             capacity = unit_capacity[task_unit[t]] if task_unit[t] >= 0 else 1.0
-            # Effort spent: what was recorded first, else working days since the start x capacity.
-            spent = row["actual_days"]
-            elapsed[t] = spent if spent is not None else max(days, 0.0) * capacity
+            elapsed[t] = spent_effort(calendar, row["started"], row["actual_days"], capacity)
     dem_ptr, _ = _csr([[0] * len(d) for d in demands])
     dem_pool = np.array([k for d in demands for k, _ in d], dtype=np.int32)
     dem_count = np.array([n for d in demands for _, n in d], dtype=np.int32)
@@ -259,36 +274,56 @@ def latest_finish_times(inp: KernelInput, expected: np.ndarray) -> np.ndarray:
     `sequential`, which is what a plan where everything succeeds would do). The horizon is the
     earliest finish of the whole plan, so the tasks of the longest chain get LFT == EFT.
     """
+    # A sweep asks again for scenarios that change neither the network nor the expected
+    # durations (people, hires, priority rule): the answer depends on these arrays only.
+    key = tuple(
+        a.tobytes() for a in (inp.pred_ptr, inp.pred_idx, inp.succ_ptr, inp.succ_idx, inp.chal_ptr, inp.chal_tasks)
+    ) + (inp.chal_strategy.tobytes(), inp.task_fixed.tobytes(), np.ascontiguousarray(expected, np.float64).tobytes())
+    with _LFT_LOCK:  # the app runs forecasts in worker threads
+        cached = _LFT_CACHE.get(key)
+    if cached is not None:
+        return cached.copy()
+    lft = _latest_finish_times(inp, expected)
+    with _LFT_LOCK:
+        if len(_LFT_CACHE) >= 4:
+            _LFT_CACHE.pop(next(iter(_LFT_CACHE)))
+        _LFT_CACHE[key] = lft.copy()
+    return lft
+
+
+_LFT_CACHE: dict[tuple[bytes, ...], np.ndarray] = {}
+_LFT_LOCK = threading.Lock()
+
+
+def _latest_finish_times(inp: KernelInput, expected: np.ndarray) -> np.ndarray:
     n_tasks = inp.n_tasks
     n_nodes = n_tasks + inp.n_challenges
-    duration = np.where(inp.task_fixed >= FIXED_DONE, 0.0, expected)
+    # Python lists and floats throughout: per-node NumPy slices and scalars cost more than the
+    # passes themselves (a sweep prioritises every scenario). max and - give the same doubles.
+    duration = np.where(inp.task_fixed >= FIXED_DONE, 0.0, expected).tolist() + [0.0] * inp.n_challenges
+    chal_ptr, chal_tasks, chal_strategy = inp.chal_ptr.tolist(), inp.chal_tasks.tolist(), inp.chal_strategy.tolist()
+    succ_ptr, succ_idx = inp.succ_ptr.tolist(), inp.succ_idx.tolist()
+    pred_ptr, pred_idx = inp.pred_ptr.tolist(), inp.pred_idx.tolist()
     # Node successors, with challenges fed by their approaches.
-    chal_inputs = [
-        list(
-            inp.chal_tasks[inp.chal_ptr[c] : inp.chal_ptr[c + 1]][
-                : 1 if inp.chal_strategy[c] == STRATEGY_SEQUENTIAL else None
-            ]
-        )
-        for c in range(inp.n_challenges)
-    ]
-    node_succ: list[list[int]] = [list(inp.succ_idx[inp.succ_ptr[v] : inp.succ_ptr[v + 1]]) for v in range(n_nodes)]
-    node_pred: list[list[int]] = [list(inp.pred_idx[inp.pred_ptr[t] : inp.pred_ptr[t + 1]]) for t in range(n_tasks)]
+    node_succ: list[list[int]] = [succ_idx[succ_ptr[v] : succ_ptr[v + 1]] for v in range(n_nodes)]
+    node_pred: list[list[int]] = [pred_idx[pred_ptr[t] : pred_ptr[t + 1]] for t in range(n_tasks)]
     node_pred += [[] for _ in range(inp.n_challenges)]
-    for c, members in enumerate(chal_inputs):
-        for t in members:
+    for c in range(inp.n_challenges):
+        members = chal_tasks[chal_ptr[c] : chal_ptr[c + 1]]
+        for t in members[: 1 if chal_strategy[c] == STRATEGY_SEQUENTIAL else None]:
             node_succ[t].append(n_tasks + c)
             node_pred[n_tasks + c].append(t)
     order = _topological(node_pred, node_succ)
-    eft = np.zeros(n_nodes)
+    eft = [0.0] * n_nodes
     for v in order:
-        start = max((eft[p] for p in node_pred[v]), default=0.0)
-        eft[v] = start + (duration[v] if v < n_tasks else 0.0)
-    horizon = float(eft.max()) if n_nodes else 0.0
-    lft = np.full(n_nodes, horizon)
+        start = max([eft[p] for p in node_pred[v]], default=0.0)
+        eft[v] = start + duration[v]
+    horizon = max(eft) if n_nodes else 0.0
+    lft = [horizon] * n_nodes
     for v in reversed(order):
         for s in node_succ[v]:
-            lft[v] = min(lft[v], lft[s] - (duration[s] if s < n_tasks else 0.0))
-    return lft[:n_tasks]
+            lft[v] = min(lft[v], lft[s] - duration[s])
+    return np.array(lft[:n_tasks], dtype=np.float64)
 
 
 def _topological(preds: list[list[int]], succs: list[list[int]]) -> list[int]:

@@ -10,10 +10,11 @@ of what they run: sweeps and split forecasts pass their own functions.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import multiprocessing
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None] | None
 RETRIES = 2
 DASK_CONNECT_TIMEOUT_S = 5
+WINDOW_PER_JOB = 4  # calls taken ahead per local worker by imap_tolerant
+DASK_BATCH = 256  # calls sent to a Dask cluster at a time by imap_tolerant
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,83 @@ class LocalExecutor:
         for i in lost:
             results[i] = Lost(f"gave up after {RETRIES + 1} attempts")
         return [results[i] for i in range(len(calls))]
+
+    def imap_tolerant(
+        self, fn: Callable, shared: object, calls: Iterable[tuple], total: int, progress: Progress = None
+    ) -> Iterator[tuple[tuple, object]]:
+        """(args, fn(shared, *args)) for each args tuple, in order, as soon as each is done.
+
+        At most WINDOW_PER_JOB x jobs calls are taken from `calls` ahead of the last one
+        yielded, so memory stays flat however many calls there are. A call whose worker died
+        is sent again to a fresh pool; after RETRIES + 1 tries it yields a `Lost`.
+        """
+        if self.jobs == 1:
+            for i, args in enumerate(calls):
+                result = fn(shared, *args)
+                if progress:
+                    progress(i + 1, total)
+                yield args, result
+            return
+        source = iter(calls)
+        window = WINDOW_PER_JOB * self.jobs
+        taken: dict[int, tuple] = {}  # index -> args, taken and not yet yielded
+        done: dict[int, object] = {}  # index -> result, waiting for the calls before it
+        tries: dict[int, int] = {}
+        running: dict[cf.Future, int] = {}
+        next_in = next_out = finished = 0
+        exhausted = False
+        context = multiprocessing.get_context("spawn")  # polars and threads do not survive fork
+        pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        try:
+            while True:
+                room = window - (next_in - next_out)
+                if not exhausted and room > 0:
+                    fresh = list(itertools.islice(source, room))
+                    exhausted = len(fresh) < room
+                    for call in fresh:
+                        taken[next_in], tries[next_in] = call, 1
+                        running[pool.submit(fn, shared, *call)] = next_in
+                        next_in += 1
+                while next_out in done:
+                    yield taken.pop(next_out), done.pop(next_out)
+                    del tries[next_out]
+                    next_out += 1
+                if exhausted and next_out == next_in:
+                    return
+                if not running:
+                    continue
+                ready, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                broken = False
+                for future in ready:
+                    try:
+                        done[running[future]] = future.result()
+                    except cf.process.BrokenProcessPool:
+                        broken = True
+                        continue
+                    del running[future]
+                    finished += 1
+                    if progress:
+                        progress(finished, total)
+                if broken:  # every call on the broken pool failed with it: try them again on a new one
+                    cf.wait(running)
+                    retry = []
+                    for future, i in running.items():
+                        if future.exception() is None:
+                            done[i] = future.result()
+                            finished += 1
+                        elif tries[i] > RETRIES:
+                            done[i] = Lost(f"gave up after {RETRIES + 1} attempts")
+                            finished += 1
+                        else:
+                            retry.append(i)
+                    pool.shutdown(wait=True)
+                    pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+                    running = {}
+                    for i in sorted(retry):
+                        tries[i] += 1
+                        running[pool.submit(fn, shared, *taken[i])] = i
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
         """fn(*args) for each args tuple, results in order; a call whose worker dies is retried."""
@@ -153,6 +233,22 @@ class DaskExecutor:
         for i in pending:
             results[i] = Lost(f"{why[i]} ({RETRIES + 1} rounds)")
         return [results[i] for i in range(len(calls))]
+
+    def imap_tolerant(
+        self, fn: Callable, shared: object, calls: Iterable[tuple], total: int, progress: Progress = None
+    ) -> Iterator[tuple[tuple, object]]:
+        """(args, fn(shared, *args)) for each args tuple, in order, a batch of DASK_BATCH at a time
+        (each batch as `map_tolerant`, retries included), so memory stays flat."""
+        source = iter(calls)
+        finished = 0
+        while batch := list(itertools.islice(source, DASK_BATCH)):
+
+            def batch_progress(done: int, _: int, offset: int = finished) -> None:
+                if progress:
+                    progress(offset + done, total)
+
+            yield from zip(batch, self.map_tolerant(fn, shared, batch, batch_progress), strict=True)
+            finished += len(batch)
 
     def map_calls(self, fn: Callable, calls: Sequence[tuple], progress: Progress = None) -> list:
         """fn(*args) for each args tuple on the cluster, retried by Dask when a worker is lost."""

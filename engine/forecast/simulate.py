@@ -42,13 +42,15 @@ def simulate(
     executor: str | None = None,
     jobs: int = 1,
     sensitivity: bool = True,
+    tasks: bool = True,
 ) -> Forecast:
     """Run `trials` Monte Carlo trials of a validated plan and summarise them.
 
     With `executor` ("local" with `jobs` processes, or "dask://HOST:PORT"), the blocks of
     trials are split into parts that run elsewhere; the parts' aggregates merge exactly, so
     the forecast is identical to a run in this process. `sensitivity=False` skips the
-    duration-finish rank correlations (reported as NaN), which sweeps do not use.
+    duration-finish rank correlations (reported as NaN), which sweeps do not use; `tasks=False`
+    leaves the per-task frame empty (sweeps report projects and people only).
     """
     from teamcast.plugins.manager import get_registry
 
@@ -73,7 +75,9 @@ def simulate(
                 None if progress is None else lambda done, total: progress(min(done * trials // total, trials), trials),
             )
         agg = Aggregates.merge(run.compiled, trials, partials)
-    forecast = agg.result(seed=seed, priority=run.priority, modifiers=tuple(modifiers), sensitivity=sensitivity)
+    forecast = agg.result(
+        seed=seed, priority=run.priority, modifiers=tuple(modifiers), sensitivity=sensitivity, tasks=tasks
+    )
     forecast.reevaluated = run.updates
     forecast.calendar = run.compiled.calendar  # dates of the unconditional figures
     return forecast

@@ -23,13 +23,16 @@ Variation keys (`--vary KEY=V1,V2,...`):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 import polars as pl
 
+from teamcast.engine.forecast.compile import Compiled
 from teamcast.engine.forecast.executors import Lost, make_executor
+from teamcast.engine.forecast.sweep_delta import SweepBase, shared_base
 from teamcast.engine.plan.model import Plan, frame
 from teamcast.errors import PlanError, TeamcastError, UsageError
 
@@ -83,11 +86,20 @@ def read_sweep_file(path) -> list[Axis]:
 
 
 def grid(axes: Sequence[Axis]) -> list[Scenario]:
+    return list(iter_grid(axes))
+
+
+def iter_grid(axes: Sequence[Axis]) -> Iterator[Scenario]:
+    """The scenarios of the grid in order, one at a time (a grid of millions is never held whole)."""
     keys = [a.key for a in axes]
     if len(set(keys)) != len(keys):
         raise UsageError("each --vary key may appear once")
-    combos = itertools.product(*(a.values for a in axes)) if axes else [()]
-    return [Scenario(i, tuple(zip(keys, combo, strict=True))) for i, combo in enumerate(combos)]
+    combos = itertools.product(*(a.values for a in axes)) if axes else iter([()])
+    return (Scenario(i, tuple(zip(keys, combo, strict=True))) for i, combo in enumerate(combos))
+
+
+def grid_size(axes: Sequence[Axis]) -> int:
+    return math.prod(len(a.values) for a in axes)
 
 
 # --- applying a scenario -----------------------------------------------------------------------
@@ -101,15 +113,26 @@ class RunOptions:
 
 def apply_scenario(plan: Plan, scenario: Scenario) -> tuple[Plan, RunOptions]:
     """The plan and run options of one scenario; raises PlanError when the result is invalid."""
-    options = RunOptions()
-    for key, value in scenario.settings:
-        plan, options = _apply(plan, options, key, value)
+    plan, options = vary(plan, scenario)
     from teamcast.engine.plan.validate import validate_plan
 
     errors = [p for p in validate_plan(plan) if p.severity == "error"]
     if errors:
         raise PlanError(errors)
     return plan, options
+
+
+def vary(plan: Plan, scenario: Scenario) -> tuple[Plan, RunOptions]:
+    """The plan and run options of one scenario, not yet validated."""
+    options = RunOptions()
+    for key, value in scenario.settings:
+        plan, options = _apply(plan, options, key, value)
+    return plan, options
+
+
+def changed_keys(scenario: Scenario) -> list[str]:
+    """The keys of a scenario's settings, less those that keep the plan as it is (project.ID=on)."""
+    return [k for k, v in scenario.settings if not (k.startswith("project.") and ON_OFF.get(v.lower()) is True)]
 
 
 def _apply(plan: Plan, options: RunOptions, key: str, value: str) -> tuple[Plan, RunOptions]:
@@ -251,30 +274,47 @@ _HANDLERS: dict[str, Callable[[Plan, str, str], Plan]] = {
 
 # --- running -------------------------------------------------------------------------------------
 
+RANK_PRUNE = 500  # scenarios gathered before ranking prunes to the best --top again
 RESULT_COLUMNS = ["p50", "p80", "p95", "p_success", "p_on_time", "expected_value", "on_time_value"]
 
 
-def run_scenario(plan: Plan, scenario: Scenario, trials: int, seed: int) -> list[dict]:
-    """Simulate one scenario; one row per project, or one error row. Never raises for bad data."""
+def run_scenario(base: Plan | SweepBase, scenario: Scenario, trials: int, seed: int) -> list[dict]:
+    """Simulate one scenario; one row per project, or one error row. Never raises for bad data.
+
+    With a SweepBase, the scenario is a delta of the plan compiled once (sweep_delta); with a
+    plan, it is validated and compiled whole. Both give the same numbers.
+    """
     from teamcast.engine.forecast.simulate import simulate
 
-    base = {"scenario": scenario.index, "label": scenario.label, **{k: v for k, v in scenario.settings}}
+    row = {"scenario": scenario.index, "label": scenario.label, **{k: v for k, v in scenario.settings}}
     try:
-        varied, options = apply_scenario(plan, scenario)
+        if isinstance(base, SweepBase):
+            base = shared_base(base)
+            varied, options = vary(base.plan, scenario)
+            compiled: Plan | Compiled = base.prepare(varied, changed_keys(scenario))
+        else:
+            compiled, options = apply_scenario(base, scenario)
         forecast = simulate(
-            varied, trials=trials, seed=seed, priority=options.priority, modifiers=options.modifiers, sensitivity=False
+            compiled,
+            trials=trials,
+            seed=seed,
+            priority=options.priority,
+            modifiers=options.modifiers,
+            sensitivity=False,
+            tasks=False,
         )
     except TeamcastError as exc:
-        return [{**base, "project": None, "error": " / ".join(exc.lines())[:500]}]
+        return [{**row, "project": None, "error": " / ".join(exc.lines())[:500]}]
     utilization = float(cast(float, forecast.people["utilization"].mean())) if forecast.people.height else None
     rows = []
-    for row in forecast.projects.to_dicts():
-        on_time_value = row["value"] * row["p_on_time"] if row["p_on_time"] == row["p_on_time"] else None
-        values = {c: row[c] for c in RESULT_COLUMNS if c != "on_time_value"}
+    for project in forecast.projects.to_dicts():
+        p_on_time = project["p_on_time"]
+        on_time_value = project["value"] * p_on_time if p_on_time == p_on_time else None
+        values = {c: project[c] for c in RESULT_COLUMNS if c != "on_time_value"}
         rows.append(
             {
-                **base,
-                "project": row["id"],
+                **row,
+                "project": project["id"],
                 **values,
                 "on_time_value": on_time_value,
                 "utilization": utilization,
@@ -295,18 +335,36 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:
     """Simulate every scenario of the grid; one row per scenario and project (or one error row)."""
-    scenarios = grid(axes)
-    for scenario in scenarios:  # bad keys are usage errors before anything runs
-        for key, value in scenario.settings:
-            _check_key(plan, key, value)
+    rows = iter_sweep(plan, axes, trials=trials, seed=seed, executor=executor, jobs=jobs, progress=progress)
+    return to_frame((row for scenario_rows in rows for row in scenario_rows), [a.key for a in axes])
+
+
+def iter_sweep(
+    plan: Plan,
+    axes: Sequence[Axis],
+    *,
+    trials: int = 2_000,
+    seed: int = 0,
+    executor: str = "local",
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[list[dict]]:
+    """Each scenario's rows, in scenario order, as soon as it and those before it are done.
+
+    Only a bounded window of scenarios is in flight or waiting for an earlier one, so memory
+    does not grow with the grid: a caller that writes each scenario's rows as they come keeps
+    what finished if the run is stopped. The plan is validated and compiled once (SweepBase).
+    """
+    for axis in axes:  # bad keys are usage errors before anything runs (each value checked once)
+        for value in axis.values:
+            _check_key(plan, axis.key, value)
+    scenarios = iter_grid(axes)
+    base = SweepBase(plan)
+    calls = ((s, trials, seed) for s in scenarios)
     with make_executor(executor, jobs) as ex:
-        results = ex.map_tolerant(run_scenario, plan, [(s, trials, seed) for s in scenarios], progress)
-    rows = [
-        row
-        for scenario, result in zip(scenarios, results, strict=True)
-        for row in (_lost(scenario, result.why) if isinstance(result, Lost) else result)
-    ]
-    return to_frame(rows, [a.key for a in axes])
+        results = ex.imap_tolerant(run_scenario, base, calls, grid_size(axes), progress)
+        for (scenario, *_), result in results:
+            yield _lost(scenario, result.why) if isinstance(result, Lost) else result
 
 
 def _lost(scenario: Scenario, why: str) -> list[dict]:
@@ -338,14 +396,40 @@ def to_frame(rows: Iterable[dict], keys: Sequence[str]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")
 
 
+def check_by(by: str) -> tuple[str, str]:
+    """(project or "", metric) of `--by [PROJECT.]METRIC`; a usage error for an unknown metric."""
+    project, _, column = by.rpartition(".")
+    if column not in RESULT_COLUMNS + ["utilization"]:
+        raise UsageError(f"--by {by}: expected [PROJECT.]METRIC with METRIC one of {', '.join(RESULT_COLUMNS)}")
+    return project, column
+
+
+def rank_as_they_come(results: Iterable[list[dict]], keys: Sequence[str], by: str, top: int | None) -> pl.DataFrame:
+    """`rank` over every scenario's rows, keeping only the best `top` scenarios (and the last
+    few hundred) in memory: ranking the best of a part together with the rest gives the same
+    best as ranking everything, since a scenario's score depends on its own rows only."""
+    project, _ = check_by(by)
+    kept: list[dict] = []
+    since = 0
+    limit = max(RANK_PRUNE, 2 * (top or 0))
+    for rows in results:
+        kept += rows
+        since += 1
+        if top is not None and since >= limit:
+            table = to_frame(kept, keys)
+            ok = table.filter(pl.col("error").is_null())
+            if not project or project in ok["project"].to_list():  # else rank would refuse: keep all
+                kept, since = rank(table, by, top).to_dicts(), 0
+    table = to_frame(kept, keys)
+    return rank(table, by, top or table["scenario"].n_unique())
+
+
 def rank(table: pl.DataFrame, by: str, top: int) -> pl.DataFrame:
     """The `top` scenarios by a metric: `<project>.<column>` or a column summed over projects.
 
     Dates (p50/p80/p95) rank ascending, probabilities and value descending.
     """
-    project, _, column = by.rpartition(".")
-    if column not in RESULT_COLUMNS + ["utilization"]:
-        raise UsageError(f"--by {by}: expected [PROJECT.]METRIC with METRIC one of {', '.join(RESULT_COLUMNS)}")
+    project, column = check_by(by)
     ok = table.filter(pl.col("error").is_null())
     if project:
         if project not in ok["project"].unique().to_list():

@@ -139,3 +139,9 @@ def _horizon_problems(plan: Plan, effort_elsewhere: float) -> list[Problem]:
             f"working days; teamcast plans up to {MAX_HORIZON_DAYS:,.0f} (about 3,800 years)",
         )
     ]
+
+
+def horizon_problems(plan: Plan) -> list[Problem]:
+    """The horizon check alone (all the work in series must fit the calendar): a sweep runs it
+    when a scenario lowers a capacity or lengthens a time to hire."""
+    return _horizon_problems(plan)

@@ -88,9 +88,9 @@ def test_a_port_that_is_not_a_dask_scheduler_is_a_clear_error_not_a_hang(plan, n
 
 def test_a_sweep_that_lost_scenarios_exits_non_zero_after_writing_them(plan, monkeypatch, tmp_path):
     class Flaky(LocalExecutor):
-        def map_tolerant(self, fn, shared, calls, progress=None):
-            results = super().map_tolerant(fn, shared, calls, progress)
-            return [Lost("KilledWorker: gone") if i == 0 else r for i, r in enumerate(results)]
+        def imap_tolerant(self, fn, shared, calls, total, progress=None):
+            for i, (args, result) in enumerate(super().imap_tolerant(fn, shared, calls, total, progress)):
+                yield args, Lost("KilledWorker: gone") if i == 0 else result
 
     monkeypatch.setattr("teamcast.engine.forecast.sweep.make_executor", lambda spec, jobs=1: Flaky(1))
     out = tmp_path / "s.csv"
@@ -130,4 +130,4 @@ def test_a_large_sweep_says_what_to_expect(plan, monkeypatch):
     monkeypatch.setattr(sweep_command, "LARGE_SWEEP", 1)
     result = CliRunner().invoke(main, ["sweep", str(plan), "--vary", "priority=value,lft", "-n", "20"])
     assert result.exit_code == 0
-    assert "note: 2 scenarios x 20 trials; results are written when all are done" in result.output
+    assert "note: 2 scenarios x 20 trials; rows are written as scenarios finish" in result.output

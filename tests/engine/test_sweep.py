@@ -110,7 +110,13 @@ def test_rank_keeps_the_best_scenarios(plan):
 
 
 def test_local_pool_and_dask_cluster_agree_exactly_with_one_process(plan):
-    axes = [parse_vary("priority=value,lft"), parse_vary("hire.ml_engineer=none,10")]
+    # 16 scenarios of four kinds of delta: more than a local pool's window of calls in flight.
+    axes = [
+        parse_vary("priority=value,lft"),
+        parse_vary("hire.ml_engineer=none,10"),
+        parse_vary("capacity.maya=0.6,1.0"),
+        parse_vary("strategy.fraud-beat-rules=parallel,sequential"),
+    ]
     serial = sweep(plan, axes, trials=1024, seed=9)
     pooled = sweep(plan, axes, trials=1024, seed=9, jobs=2)
     assert serial.equals(pooled)
