@@ -98,13 +98,10 @@ def _register() -> None:
 
 
 def _third_party_plugins() -> bool:
-    """Whether any distribution besides teamcast registers plugins (teamcast's own add no commands)."""
-    import importlib.metadata
+    """Whether any distribution besides teamcast declares plugins (teamcast's own add no commands)."""
+    from teamcast.plugins.discovery import third_party
 
-    return any(
-        ep.dist is None or ep.dist.name.lower() != "teamcast"
-        for ep in importlib.metadata.entry_points(group="teamcast")
-    )
+    return third_party()  # the scan the plugin manager uses too: one per process
 
 
 _register()  # built-ins first: plugins (loaded on demand by TeamcastGroup) cannot replace them

@@ -48,10 +48,17 @@ def test_version_loads_neither_numpy_nor_polars():
     assert not loaded & (HEAVY | {"numpy", "polars"})
 
 
-def test_validate_loads_no_heavy_library():
+def test_validate_loads_no_heavy_library_and_no_numpy():
     loaded = imported("validate", DEMO)
     assert "polars" in loaded  # it did read the plan
+    assert "teamcast.engine.forecast.plugin_check" in loaded  # and asked about its models
     assert not loaded & HEAVY
+    # A plan of teamcast's own models is checked against their rules without loading them (~100 ms).
+    assert "numpy" not in loaded
+    assert not {m for m in loaded if m.startswith(("teamcast.plugins.", "teamcast.engine.practice"))} - {
+        "teamcast.plugins.discovery",
+        "teamcast.plugins.records",
+    }
 
 
 @pytest.mark.parametrize("trials", ["1", "3000"])
