@@ -69,3 +69,26 @@ def test_simulate_loads_no_heavy_library(trials):
     assert "teamcast.engine.forecast.simulate" in loaded and "numpy" in loaded
     assert not loaded & HEAVY
     assert "numpy.ma" not in loaded  # np.percentile and Polars frames from NumPy arrays load it (~40 ms)
+
+
+def test_the_command_table_names_the_module_of_every_built_in_command():
+    import importlib
+
+    from teamcast.engine.commands.cli import COMMAND_MODULES, COMMAND_TABLE
+
+    found = {
+        command.name: module
+        for module in COMMAND_MODULES
+        for command in importlib.import_module(f"teamcast.engine.commands.{module}").commands
+    }
+    assert COMMAND_TABLE == found
+
+
+def test_a_command_imports_its_own_command_module_only():
+    loaded = imported("validate", DEMO)
+    modules = {m for m in loaded if m.startswith("teamcast.engine.commands.")}
+    assert modules == {
+        "teamcast.engine.commands.cli",
+        "teamcast.engine.commands.terminal",
+        "teamcast.engine.commands.validate",
+    }
