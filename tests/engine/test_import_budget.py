@@ -92,3 +92,38 @@ def test_a_command_imports_its_own_command_module_only():
         "teamcast.engine.commands.terminal",
         "teamcast.engine.commands.validate",
     }
+
+
+# Third-party packages each command may import (top-level names; the standard library is free).
+# A command that starts importing another one fails here: add it only knowing what it costs.
+PACKAGE_BUDGET = {
+    "--version": {"click", "pluggy"},
+    "validate": {"click", "pluggy", "polars", "tomli", "tomli_w", "typing_extensions"},
+    "simulate": {"click", "pluggy", "polars", "tomli", "tomli_w", "typing_extensions", "numpy"},
+}
+
+
+def third_party(loaded: set[str]) -> set[str]:
+    tops = {m.split(".")[0] for m in loaded}
+    # Private top-level modules of compiled wheels (mypyc's, Cython's) come with their package.
+    return {m for m in tops - set(sys.stdlib_module_names) if not m.startswith("_") and "__mypyc" not in m} - {
+        "teamcast",
+        "cython_runtime",
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--version",), ("validate", DEMO), ("simulate", DEMO, "--trials", "3000", "--format", "json")],
+    ids=["version", "validate", "simulate"],
+)
+def test_a_command_imports_no_package_beyond_its_budget(args):
+    assert third_party(imported(*args)) - PACKAGE_BUDGET[args[0]] == set()
+
+
+def test_simulate_imports_none_of_the_practice_retro_app_or_other_commands():
+    loaded = imported("simulate", DEMO, "--trials", "1", "--format", "json")
+    unwanted = ("teamcast.engine.practice", "teamcast.engine.retro", "teamcast.tui", "teamcast.plugins.searches")
+    assert not {m for m in loaded if m.startswith(unwanted)}
+    commands = {m for m in loaded if m.startswith("teamcast.engine.commands.")}
+    assert commands == {f"teamcast.engine.commands.{m}" for m in ("cli", "terminal", "simulate")}
