@@ -174,7 +174,8 @@ class Aggregates:
             task_sensitivity = np.full(len(c.task_ids), np.nan)
         # Per task, columns read once (indexing a frame or array per row costs more than the rest).
         fixed = (c.inp.task_fixed >= FIXED_DONE).tolist()
-        q = task_q.tolist() if task_q is not None else [[np.nan] * len(c.task_ids)] * len(PERCENTILES)
+        quantiles = task_q if task_q is not None else np.full((len(PERCENTILES), len(c.task_ids)), np.nan)
+        tq: list[list[float]] = quantiles.tolist()
         ran, succeeded, critical = (
             (self.ran / trials).tolist(),
             (self.succeeded / trials).tolist(),
@@ -187,9 +188,9 @@ class Aggregates:
                 "project": project,
                 "p_run": ran[t],
                 "p_success": succeeded[t],
-                "p50": q[0][t],
-                "p80": q[1][t],
-                "p95": q[2][t],
+                "p50": tq[0][t],
+                "p80": tq[1][t],
+                "p95": tq[2][t],
                 "criticality": 0.0 if fixed[t] else critical[t] / trials,
                 "sensitivity": 0.0 if fixed[t] else sensitivities[t],
             }
