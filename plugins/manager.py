@@ -140,16 +140,19 @@ class Registry:
 
     def _collect(self, kind: Kind) -> None:
         """Calls every loaded plugin's hook for `kind` in load order and files the records."""
-        self._records[kind.key] = {}
-        self._hook_failures[kind.key] = []
+        records: dict[str, Any] = {}
+        failures: list[LoadFailure] = []
         impls = {impl.plugin_name: impl for impl in getattr(self._pm.hook, kind.hook).get_hookimpls()}
         for info in _plugin_infos(self._pm):
             if info.name in impls:
-                self._collect_one(kind, info, impls[info.name])
+                self._collect_one(kind, info, impls[info.name], records, failures)
+        self._hook_failures[kind.key] = failures
+        self._records[kind.key] = records  # last: another thread sees the kind only when it is whole
 
-    def _collect_one(self, kind: Kind, info: PluginInfo, impl: pluggy.HookImpl) -> None:
+    def _collect_one(
+        self, kind: Kind, info: PluginInfo, impl: pluggy.HookImpl, records: dict[str, Any], failures: list[LoadFailure]
+    ) -> None:
         found: list[Any] = []
-        failures = self._hook_failures[kind.key]
 
         def register(record: Any) -> None:
             if not isinstance(record, kind.record):
@@ -161,7 +164,6 @@ class Registry:
         except GUEST_ERRORS as exc:
             failures.append(LoadFailure(info.name, info.dist, info.version, f"{kind.hook}: {one_line(exc)}"))
             return
-        records = self._records[kind.key]
         for record in found:
             key = (kind.key, record.name)
             if key in self.clashes:
