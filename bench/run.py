@@ -202,6 +202,7 @@ def startup(rounds: int) -> dict[str, float]:
         "version": [teamcast, "--version"],
         "validate": [teamcast, "validate", str(DEMO)],
         "simulate": [teamcast, "simulate", str(DEMO), "--trials", "10000"],
+        "simulate1": [teamcast, "simulate", str(DEMO), "--trials", "1"],  # start-up alone, no trials to speak of
     }
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled bytecode is cached
@@ -256,6 +257,7 @@ def collect(quick: bool, rounds: int) -> list[Line]:
         Line("1", "teamcast --version / numpy+polars", st["version"] / base, "x", "<= 1.2"),
         Line("1", "teamcast validate <demo> / numpy+polars", st["validate"] / base, "x", "<= 1.2"),
         Line("1", "teamcast simulate <demo> --trials 10000 / numpy+polars", st["simulate"] / base, "x", "<= 1.5"),
+        Line("info", "teamcast simulate <demo> --trials 1 / numpy+polars", st["simulate1"] / base, "x"),
     ]
 
     say("driver and baselines ...")

@@ -3,27 +3,26 @@
 Every plugin, built-in or not, is an entry point: the manager loads them one by one (a
 plugin that fails to import or implements a misspelled hook becomes a `LoadFailure`, the
 others still load), calls each plugin's `register_*` hooks once, and keeps the records in a
-`Registry` cached per process. The `checked_*` functions are how the simulation calls
-plugin code: they turn an exception or a bad array into a `PluginError` that names the
-distribution, its version and the hook.
+`Registry` cached per process. Loading is lazy, a kind of record at a time: `validate` asks
+for estimators and never imports the health checks. The `checked_*` functions are how the
+simulation calls plugin code: they turn an exception or a bad array into a `PluginError` that
+names the distribution, its version and the hook.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import os
-import re
-import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pluggy
 
 from teamcast.errors import PluginError, UsageError
-from teamcast.plugins import hookspecs
+from teamcast.plugins import discovery, hookspecs
+from teamcast.plugins.discovery import DISABLE_ENV, GROUP
+from teamcast.plugins.guests import GUEST_ERRORS, LOAD_ERRORS, Slow, guest, one_line, plugin_timeout
 from teamcast.plugins.records import (
     DurationModel,
     HealthCheck,
@@ -39,13 +38,10 @@ from teamcast.plugins.records import (
 )
 
 if TYPE_CHECKING:
+    import importlib.metadata
+
     import click
     import polars as pl
-
-GROUP = "teamcast"
-BUILTIN_DIST = "teamcast"
-DISABLE_ENV = "TEAMCAST_DISABLE_PLUGINS"
-LOAD_ENV = "TEAMCAST_LOAD_PLUGINS"
 
 
 @dataclass(frozen=True)
@@ -72,24 +68,121 @@ KINDS: dict[str, Kind] = {
 }
 
 
-@dataclass
 class Registry:
-    """Everything the loaded plugins registered, by kind and name, plus what failed to load."""
+    """Everything the plugins registered, by kind and name, plus what failed to load.
 
-    duration_models: dict[str, DurationModel] = field(default_factory=dict)
-    success_models: dict[str, SuccessModel] = field(default_factory=dict)
-    sample_modifiers: dict[str, SampleModifier] = field(default_factory=dict)
-    priority_rules: dict[str, PriorityRule] = field(default_factory=dict)
-    report_sections: dict[str, ReportSection] = field(default_factory=dict)
-    checks: dict[str, HealthCheck] = field(default_factory=dict)
-    search_methods: dict[str, Search] = field(default_factory=dict)
-    plugins: list[PluginInfo] = field(default_factory=list)
-    failures: list[LoadFailure] = field(default_factory=list)
-    # (kind, name) claimed by more than one plugin: unusable until all but one are disabled.
-    clashes: dict[tuple[str, str], list[PluginInfo]] = field(default_factory=dict)
+    Filled a kind at a time: the first question about a kind loads the entry points that may
+    provide it (every third-party one, and those of teamcast's own that do, see
+    teamcast.plugins.discovery.BUILTIN_KINDS) and calls their hooks for that kind. `plugins`,
+    `failures` and `provided` are about every plugin, so they load them all.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self._pm = pm
+        self._records: dict[str, dict[str, Any]] = {}
+        self._hook_failures: dict[str, list[LoadFailure]] = {}
+        # (kind, name) claimed by more than one plugin: unusable until all but one are disabled.
+        self.clashes: dict[tuple[str, str], list[PluginInfo]] = {}
 
     def records(self, kind: str) -> dict[str, Any]:
-        return getattr(self, f"{KINDS[kind].key}s")
+        spec = KINDS[kind]
+        if kind not in self._records:
+            with _lock:  # TUI workers may ask while another thread fills the kind
+                if kind not in self._records:
+                    _load_entry_points(self._pm, frozenset({kind}))
+                    self._collect(spec)
+        return self._records[kind]
+
+    @property
+    def duration_models(self) -> dict[str, DurationModel]:
+        return self.records("duration_model")
+
+    @property
+    def success_models(self) -> dict[str, SuccessModel]:
+        return self.records("success_model")
+
+    @property
+    def sample_modifiers(self) -> dict[str, SampleModifier]:
+        return self.records("sample_modifier")
+
+    @property
+    def priority_rules(self) -> dict[str, PriorityRule]:
+        return self.records("priority_rule")
+
+    @property
+    def report_sections(self) -> dict[str, ReportSection]:
+        return self.records("report_section")
+
+    @property
+    def checks(self) -> dict[str, HealthCheck]:
+        return self.records("check")
+
+    @property
+    def search_methods(self) -> dict[str, Search]:
+        return self.records("search_method")
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        """Every loaded plugin, in load order (entry points as discovery.scan lists them, then inline ones)."""
+        self._complete()
+        return _plugin_infos(self._pm)
+
+    @property
+    def failures(self) -> list[LoadFailure]:
+        """Entry points that could not be loaded, then hooks that failed or clashed, kind by kind."""
+        self._complete()
+        loaded = [failure for _, failure in sorted(_load_failures, key=lambda f: f[0])]
+        return loaded + [f for kind in KINDS for f in self._hook_failures[kind]]
+
+    def _complete(self) -> None:
+        for kind in KINDS:
+            self.records(kind)
+
+    def _collect(self, kind: Kind) -> None:
+        """Calls every loaded plugin's hook for `kind` in load order and files the records."""
+        records: dict[str, Any] = {}
+        failures: list[LoadFailure] = []
+        impls = {impl.plugin_name: impl for impl in getattr(self._pm.hook, kind.hook).get_hookimpls()}
+        for info in _plugin_infos(self._pm):
+            if info.name in impls:
+                self._collect_one(kind, info, impls[info.name], records, failures)
+        self._hook_failures[kind.key] = failures
+        self._records[kind.key] = records  # last: another thread sees the kind only when it is whole
+
+    def _collect_one(
+        self, kind: Kind, info: PluginInfo, impl: pluggy.HookImpl, records: dict[str, Any], failures: list[LoadFailure]
+    ) -> None:
+        found: list[Any] = []
+
+        def register(record: Any) -> None:
+            if not isinstance(record, kind.record):
+                raise TypeError(f"register() got {type(record).__name__}, expected {kind.record.__name__}")
+            found.append(replace(record, plugin=info))
+
+        try:
+            impl.function(*[{"register": register}[arg] for arg in impl.argnames])
+        except GUEST_ERRORS as exc:
+            failures.append(LoadFailure(info.name, info.dist, info.version, f"{kind.hook}: {one_line(exc)}"))
+            return
+        for record in found:
+            key = (kind.key, record.name)
+            if key in self.clashes:
+                self.clashes[key].append(info)
+            elif record.name in records:
+                first = records.pop(record.name).plugin
+                self.clashes[key] = [first, info]
+            else:
+                records[record.name] = record
+                continue
+            failures.append(
+                LoadFailure(
+                    info.name,
+                    info.dist,
+                    info.version,
+                    f"{kind.hook}: {kind.label} '{record.name}' is already registered by "
+                    f"{self.clashes[key][0].label}; the name is unusable until one is disabled",
+                )
+            )
 
     def get(self, kind: str, name: str) -> Any:
         """The record `name` of `kind`; a PluginError when the name is unknown or claimed twice."""
@@ -141,154 +234,88 @@ class Registry:
 
 _pm: pluggy.PluginManager | None = None
 _infos: dict[str, PluginInfo] = {}  # plugin name -> info, for plugins loaded from entry points
-_load_failures: list[LoadFailure] = []
+_rank: dict[str, int] = {}  # plugin name -> its place in discovery.scan(): the load order
+_attempted: set[int] = set()  # places in discovery.scan() already loaded, or failed to load
+_load_failures: list[tuple[int, LoadFailure]] = []
 _registry: Registry | None = None
 _lock = threading.RLock()  # TUI workers may ask for the registry while it is first built
 
 
-def get_plugin_manager() -> pluggy.PluginManager:
-    """The process's plugin manager, with the entry points loaded on first use.
-
-    Tests may `register(plugin, name=...)` an object inline and `unregister(name=...)` it;
-    call `get_registry(refresh=True)` after either.
-    """
+def _manager() -> pluggy.PluginManager:
+    """The process's plugin manager, entry points not loaded yet."""
     global _pm
     with _lock:
         if _pm is None:
             _pm = pluggy.PluginManager(GROUP)
             _pm.add_hookspecs(hookspecs)
-            _load_entry_points(_pm)
         return _pm
 
 
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process's plugin manager, with every entry point loaded.
+
+    Tests may `register(plugin, name=...)` an object inline and `unregister(name=...)` it;
+    call `get_registry(refresh=True)` after either.
+    """
+    pm = _manager()
+    with _lock:
+        _load_entry_points(pm, None)
+    return pm
+
+
 def get_registry(*, refresh: bool = False) -> Registry:
-    """What the plugins registered; cached per process. `refresh` re-reads the entry points
-    (and the TEAMCAST_* variables) and calls every plugin's hooks again."""
+    """What the plugins registered; cached per process, filled a kind at a time as commands ask.
+    `refresh` reads the entry points (and the TEAMCAST_* variables) again and calls the plugins'
+    hooks again."""
     global _registry
     with _lock:
         if _registry is None or refresh:
-            pm = get_plugin_manager()
-            if refresh and _registry is not None:
-                _load_entry_points(pm)
-            _registry = _collect(pm)
+            pm = _manager()
+            if refresh:
+                _unload(pm)
+                discovery.scan(refresh=True)
+            _registry = Registry(pm)
         return _registry
 
 
-def _names(value: str) -> set[str]:
-    return {_canonical(v) for v in value.split(",") if v.strip()}
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.strip()).lower()
-
-
-def _wanted(entry_point: importlib.metadata.EntryPoint, dist: str) -> bool:
-    """Applies TEAMCAST_DISABLE_PLUGINS and TEAMCAST_LOAD_PLUGINS (names of entry points or distributions)."""
-    names = {_canonical(entry_point.name), _canonical(dist)}
-    if names & _names(os.environ.get(DISABLE_ENV, "")):
-        return False
-    only = os.environ.get(LOAD_ENV)
-    # Like llm and datasette: the allow-list restricts third-party plugins; built-ins always load.
-    if only is None or _canonical(dist) == BUILTIN_DIST:
-        return True
-    return bool(names & _names(only))
-
-
-def _dist_of(entry_point: importlib.metadata.EntryPoint) -> tuple[str, str]:
-    dist = entry_point.dist
-    if dist is None:
-        return "", ""
-    return dist.metadata["Name"] or "", dist.version or ""
-
-
-def _entry_points() -> list[tuple[importlib.metadata.EntryPoint, str, str]]:
-    """The group's entry points, built-ins first (they win name clashes), then by distribution and name."""
-    found = [(ep, *_dist_of(ep)) for ep in importlib.metadata.entry_points(group=GROUP)]
-    return sorted(found, key=lambda e: (_canonical(e[1]) != BUILTIN_DIST, _canonical(e[1]), e[0].name))
-
-
-def _load_entry_points(pm: pluggy.PluginManager) -> None:
-    """(Re)loads every wanted entry point one by one; plugins registered inline are kept."""
+def _unload(pm: pluggy.PluginManager) -> None:
+    """Forgets every plugin loaded from an entry point; plugins registered inline are kept."""
     for name in list(_infos):
         if pm.get_plugin(name) is not None:
             pm.unregister(name=name)
     _infos.clear()
+    _rank.clear()
+    _attempted.clear()
     _load_failures.clear()
-    for entry_point, dist, version in _entry_points():
-        if not _wanted(entry_point, dist):
+
+
+def _load_entry_points(pm: pluggy.PluginManager, kinds: frozenset[str] | None) -> None:
+    """Loads, one by one and in scan order, every wanted entry point not loaded yet that may
+    provide one of `kinds` (None: every kind)."""
+    for place, found in enumerate(discovery.scan()):
+        if place in _attempted or not discovery.may_provide(found, kinds) or not discovery.wanted(found):
             continue
+        _attempted.add(place)
+        entry_point, dist, version = found
         try:
             _register_one(pm, entry_point, dist, version)
+            _rank[entry_point.name] = place
         except _LoadError as exc:
-            _load_failures.append(LoadFailure(entry_point.name, dist, version, str(exc)))
-
-
-# What plugin code may raise that must not end the process as if it succeeded or was asked to
-# stop: sys.exit(0) inside a hook would make a failing `simulate --fail-if` gate exit 0.
-GUEST_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit, KeyboardInterrupt)
-
-
-# How long one call into plugin code (an import, a sample, a priority rule...) may take before the
-# command fails instead of hanging: teamcast's default, set with TEAMCAST_PLUGIN_TIMEOUT (seconds;
-# 0 turns it off). A whole run of a 20,000-task plan samples a block in well under a second.
-DEFAULT_TIMEOUT_S = 120.0
-
-
-def plugin_timeout() -> float | None:
-    """Seconds one call into plugin code may take (None: no limit)."""
-    raw = os.environ.get("TEAMCAST_PLUGIN_TIMEOUT", "").strip()
-    try:
-        seconds = float(raw) if raw else DEFAULT_TIMEOUT_S
-    except ValueError:
-        raise UsageError(f"TEAMCAST_PLUGIN_TIMEOUT={raw!r}: expected a number of seconds (0 for no limit)") from None
-    return seconds if seconds > 0 else None
-
-
-class _Slow(BaseException):  # not an Exception: a plugin's own `except Exception` cannot swallow it
-    """A call into plugin code that did not return within plugin_timeout()."""
-
-
-def _guest(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
-    """fn(*args) under a time limit (`seconds`, from plugin_timeout()): a plugin that never returns
-    fails the command with _Slow instead of hanging it.
-
-    The limit is an interval timer (SIGALRM), which costs a few system calls per call: it applies
-    in the main thread of a POSIX process, which is where commands run. In the app's worker threads
-    there is no limit; the user cancels a run there with a key.
-    """
-    if seconds is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return fn(*args)
-
-    def expired(signum: int, frame: object) -> None:
-        raise _Slow(f"no answer within {seconds:g} s (TEAMCAST_PLUGIN_TIMEOUT)")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn(*args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-LOAD_ERRORS: tuple[type[BaseException], ...] = (*GUEST_ERRORS, _Slow)
+            _load_failures.append((place, LoadFailure(entry_point.name, dist, version, str(exc))))
 
 
 class _LoadError(Exception):
     """Why one entry point could not be registered; becomes a LoadFailure."""
 
 
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-
-
-def _register_one(pm: pluggy.PluginManager, entry_point, dist: str, version: str) -> None:
+def _register_one(
+    pm: pluggy.PluginManager, entry_point: importlib.metadata.EntryPoint, dist: str, version: str
+) -> None:
     seconds = plugin_timeout()  # a bad setting is the user's error, not the plugin's
     try:
-        plugin = _guest(seconds, entry_point.load)
+        plugin = guest(seconds, entry_point.load)
     except LOAD_ERRORS as exc:  # a broken or hanging plugin must not take the others down
-        raise _LoadError(f"cannot import {entry_point.value}: {_one_line(exc)}") from exc
+        raise _LoadError(f"cannot import {entry_point.value}: {one_line(exc)}") from exc
     if pm.get_plugin(entry_point.name) is not None:
         raise _LoadError(f"another plugin is already named '{entry_point.name}'")
     if pm.is_registered(plugin):
@@ -296,7 +323,7 @@ def _register_one(pm: pluggy.PluginManager, entry_point, dist: str, version: str
     try:
         pm.register(plugin, name=entry_point.name)
     except Exception as exc:
-        raise _LoadError(_one_line(exc)) from exc
+        raise _LoadError(one_line(exc)) from exc
     unknown = sorted(c.name for c in pm.get_hookcallers(plugin) or [] if not c.has_spec())
     if unknown:
         pm.unregister(plugin)
@@ -316,52 +343,12 @@ def _info(pm: pluggy.PluginManager, name: str, plugin: object) -> PluginInfo:
     return PluginInfo(name, "", "", module, _hooks(pm, plugin))
 
 
-def _collect(pm: pluggy.PluginManager) -> Registry:
-    """Calls every plugin's register_* hooks in load order and files the records."""
-    registry = Registry(failures=list(_load_failures))
-    infos = [_info(pm, name, plugin) for name, plugin in pm.list_name_plugin() if plugin is not None]
-    registry.plugins = infos
-    for kind in KINDS.values():
-        impls = {impl.plugin_name: impl for impl in getattr(pm.hook, kind.hook).get_hookimpls()}
-        for info in infos:
-            if info.name in impls:
-                _collect_one(registry, kind, info, impls[info.name])
-    return registry
-
-
-def _collect_one(registry: Registry, kind: Kind, info: PluginInfo, impl: pluggy.HookImpl) -> None:
-    found: list[Any] = []
-
-    def register(record: Any) -> None:
-        if not isinstance(record, kind.record):
-            raise TypeError(f"register() got {type(record).__name__}, expected {kind.record.__name__}")
-        found.append(replace(record, plugin=info))
-
-    try:
-        impl.function(*[{"register": register}[arg] for arg in impl.argnames])
-    except GUEST_ERRORS as exc:
-        registry.failures.append(LoadFailure(info.name, info.dist, info.version, f"{kind.hook}: {_one_line(exc)}"))
-        return
-    records = registry.records(kind.key)
-    for record in found:
-        key = (kind.key, record.name)
-        if key in registry.clashes:
-            registry.clashes[key].append(info)
-        elif record.name in records:
-            first = records.pop(record.name).plugin
-            registry.clashes[key] = [first, info]
-        else:
-            records[record.name] = record
-            continue
-        registry.failures.append(
-            LoadFailure(
-                info.name,
-                info.dist,
-                info.version,
-                f"{kind.hook}: {kind.label} '{record.name}' is already registered by "
-                f"{registry.clashes[key][0].label}; the name is unusable until one is disabled",
-            )
-        )
+def _plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    """Every registered plugin: entry points in scan order (whatever order they were loaded in, so
+    that the first to claim a name is the same for every command), then those registered inline."""
+    named = [(name, plugin) for name, plugin in pm.list_name_plugin() if plugin is not None]
+    order = sorted(range(len(named)), key=lambda i: (_rank.get(named[i][0], len(_rank) + i), i))
+    return [_info(pm, *named[i]) for i in order]
 
 
 def register_commands(cli: click.Group) -> list[LoadFailure]:
@@ -379,7 +366,7 @@ def register_commands(cli: click.Group) -> list[LoadFailure]:
         try:
             impl.function(*[{"cli": cli}[arg] for arg in impl.argnames])
         except GUEST_ERRORS as exc:
-            failures.append(LoadFailure(info.name, info.dist, info.version, f"register_commands: {_one_line(exc)}"))
+            failures.append(LoadFailure(info.name, info.dist, info.version, f"register_commands: {one_line(exc)}"))
         for name, command in builtin.items():
             if cli.commands.get(name) is not command or command.callback is not callbacks[name]:
                 cli.commands[name] = command
@@ -410,19 +397,19 @@ def _call(
 ) -> Any:
     seconds = plugin_timeout()  # a bad setting is the user's error, not the plugin's
     try:
-        return _guest(seconds, fn, *args)
+        return guest(seconds, fn, *args)
     except let_through:
         raise
     except PluginError:
         raise
-    except _Slow as exc:
+    except Slow as exc:
         raise _fail(record, kind, str(exc)) from None
     except ValueError as exc:
         # ValueError is how a model reports bad task data; its message is written for users.
         message = str(exc).strip().splitlines()
         raise _fail(record, kind, message[0] if message else "ValueError") from exc
     except GUEST_ERRORS as exc:
-        raise _fail(record, kind, f"raised {_one_line(exc)}") from exc
+        raise _fail(record, kind, f"raised {one_line(exc)}") from exc
 
 
 def _task_ids(tasks: pl.DataFrame | None, k: int) -> list[str]:

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names in annotations only: `teamcast validate` imports these records without NumPy
+    import numpy as np
     import polars as pl
 
     from teamcast.engine import Plan
@@ -130,6 +129,8 @@ class PriorityContext:
 
     def approaches(self) -> list[np.ndarray]:
         """Task indices of each challenge's approaches, in the listed order, one array per challenge."""
+        import numpy as np
+
         index = {task_id: i for i, task_id in enumerate(self.tasks["id"].to_list())}
         return [
             np.array([index[a] for a in (approaches or [])], dtype=np.int64)

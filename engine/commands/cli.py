@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import click
 
@@ -16,20 +17,79 @@ COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "swee
 COMMAND_MODULES += ["chart", "serve"]  # charts as files; the app in a browser
 COMMAND_MODULES += ["optimise"]  # issue 16; its own line so that merges with other additions stay easy
 
+# The module of each built-in command, so that a command imports its own module and no other
+# (about 10 ms of every start-up). A command missing here still works, found by importing every
+# module in COMMAND_MODULES; tests/engine/test_import_budget.py checks the table against them.
+COMMAND_TABLE: dict[str, str] = {
+    "demo": "demo",
+    "validate": "validate",
+    "init": "workspace",
+    "import": "workspace",
+    "export": "workspace",
+    "simulate": "simulate",
+    "schedule": "simulate",
+    "sweep": "sweep",
+    "retro": "retro",
+    "report": "retro",
+    "task": "retro",
+    "plugins": "plugins",
+    "org": "org",
+    "check": "org",
+    "hiring": "org",
+    "roster": "org",
+    "tui": "tui",
+    "chart": "chart",
+    "serve": "serve",
+    "optimise": "optimise",
+    "optimize": "optimise",
+}
+
 
 class TeamcastGroup(click.Group):
     """A group that prints TeamcastError as one or two lines and exits with its code.
 
-    Plugin commands load only when a name is not built in (or for the command list in --help):
-    `teamcast --version`, `validate` and every other built-in never import plugin code, so a slow
-    or broken plugin cannot hang them.
+    A command imports its own module only (COMMAND_TABLE), and plugin commands load only when a
+    name is not built in (or for the command list in --help): `teamcast --version`, `validate` and
+    every other built-in never import plugin code, so a slow or broken plugin cannot hang them.
     """
 
     plugins_loaded = False
+    builtins_loaded = False
+    _adding = False  # while a command module registers its commands
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._imported: set[str] = set()  # command modules already imported
+        super().__init__(*args, **kwargs)
+
+    # click keeps the commands in `self.commands`; here the dict fills as commands are asked for,
+    # and reading it whole (tests, plugins, --help) first imports every command module.
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        if not self.builtins_loaded and not self._adding:
+            self.load_builtin_commands()
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def load_builtin_commands(self, modules: list[str] | None = None) -> None:
+        """Imports the command modules `modules` (default: all of COMMAND_MODULES) and adds their commands."""
+        self._adding = True
+        try:
+            for name in COMMAND_MODULES if modules is None else modules:
+                if name not in self._imported:
+                    self._imported.add(name)
+                    for command in importlib.import_module(f"teamcast.engine.commands.{name}").commands:
+                        self.add_command(command)
+        finally:
+            self._adding = False
+        self.builtins_loaded = self.builtins_loaded or modules is None
 
     def load_plugin_commands(self) -> None:
         if self.plugins_loaded:
             return
+        self.load_builtin_commands()  # built-ins first: plugins cannot replace them
         self.plugins_loaded = True
         # A broken plugin is reported by `teamcast plugins`, never a crash; one that tries to
         # replace a built-in command is reported here too, and the built-in is kept.
@@ -41,11 +101,13 @@ class TeamcastGroup(click.Group):
                     echo(f"warning: plugin {failure.entry_point} ({failure.dist}): {failure.error}", err=True)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if command is None and not self.plugins_loaded:
+        if cmd_name not in self._commands and cmd_name in COMMAND_TABLE:
+            self.load_builtin_commands([COMMAND_TABLE[cmd_name]])
+        if cmd_name not in self._commands:
+            self.load_builtin_commands()
+        if cmd_name not in self._commands:
             self.load_plugin_commands()
-            command = super().get_command(ctx, cmd_name)
-        return command
+        return self._commands.get(cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self.load_plugin_commands()
@@ -90,24 +152,12 @@ def main(ctx: click.Context, verbose: bool):
             click.echo(ctx.get_help())
 
 
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"teamcast.engine.commands.{name}")
-        for command in module.commands:
-            main.add_command(command)
-
-
 def _third_party_plugins() -> bool:
-    """Whether any distribution besides teamcast registers plugins (teamcast's own add no commands)."""
-    import importlib.metadata
+    """Whether any distribution besides teamcast declares plugins (teamcast's own add no commands)."""
+    from teamcast.plugins.discovery import third_party
 
-    return any(
-        ep.dist is None or ep.dist.name.lower() != "teamcast"
-        for ep in importlib.metadata.entry_points(group="teamcast")
-    )
+    return third_party()  # the scan the plugin manager uses too: one per process
 
-
-_register()  # built-ins first: plugins (loaded on demand by TeamcastGroup) cannot replace them
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -175,24 +175,31 @@ class Aggregates:
             task_sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
         else:
             task_sensitivity = np.full(len(c.task_ids), np.nan)
-        inp = c.inp
-        task_rows = []
-        task_project = c.tasks["project"].to_list()  # one column read, not one per task
-        for t, tid in enumerate(c.task_ids if tasks else []):
-            fixed = inp.task_fixed[t] >= FIXED_DONE
-            task_rows.append(
-                {
-                    "id": tid,
-                    "project": task_project[t],
-                    "p_run": self.ran[t] / trials,
-                    "p_success": self.succeeded[t] / trials,
-                    "p50": float(task_q[0][t]) if task_q is not None else np.nan,
-                    "p80": float(task_q[1][t]) if task_q is not None else np.nan,
-                    "p95": float(task_q[2][t]) if task_q is not None else np.nan,
-                    "criticality": 0.0 if fixed else self.critical[t] / trials,
-                    "sensitivity": 0.0 if fixed else float(task_sensitivity[t]),
-                }
-            )
+        # Per task, columns read once (indexing a frame or array per row costs more than the rest).
+        fixed = (c.inp.task_fixed >= FIXED_DONE).tolist()
+        quantiles = task_q if task_q is not None else np.full((len(PERCENTILES), len(c.task_ids)), np.nan)
+        tq: list[list[float]] = quantiles.tolist()
+        ran, succeeded, critical = (
+            (self.ran / trials).tolist(),
+            (self.succeeded / trials).tolist(),
+            self.critical.tolist(),
+        )
+        sensitivities = np.asarray(task_sensitivity, dtype=np.float64).tolist()
+        task_rows = [
+            {
+                "id": tid,
+                "project": project,
+                "p_run": ran[t],
+                "p_success": succeeded[t],
+                "p50": tq[0][t],
+                "p80": tq[1][t],
+                "p95": tq[2][t],
+                "criticality": 0.0 if fixed[t] else critical[t] / trials,
+                "sensitivity": 0.0 if fixed[t] else sensitivities[t],
+            }
+            for t, (tid, project) in enumerate(zip(c.task_ids, c.tasks["project"].to_list(), strict=True))
+            if tasks  # a sweep reports projects only
+        ]
         task_frame = result_frame(task_rows, TASK_RESULT_SCHEMA)
 
         # People (and hires): busy time over the time they were there, per trial, pooled.
@@ -310,16 +317,20 @@ def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project
         y = average_ranks(proj_finish[ok, p][:, None])[:, 0]
         y -= y.mean()
         sy = np.sqrt((y * y).mean())
+        mean = (len(y) + 1) / 2  # of every column's ranks: average ranks keep the sum of 1..n
         # Tasks a batch at a time: each column's ranks and correlation are its own, and a large
         # plan's ranks, orders and products would otherwise each be trials x tasks float64.
         step = max(1, SENSITIVITY_CELLS // int(ok.sum()))
         for first in range(0, len(tasks), step):
             cols = tasks[first : first + step]
-            x = average_ranks(duration[np.ix_(ok, cols)])
-            x -= x.mean(axis=0)
-            sx = np.sqrt((x * x).mean(axis=0))
+            # Ranks in sorted order, paired with the project ranks of the same trials: the sums
+            # of a Pearson correlation do not depend on the order of the trials, so the ranks
+            # never need to be put back in trial order.
+            order, ranked = sorted_ranks(duration[np.ix_(ok, cols)])
+            ranked -= mean
+            sx = np.sqrt((ranked * ranked).mean(axis=1))
             with np.errstate(invalid="ignore", divide="ignore"):
-                r = (x * y[:, None]).mean(axis=0) / (sx * sy)
+                r = (ranked * y[order]).mean(axis=1) / (sx * sy)
             result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
     return result
 
@@ -333,9 +344,19 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     n, k = values.shape
     if not n or not k:
         return np.zeros((n, k))
+    order, ranked = sorted_ranks(values)
+    out = np.empty((k, n))
+    np.put_along_axis(out, order, ranked, axis=1)
+    return out.T
+
+
+def sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of a (n, k) array: the order that sorts it and the average ranks in that order,
+    both (k, n) (row j of the ranks is what average_ranks gives column j, sorted)."""
+    n, k = values.shape
     cols = np.ascontiguousarray(values.T)  # one row per column: sorting along rows is contiguous
     # Any sort will do (not only a stable one): tied values all get the same average rank.
-    order = np.argsort(cols, axis=1)
+    order = row_order(cols)
     ordered = np.take_along_axis(cols, order, axis=1)
     new_run = np.ones((k, n), dtype=bool)  # where a run of equal values starts, row by row
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new_run[:, 1:])
@@ -349,6 +370,25 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
         row_start = np.repeat(np.arange(len(tied)) * n, n)
         # A run over sorted positions i..j (0-based) has average rank (i + j) / 2 + 1.
         ranked[tied] = (0.5 * (bounds[run] + bounds[run + 1] + 1) - row_start).reshape(len(tied), n)
-    out = np.empty((k, n))
-    np.put_along_axis(out, order, ranked, axis=1)
-    return out.T
+    return order, ranked
+
+
+def row_order(rows: np.ndarray) -> np.ndarray:
+    """np.argsort(rows, axis=1) up to the order of equal values (no NaN).
+
+    For float32 rows, each value and its position are packed into one 64-bit key (the float's
+    bits mapped to an unsigned integer of the same order, then the position) and the keys are
+    sorted: NumPy sorts 64-bit integers with SIMD, about 1.6x faster than its argsort of
+    float32. Equal values come out by position; -0.0 counts as 0.0, as in a comparison.
+    """
+    if rows.dtype != np.float32 or rows.shape[1] >= 1 << 32:
+        return np.argsort(rows, axis=1)
+    bits = (rows + np.float32(0.0)).view(np.uint32)  # -0.0 + 0.0 is 0.0
+    # Sign set: flip every bit (more negative, smaller); else set the sign bit (above negatives).
+    bits ^= np.where(bits >> np.uint32(31), np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
+    keys = bits.astype(np.uint64)
+    keys <<= np.uint64(32)
+    keys |= np.arange(rows.shape[1], dtype=np.uint64)
+    keys.sort(axis=1)
+    keys &= np.uint64(0xFFFFFFFF)
+    return keys.astype(np.intp)

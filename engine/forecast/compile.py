@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from teamcast.engine.forecast.frames import normalise_tasks
 from teamcast.engine.plan.calendar import Calendar
-from teamcast.engine.plan.model import EstimateForm, Plan, TaskStatus
+from teamcast.engine.plan.model import Plan, TaskStatus
 from teamcast.ext.kernel import (
     FIXED_DOING,
     FIXED_DONE,
@@ -51,21 +52,6 @@ class Compiled:
     project_value: np.ndarray  # float64 (P,)
     project_deadline: np.ndarray  # float64 (P,): working-day index of the deadline's end, NaN if none
     inp: KernelInput  # prio_order is the plan order until a priority rule is applied
-
-
-def normalise_tasks(plan: Plan) -> pl.DataFrame:
-    """Tasks with every default applied: estimates filled, p_success, model and status set."""
-    tasks = plan.tasks
-    single = pl.col("est_form") == EstimateForm.SINGLE.value
-    return tasks.with_columns(
-        est_low=pl.when(single).then(pl.col("est_likely")).otherwise(pl.col("est_low")),
-        est_high=pl.when(single).then(pl.col("est_likely")).otherwise(pl.col("est_high")),
-        p_success=pl.col("p_success").fill_null(1.0),
-        model=pl.col("model").fill_null(plan.default_model),
-        success_model=pl.col("success_model").fill_null("bernoulli"),
-        status=pl.col("status").fill_null(TaskStatus.TODO.value),
-        after=pl.col("after").fill_null([]),
-    )
 
 
 def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from teamcast.engine.forecast.compile import Compiled
-from teamcast.engine.plan.model import frame
+from teamcast.engine.forecast.frames import hire_frame
 from teamcast.errors import SimulationError
 from teamcast.ext.kernel import FIXED_DOING
 
@@ -46,7 +46,7 @@ class Sampler:
             check_modifier_options(mod, options)  # a typo is a usage error, not silently ignored
         self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
         self._doing_plan: list[tuple] | None = None
-        self.hires = _hire_frame(compiled)
+        self.hires = hire_frame(compiled.plan)
         # Per model of the time to hire (hire key `arrival_model`, default pert), by name.
         self.hire_groups = named_groups(self.hires, "model", registry.duration_model, "hires", "arrival_model")
         self.unit_hire = compiled.unit_hire
@@ -162,21 +162,3 @@ def parse_modifier(spec: str) -> tuple[str, dict[str, str]]:
             raise SimulationError(f"modifier {spec!r}: options are key=value pairs separated by commas")
         options[key.strip()] = value.strip()
     return name.strip(), options
-
-
-def _hire_frame(compiled: Compiled) -> pl.DataFrame:
-    hires = compiled.plan.hires
-    rows = [
-        {
-            "id": h["id"],
-            "project": "",
-            "est_form": "range",
-            "est_low": h["tth_low"],
-            "est_likely": h["tth_likely"],
-            "est_high": h["tth_high"],
-            "model": h["arrival_model"] or "pert",
-            "p_success": 1.0,
-        }
-        for h in hires.to_dicts()
-    ]
-    return frame("tasks", rows)

@@ -14,7 +14,6 @@ import difflib
 import json
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,11 @@ from teamcast.engine.plan import model
 from teamcast.engine.plan.model import Plan
 from teamcast.engine.plan.validate import item_location, validate_plan
 from teamcast.errors import PlanError, Problem
+
+try:  # tomllib's own parser as compiled wheels: the same documents, errors and messages, ~3x faster
+    import tomli as tomllib
+except ImportError:  # pragma: no cover - tomli is a dependency; the standard library's copy will do
+    import tomllib  # type: ignore[no-redef]
 
 Row = dict[str, object]
 Problems = list[Problem]

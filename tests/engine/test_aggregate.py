@@ -111,3 +111,29 @@ def test_rank_sensitivity_is_the_same_in_batches_of_tasks(monkeypatch):
     whole = rank_sensitivity(duration, finish, task_project)
     monkeypatch.setattr(aggregate, "SENSITIVITY_CELLS", 1_500)  # a few tasks at a time
     assert np.array_equal(rank_sensitivity(duration, finish, task_project), whole)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_row_order_sorts_float32_rows_as_argsort_does(seed):
+    from teamcast.engine.forecast.aggregate import row_order
+
+    rng = np.random.default_rng(seed)
+    rows = (rng.standard_normal((7, 300)) * 10).astype(np.float32)
+    rows[:, ::5] = np.round(rows[:, ::5])  # ties
+    rows[0, :3] = [-0.0, 0.0, -0.0]  # equal values of either sign
+    rows[1, :2] = [np.inf, -np.inf]
+    order = row_order(rows)
+    assert order.dtype == np.intp and sorted(order[0].tolist()) == list(range(300))
+    expected = np.take_along_axis(rows, np.argsort(rows, axis=1), axis=1)
+    assert np.array_equal(np.take_along_axis(rows, order, axis=1), expected)
+
+
+def test_rank_sensitivity_of_float32_durations_equals_that_of_float64():
+    rng = np.random.default_rng(3)
+    duration = np.round(rng.random((2000, 6)) * 20, 1)  # ties, as durations of 0 for tasks that did not run
+    duration[rng.random((2000, 6)) < 0.2] = 0.0
+    finish = (duration @ rng.random(6) + rng.random(2000))[:, None]
+    project = np.zeros(6, dtype=np.int32)
+    wide = rank_sensitivity(duration, finish, project)
+    narrow = rank_sensitivity(duration.astype(np.float32), finish, project)
+    assert np.allclose(narrow, wide, rtol=0, atol=1e-12) and (np.abs(wide) > 0.05).all()

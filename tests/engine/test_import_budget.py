@@ -48,10 +48,17 @@ def test_version_loads_neither_numpy_nor_polars():
     assert not loaded & (HEAVY | {"numpy", "polars"})
 
 
-def test_validate_loads_no_heavy_library():
+def test_validate_loads_no_heavy_library_and_no_numpy():
     loaded = imported("validate", DEMO)
     assert "polars" in loaded  # it did read the plan
+    assert "teamcast.engine.forecast.plugin_check" in loaded  # and asked about its models
     assert not loaded & HEAVY
+    # A plan of teamcast's own models is checked against their rules without loading them (~100 ms).
+    assert "numpy" not in loaded
+    assert not {m for m in loaded if m.startswith(("teamcast.plugins.", "teamcast.engine.practice"))} - {
+        "teamcast.plugins.discovery",
+        "teamcast.plugins.records",
+    }
 
 
 @pytest.mark.parametrize("trials", ["1", "3000"])
@@ -62,3 +69,61 @@ def test_simulate_loads_no_heavy_library(trials):
     assert "teamcast.engine.forecast.simulate" in loaded and "numpy" in loaded
     assert not loaded & HEAVY
     assert "numpy.ma" not in loaded  # np.percentile and Polars frames from NumPy arrays load it (~40 ms)
+
+
+def test_the_command_table_names_the_module_of_every_built_in_command():
+    import importlib
+
+    from teamcast.engine.commands.cli import COMMAND_MODULES, COMMAND_TABLE
+
+    found = {
+        command.name: module
+        for module in COMMAND_MODULES
+        for command in importlib.import_module(f"teamcast.engine.commands.{module}").commands
+    }
+    assert COMMAND_TABLE == found
+
+
+def test_a_command_imports_its_own_command_module_only():
+    loaded = imported("validate", DEMO)
+    modules = {m for m in loaded if m.startswith("teamcast.engine.commands.")}
+    assert modules == {
+        "teamcast.engine.commands.cli",
+        "teamcast.engine.commands.terminal",
+        "teamcast.engine.commands.validate",
+    }
+
+
+# Third-party packages each command may import (top-level names; the standard library is free).
+# A command that starts importing another one fails here: add it only knowing what it costs.
+PACKAGE_BUDGET = {
+    "--version": {"click", "pluggy"},
+    "validate": {"click", "pluggy", "polars", "tomli", "tomli_w", "typing_extensions"},
+    "simulate": {"click", "pluggy", "polars", "tomli", "tomli_w", "typing_extensions", "numpy"},
+}
+
+
+def third_party(loaded: set[str]) -> set[str]:
+    tops = {m.split(".")[0] for m in loaded}
+    # Private top-level modules of compiled wheels (mypyc's, Cython's) come with their package.
+    return {m for m in tops - set(sys.stdlib_module_names) if not m.startswith("_") and "__mypyc" not in m} - {
+        "teamcast",
+        "cython_runtime",
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--version",), ("validate", DEMO), ("simulate", DEMO, "--trials", "3000", "--format", "json")],
+    ids=["version", "validate", "simulate"],
+)
+def test_a_command_imports_no_package_beyond_its_budget(args):
+    assert third_party(imported(*args)) - PACKAGE_BUDGET[args[0]] == set()
+
+
+def test_simulate_imports_none_of_the_practice_retro_app_or_other_commands():
+    loaded = imported("simulate", DEMO, "--trials", "1", "--format", "json")
+    unwanted = ("teamcast.engine.practice", "teamcast.engine.retro", "teamcast.tui", "teamcast.plugins.searches")
+    assert not {m for m in loaded if m.startswith(unwanted)}
+    commands = {m for m in loaded if m.startswith("teamcast.engine.commands.")}
+    assert commands == {f"teamcast.engine.commands.{m}" for m in ("cli", "terminal", "simulate")}

@@ -506,7 +506,7 @@ def test_the_teamcast_executable_validates(tmp_path):
 def test_a_pool_without_a_size_is_an_error_not_a_crash():
     # Found by the edit-equivalence property test: a workspace edit can store a pool row whose
     # size is null; the demand checks then compared an int with None.
-    plan, problems = check_plan_text(BASE + task("a", 'estimate = 3\nneeds = {gpus = 2}'))
+    plan, problems = check_plan_text(BASE + task("a", "estimate = 3\nneeds = {gpus = 2}"))
     assert plan is not None and not problems
     sizeless = plan.replace(pools=plan.pools.with_columns(pl.lit(None, dtype=pl.Int64).alias("units")))
     errors = [str(p) for p in validate_plan(sizeless) if p.severity == "error"]

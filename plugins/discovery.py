@@ -1,0 +1,106 @@
+"""Which plugins exist: one scan of the `teamcast` entry-point group per process, without importing any.
+
+Kept apart from the manager (and free of NumPy and pluggy) so that the command line can ask
+"is any third-party plugin installed?" at the cost of the scan alone. The scan is cached:
+`scan(refresh=True)` reads the installed distributions again (after a pip install in a test).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import threading
+from typing import NamedTuple
+
+GROUP = "teamcast"
+BUILTIN_DIST = "teamcast"
+DISABLE_ENV = "TEAMCAST_DISABLE_PLUGINS"
+LOAD_ENV = "TEAMCAST_LOAD_PLUGINS"
+
+# What each of teamcast's own entry points registers (kinds as in teamcast.plugins.manager.KINDS):
+# a command that needs only estimators then imports neither the health checks (the whole practice
+# package) nor the searches. An entry point missing here is loaded for every kind, which is slower
+# but never wrong; tests/plugins/test_lazy_loading.py checks each entry against what it registers.
+BUILTIN_KINDS: dict[str, frozenset[str]] = {
+    "pert": frozenset({"duration_model"}),
+    "triangular": frozenset({"duration_model"}),
+    "lognormal": frozenset({"duration_model"}),
+    "fixed": frozenset({"duration_model"}),
+    "bernoulli": frozenset({"success_model"}),
+    "priority": frozenset({"priority_rule"}),
+    "health": frozenset({"check"}),
+    "ebs": frozenset({"sample_modifier"}),
+    "stall": frozenset({"sample_modifier"}),
+    "searches": frozenset({"search_method"}),
+}
+
+
+class Found(NamedTuple):
+    """One entry point of the group and the distribution that declares it."""
+
+    entry_point: importlib.metadata.EntryPoint
+    dist: str
+    version: str
+
+    @property
+    def builtin(self) -> bool:
+        return canonical(self.dist) == BUILTIN_DIST
+
+
+_scan: list[Found] | None = None
+_lock = threading.Lock()
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
+def _names(value: str) -> set[str]:
+    return {canonical(v) for v in value.split(",") if v.strip()}
+
+
+def scan(*, refresh: bool = False) -> list[Found]:
+    """The group's entry points, built-ins first (they win name clashes), then by distribution and
+    name; cached per process (`refresh` reads the installed distributions again)."""
+    global _scan
+    with _lock:
+        if _scan is None or refresh:
+            metadata: dict[int, tuple[str, str]] = {}  # one METADATA parse per distribution, not per entry point
+            found = []
+            for ep in importlib.metadata.entry_points(group=GROUP):
+                dist = ep.dist
+                if dist is None:
+                    found.append(Found(ep, "", ""))
+                    continue
+                if id(dist) not in metadata:
+                    meta = dist.metadata
+                    metadata[id(dist)] = (meta["Name"] or "", meta["Version"] or "")
+                found.append(Found(ep, *metadata[id(dist)]))
+            _scan = sorted(found, key=lambda f: (not f.builtin, canonical(f.dist), f.entry_point.name))
+        return _scan
+
+
+def wanted(found: Found) -> bool:
+    """Applies TEAMCAST_DISABLE_PLUGINS and TEAMCAST_LOAD_PLUGINS (names of entry points or distributions)."""
+    names = {canonical(found.entry_point.name), canonical(found.dist)}
+    if names & _names(os.environ.get(DISABLE_ENV, "")):
+        return False
+    only = os.environ.get(LOAD_ENV)
+    # Like llm and datasette: the allow-list restricts third-party plugins; built-ins always load.
+    if only is None or found.builtin:
+        return True
+    return bool(names & _names(only))
+
+
+def third_party() -> bool:
+    """Whether any distribution besides teamcast declares plugins (teamcast's own add no commands)."""
+    return any(not found.builtin for found in scan())
+
+
+def may_provide(found: Found, kinds: frozenset[str] | None) -> bool:
+    """Whether the entry point may register a record of one of `kinds` (None: of any kind).
+    Only teamcast's own entry points are known without importing them."""
+    if kinds is None or not found.builtin or found.entry_point.name not in BUILTIN_KINDS:
+        return True
+    return bool(BUILTIN_KINDS[found.entry_point.name] & kinds)

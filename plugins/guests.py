@@ -1,0 +1,71 @@
+"""Plugin code is a guest: what it may raise, and how long one call into it may take.
+
+The manager calls every import, hook and model through `guest`, so that a plugin that raises
+SystemExit cannot end a command as if it succeeded, and one that never returns fails the command
+instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from teamcast.errors import UsageError
+
+# What plugin code may raise that must not end the process as if it succeeded or was asked to
+# stop: sys.exit(0) inside a hook would make a failing `simulate --fail-if` gate exit 0.
+GUEST_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit, KeyboardInterrupt)
+
+
+# How long one call into plugin code (an import, a sample, a priority rule...) may take before the
+# command fails instead of hanging: teamcast's default, set with TEAMCAST_PLUGIN_TIMEOUT (seconds;
+# 0 turns it off). A whole run of a 20,000-task plan samples a block in well under a second.
+DEFAULT_TIMEOUT_S = 120.0
+
+
+def plugin_timeout() -> float | None:
+    """Seconds one call into plugin code may take (None: no limit)."""
+    raw = os.environ.get("TEAMCAST_PLUGIN_TIMEOUT", "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        raise UsageError(f"TEAMCAST_PLUGIN_TIMEOUT={raw!r}: expected a number of seconds (0 for no limit)") from None
+    return seconds if seconds > 0 else None
+
+
+class Slow(BaseException):  # not an Exception: a plugin's own `except Exception` cannot swallow it
+    """A call into plugin code that did not return within plugin_timeout()."""
+
+
+def guest(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
+    """fn(*args) under a time limit (`seconds`, from plugin_timeout()): a plugin that never returns
+    fails the command with Slow instead of hanging it.
+
+    The limit is an interval timer (SIGALRM), which costs a few system calls per call: it applies
+    in the main thread of a POSIX process, which is where commands run. In the app's worker threads
+    there is no limit; the user cancels a run there with a key.
+    """
+    if seconds is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return fn(*args)
+
+    def expired(signum: int, frame: object) -> None:
+        raise Slow(f"no answer within {seconds:g} s (TEAMCAST_PLUGIN_TIMEOUT)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+LOAD_ERRORS: tuple[type[BaseException], ...] = (*GUEST_ERRORS, Slow)
+
+
+def one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
