@@ -144,4 +144,4 @@ def _horizon_problems(plan: Plan, effort_elsewhere: float) -> list[Problem]:
 def horizon_problems(plan: Plan) -> list[Problem]:
     """The horizon check alone (all the work in series must fit the calendar): a sweep runs it
     when a scenario lowers a capacity or lengthens a time to hire."""
-    return _horizon_problems(plan)
+    return _horizon_problems(plan, 0.0)
