@@ -15,9 +15,9 @@ FORMATS = ("table", "json", "csv")
 @click.option(
     "--objective",
     type=click.Choice(["on_time_value", "expected_value", "p_all_on_time", "makespan"]),
-    default="on_time_value",
-    show_default=True,
-    help="What to maximise (makespan: minimise its P50).",
+    default=None,
+    help="What to maximise (makespan: minimise its P50). Default: on_time_value, or makespan"
+    " when no project has a deadline (a PSPLIB file), since then no order changes the on-time value.",
 )
 @click.option(
     "--passes",
@@ -115,6 +115,10 @@ def optimise(
     if save and not plan_file.endswith(".db"):
         raise UsageError("--save needs a workspace (.db); import the plan first with `teamcast import`")
     plan = load_plan(plan_file)
+    if objective is None:
+        objective = "on_time_value" if plan.projects["deadline"].is_not_null().any() else "makespan"
+        if objective == "makespan":
+            click.echo("objective: makespan (no project has a deadline; --objective chooses another)", err=True)
     show = progress if progress is not None else sys.stderr.isatty()
     result = run(
         plan,

@@ -425,3 +425,16 @@ def test_reorder_tasks_is_one_checked_transaction(tmp_path):
         plan = ws.load()
     assert plan.tasks["id"].to_list() == ["quick-win", "slow-bet"]
     assert plan.challenges["approaches"].to_list() == [["quick-win", "slow-bet"]]
+
+
+def test_a_plan_without_deadlines_is_optimised_for_makespan_by_default():
+    # On-time value cannot change with the order when no project has a deadline (a PSPLIB
+    # file): the default objective is then the makespan, and the command says so.
+    j30 = checker.j30_dir() or Path("/work/shared/data/psplib/j30")
+    sm = j30 / "j3011_1.sm"
+    if not sm.exists():
+        pytest.skip("PSPLIB J30 not found")
+    res = CliRunner().invoke(main, ["optimise", str(sm), "--deterministic", "--passes", "30", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "objective: makespan (no project has a deadline" in res.stderr
+    assert json.loads(res.stdout)["objective"] == "makespan"
