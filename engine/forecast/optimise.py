@@ -382,6 +382,7 @@ class Optimiser:
             },
             changes=changes(self.compiled, self.base, best) | self.space.changes(best),
             hire_order=self.space.hire_order(best),
+            hiring_slots=self.space.slots if self.space.hires else None,
             strategies=self.space.strategy_names(best),
             evaluations=self.evaluations,
             full_evaluations=self.full_evaluations,

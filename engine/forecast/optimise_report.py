@@ -88,6 +88,7 @@ class OptimiseResult:
     dispatched_best: float | None = None  # serial scheme: the best order dispatched in parallel, as simulate does
     schedules: int = 0  # schedules generated (serial: forward and backward passes; parallel: full kernel runs)
     hire_order: list[str] | None = None  # hire ids, first filled first, when the fill order was searched
+    hiring_slots: int | None = None  # with the hire order searched: searches run at a time
     strategies: dict[str, str] = field(default_factory=dict)  # challenge id -> strategy, where changed
     schedule: Any = None  # the serial scheme's best schedule (a polars table in `teamcast schedule`'s columns)
 
@@ -135,6 +136,7 @@ class OptimiseResult:
             "scheme_note": self.scheme_note,
             "dispatched_best": self.dispatched_best,
             "hire_order": self.hire_order,
+            "hiring_slots": self.hiring_slots,
             "strategies": self.strategies,
             "schedules": self.schedules,
         }
@@ -208,9 +210,14 @@ def render_result(result: OptimiseResult) -> str:
         f"{mode}, seed {result.seed}; searches {', '.join(result.searches)}; "
         f"{result.evaluations:,} candidates ({result.full_evaluations:,} scored on every trial) "
         f"in {result.seconds:.1f}s, stopped by {result.stopped_by}",
-        "",
-        f"{'':<27} {'default order':>13} {'best order':>10} {'difference (95% CI)':>22}",
     ]
+    if result.hiring_slots is not None:
+        lines += [
+            f"hires as a pipeline (teamcast's reading): {result.hiring_slots} search(es) at a time, the",
+            "next starting when one is filled; `simulate` starts every search on day 0, so",
+            "both figures below differ from its forecast",
+        ]
+    lines += ["", f"{'':<27} {'default order':>13} {'best order':>10} {'difference (95% CI)':>22}"]
     rows = [(f"in sample ({result.in_sample.trials:,} searched)", result.in_sample)]
     if result.out_of_sample is not None:
         rows.append((f"out of sample ({result.out_of_sample.trials:,} fresh)", result.out_of_sample))

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from teamcast.engine.commands.cli import main
 from teamcast.engine.forecast.optimise import optimise
+from teamcast.engine.forecast.optimise_report import render_result
 from teamcast.engine.plan.planfile import parse_plan_text as parse_plan
 from teamcast.errors import UsageError
 
@@ -103,6 +104,10 @@ def test_hire_order_matters_only_when_searched_and_is_reported():
     assert (result.in_sample.baseline, result.in_sample.best) == (1, 5)
     assert result.improved and result.hire_order == ["h-de", "h-res"]
     assert result.changes["hires_reordered"] == [{"from": ["h-res", "h-de"], "to": ["h-de", "h-res"]}]
+    # The figures rest on teamcast's pipeline reading, not on simulate's: the report says so.
+    assert plain.hiring_slots is None and result.hiring_slots == 1 and result.to_json()["hiring_slots"] == 1
+    assert "hires as a pipeline (teamcast's reading): 1 search(es) at a time" in render_result(result)
+    assert "pipeline" not in render_result(plain)
     # Two searches at a time: the order no longer matters.
     two = optimise(plan, deterministic=True, passes=20, hires=True, hiring_slots=2)
     assert two.in_sample.baseline == 6 and not two.improved and two.changes["hires_reordered"] == []
