@@ -217,13 +217,14 @@ def render_result(result: OptimiseResult) -> str:
             "next starting when one is filled; `simulate` starts every search on day 0, so",
             "both figures below differ from its forecast",
         ]
-    lines += ["", f"{'':<27} {'default order':>13} {'best order':>10} {'difference (95% CI)':>22}"]
+    # The interval is left-aligned, not padded: the table then fits the app's 80-column dialog.
+    lines += ["", f"{'':<27} {'default order':>13} {'best order':>10} difference (95% CI)"]
     rows = [(f"in sample ({result.in_sample.trials:,} searched)", result.in_sample)]
     if result.out_of_sample is not None:
         rows.append((f"out of sample ({result.out_of_sample.trials:,} fresh)", result.out_of_sample))
     for label, c in rows:
         ci = f"{_num(c.difference, o.unit)} [{_num(c.ci[0], o.unit)}, {_num(c.ci[1], o.unit)}]"
-        lines.append(f"{label:<27} {_num(c.baseline, o.unit):>13} {_num(c.best, o.unit):>10} {ci:>22}")
+        lines.append(f"{label:<27} {_num(c.baseline, o.unit):>13} {_num(c.best, o.unit):>10} {ci}")
     lines += ["", f"verdict: {result.verdict}"]
     if result.dispatched_best is not None and result.dispatched_best != result.in_sample.best:
         lines += [
