@@ -17,12 +17,16 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from teamcast.engine.plan.model import Plan
 from teamcast.engine.plan.text import unprintable
 from teamcast.errors import Problem
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2199, 12, 31)
@@ -65,7 +69,7 @@ def _finite(value: object) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
 
 
-def _holds_floats(dtype: pl.DataType) -> bool:
+def _holds_floats(dtype: pl.DataType | DataTypeClass) -> bool:
     if isinstance(dtype, pl.List):
         return _holds_floats(dtype.inner)
     if isinstance(dtype, pl.Struct):
