@@ -201,8 +201,8 @@ class TeamcastApp(App[None]):
 
         try:
             self.workspace = Workspace.open(path)
+            self.plan_version = self.workspace.plan_version()  # first: see reload
             self.plan = self.workspace.load()
-            self.plan_version = self.workspace.plan_version()
         except TeamcastError as exc:
             self.notify(exc.message, title=exc.title, severity="error", timeout=30)
             return
@@ -226,8 +226,11 @@ class TeamcastApp(App[None]):
     def reload(self) -> None:
         """Read the plan again from the workspace and tell the visible screen."""
         assert self.workspace is not None
-        self.plan = self.workspace.load()
+        # The version first, then the data (docs/api.md): data read after the version is at least
+        # as new, so an edit naming this version is refused rather than undoing another session's
+        # write made in between; the other order would name a version newer than the data.
         self.plan_version = self.workspace.plan_version()
+        self.plan = self.workspace.load()
         self._data_changed()
 
     def _data_changed(self) -> None:
@@ -500,12 +503,17 @@ class TeamcastApp(App[None]):
         return self.read_only
 
     def row_version(self, table: str, row_id: str) -> int:
-        """The version an edit must name, after catching up with any other session's changes."""
+        """The version an edit must name, after catching up with any other session's changes.
+
+        Call it before reading the row's data from `self.plan`. The row's version is read first: the
+        plan on screen is then as new (the workspace did not change since it was read) or newer
+        (reloaded here), never older than the version the edit names."""
         assert self.workspace is not None
+        version = self.workspace.row_version(table, row_id)
         if self.workspace.plan_version() != self.plan_version:
             self.reload()
             self.notify("another session changed the workspace; showing its latest state", title="reloaded")
-        return self.workspace.row_version(table, row_id)
+        return version
 
     def save_row(self, table: str, row_id: str, changes: dict[str, Any], version: int) -> bool:
         """Write one edit in one transaction, then re-forecast; False (and a message) when refused."""

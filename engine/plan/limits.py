@@ -5,7 +5,8 @@ The bounds here keep every date a run can reach well inside it: dates in plans a
 [MIN_DATE, MAX_DATE], one quantity of work is at most MAX_DAYS working days, nobody works at
 less than MIN_CAPACITY, and all the work done one task after another at the lowest capacity
 fits in MAX_HORIZON_DAYS (about 3,800 years: twice the room a tail of the sampled durations
-needs). Pool sizes are bounded because the kernel keeps one slot per unit. Ids must be
+needs). Every float, in every column of every table, must be finite: SQLite would store NaN
+as null, losing what was written, and no check could bound it. Pool sizes are bounded because the kernel keeps one slot per unit. Ids must be
 printable and not blank: they are how people find things in messages and tables.
 Each message names the bound, so the fix is clear.
 """
@@ -13,14 +14,19 @@ Each message names the bound, so the fix is clear.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from teamcast.engine.plan.model import Plan
 from teamcast.engine.plan.text import unprintable
 from teamcast.errors import Problem
+
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2199, 12, 31)
@@ -50,11 +56,77 @@ DAY_COLUMNS: dict[str, dict[str, str]] = {
 }
 # Frame -> shares of a working day (already in (0, 1] by validation; here: not vanishingly small).
 CAPACITY_COLUMNS: dict[str, list[str]] = {"people": ["capacity"], "hires": ["capacity", "ramp_productivity"]}
+# Columns a plan file writes as one point of a key: column -> (key, point).
+POINT_KEYS: dict[str, tuple[str, str]] = {
+    f"{prefix}_{point}": (key, point)
+    for prefix, key in (("est", "estimate"), ("tth", "time_to_hire"))
+    for point in ("low", "likely", "high")
+}
 ID_FRAMES = ("teams", "people", "hires", "pools", "projects", "tasks", "challenges", "candidates")
 
 
 def _finite(value: object) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _holds_floats(dtype: pl.DataType | DataTypeClass) -> bool:
+    if isinstance(dtype, pl.List):
+        return _holds_floats(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return any(_holds_floats(f.dtype) for f in dtype.fields)
+    return dtype.is_float()
+
+
+def _non_finite(value: object) -> float | None:
+    """The first NaN or infinity in `value`, a float or a list or struct of them; else None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else value
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return next((bad for item in items if (bad := _non_finite(item)) is not None), None)
+
+
+def finite_problems(plan: Plan, locations: dict[str, list[str]]) -> list[Problem]:
+    """Each key of each row holding a NaN or an infinity, named as the plan file writes it
+    (`estimate`, not `est_low`); the other checks skip what is not finite."""
+    problems: list[Problem] = []
+    for name, locs in locations.items():
+        frame = getattr(plan, name)
+        keys: dict[str, list[tuple[str, str]]] = {}  # key -> its (column, point)s
+        for column, dtype in frame.schema.items():
+            if _holds_floats(dtype):
+                key, point = POINT_KEYS.get(column, (column, ""))
+                keys.setdefault(key, []).append((column, point))
+        if not keys:
+            continue
+        for loc, row in zip(locs, frame.iter_rows(named=True), strict=True):
+            for key, points in keys.items():
+                bad = [(point, v) for column, point in points if (v := _non_finite(row[column])) is not None]
+                if not bad:
+                    continue
+                point, value = bad[0]
+                # One number written (`estimate = nan`) fills `likely` alone, or all three points alike.
+                given = {point: str(row[column]) for column, point in points if row[column] is not None}
+                one_number = set(given) == {"likely"} or (len(given) == len(points) and len(set(given.values())) == 1)
+                what = "not" if len(points) == 1 or one_number else f"{point} is not"
+                problems.append(Problem(f"{loc}.{key}", f"{what} a finite number: {value}"))
+    return problems
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(name)
+
+
+def params_problems(text: str | None) -> list[str]:
+    """What is wrong with a task's model parameters, stored as JSON text (NaN and Infinity are not JSON)."""
+    try:
+        params = json.loads(text, parse_constant=_refuse_constant) if text is not None else None
+    except ValueError as exc:
+        if str(exc) in ("NaN", "Infinity", "-Infinity"):
+            return [f"model parameters must be finite numbers, got {exc}"]
+        params = None
+    except TypeError:
+        params = None
+    return [] if isinstance(params, dict) else ["model parameters are not a JSON object"]
 
 
 def _date_columns(frame: pl.DataFrame) -> Iterator[str]:
@@ -66,7 +138,7 @@ def _date_columns(frame: pl.DataFrame) -> Iterator[str]:
 def limit_problems(plan: Plan, locations: dict[str, list[str]], effort_elsewhere: float = 0.0) -> list[Problem]:
     """Every value outside its sane range, at the location `locations` gives each row;
     `effort_elsewhere` is the work of tasks not in `plan` (a slice of a bigger plan)."""
-    problems: list[Problem] = []
+    problems = finite_problems(plan, locations)
 
     def rows(name: str) -> Iterator[tuple[str, dict]]:
         return zip(locations[name], getattr(plan, name).iter_rows(named=True), strict=True)

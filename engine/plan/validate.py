@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ import polars as pl
 
 from teamcast.engine.plan import model
 from teamcast.engine.plan.graph import cycle_through, dependency_graph, strongly_connected
+from teamcast.engine.plan.limits import limit_problems, params_problems
 from teamcast.engine.plan.model import EstimateForm, Plan, Role, Strategy, TaskStatus
 from teamcast.errors import Problem
 
@@ -122,7 +122,7 @@ BOUNDS: dict[str, list[tuple[str, str, float | None, float | None, bool]]] = {
 
 def _bound_message(value: float, low: float | None, high: float | None, low_inclusive: bool) -> str | None:
     if not math.isfinite(value):
-        return f"not a finite number: {value}"
+        return None  # limits.finite_problems reports it
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     if not too_low and (high is None or value <= high):
         return None
@@ -141,9 +141,9 @@ def _points_problems(low: float | None, likely: float | None, high: float | None
     """What is wrong with a range [low, likely, high] or a single number (likely alone)."""
     points = {"low": low, "likely": likely, "high": high}
     given = {name: v for name, v in points.items() if v is not None}
+    if not all(math.isfinite(v) for v in given.values()):
+        return []  # limits.finite_problems reports it
     for name, v in given.items():
-        if not math.isfinite(v):
-            return [f"{name} is not a finite number: {v}"]
         if v < 0:
             return [f"{name} must not be negative, got {_fmt(v)}"]
     if low is None and high is None:
@@ -288,7 +288,7 @@ class _Validator:
                         self.error(f"{loc}.{key}" if key else loc, message)
         for loc, row in self.rows("history"):
             p50, p80 = row["forecast_p50"], row["forecast_p80"]
-            if p50 is not None and p80 is not None and p50 > p80:
+            if p50 is not None and p80 is not None and math.isfinite(p50 - p80) and p50 > p80:
                 self.error(f"{loc}.forecast_p80", f"forecast_p50 {_fmt(p50)} > forecast_p80 {_fmt(p80)}")
         for loc, row in self.rows("tasks"):
             for need in row["needs"] or []:
@@ -355,7 +355,7 @@ class _Validator:
         elif form == EstimateForm.SINGLE:
             messages = _points_problems(None, likely, None)
         elif form == EstimateForm.PARAMS:
-            messages = [] if _is_json_object(row["est_params"]) else ["model parameters are not a JSON object"]
+            messages = params_problems(row["est_params"])
         else:
             messages = [] if form is None else [f"unknown estimate form {form!r}"]
         for message in messages:
@@ -561,15 +561,6 @@ class _Validator:
                 self.error(f"org.answers.{question}", f"answered {count} times")
 
 
-def _is_json_object(text: str | None) -> bool:
-    if text is None:
-        return False
-    try:
-        return isinstance(json.loads(text), dict)
-    except (TypeError, ValueError):
-        return False
-
-
 def validate_plan(plan: Plan, whole: Whole | None = None) -> list[Problem]:
     """Every semantic problem of a plan, errors and warnings, in a stable order.
 
@@ -582,8 +573,6 @@ def validate_plan(plan: Plan, whole: Whole | None = None) -> list[Problem]:
     with each other sees only the slice's: engine/plan/edits.py says which edits it trusts a
     slice with, and its tests compare the two on random edits.
     """
-    from teamcast.engine.plan.limits import limit_problems
-
     validator = _Validator(plan, whole)
     problems = validator.run()
     return problems + limit_problems(plan, validator.loc, whole.effort_elsewhere if whole else 0.0)

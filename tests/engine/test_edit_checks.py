@@ -90,7 +90,7 @@ def _values(plan: Plan, table: str, column: str, row: dict) -> list:
     if column == "est_form":
         return ["range", "single", "params", "guess", None]
     if column == "est_params":
-        return ['{"mu": 1.0, "sigma": 0.5}', "[1]", None]
+        return ['{"mu": 1.0, "sigma": 0.5}', '{"mu": NaN, "sigma": 0.5}', "[1]", None]
     if column == "strategy":
         return ["parallel", "sequential", "both", None]
     if column == "needs":
@@ -103,8 +103,8 @@ def _values(plan: Plan, table: str, column: str, row: dict) -> list:
     if dtype == pl.String:
         return [None, "", " ", "ghost", *names, *own]
     if dtype == pl.Float64:
-        # No NaN: SQLite stores it as null, so a NaN in a field no check reads would not come back.
-        return [None, 0.0, 0.005, 0.5, 1.0, 3.0, 12.0, 50.0, -1.0, 20_000.0, math.inf, *own]
+        # NaN too: SQLite would store it as null, so every float field must refuse it.
+        return [None, 0.0, 0.005, 0.5, 1.0, 3.0, 12.0, 50.0, -1.0, 20_000.0, math.inf, -math.inf, math.nan, *own]
     if dtype == pl.Int64:
         return [None, -1, 0, 1, 2, 3, 5, 2000, *own]
     if dtype == pl.Date:

@@ -113,4 +113,5 @@ class PortfolioScreen(AreaScreen):
         if project is not None:
             from teamcast.tui.scenario import drop_project
 
-            self.app.start_whatif(drop_project(self.app.plan, project, self.app.row_version("projects", project)))
+            version = self.app.row_version("projects", project)  # before the plan it drops from
+            self.app.start_whatif(drop_project(self.app.plan, project, version))

@@ -201,8 +201,11 @@ class RosterScreen(AreaScreen):
         from teamcast.tui.screens.forms import PersonForm
 
         person = self._selected()
-        if person is not None:
-            self.app.push_screen(PersonForm(person, self.app.row_version("people", person["id"])))
+        if person is not None:  # the version first, then the row as the plan now holds it
+            version = self.app.row_version("people", person["id"])
+            rows = self.app.plan.people.filter(self.app.plan.people["id"] == person["id"]).to_dicts()
+            if rows:
+                self.app.push_screen(PersonForm(rows[0], version))
 
     def action_whatif_hire(self) -> None:
         person = self._selected()

@@ -108,9 +108,10 @@ class TimelineScreen(AreaScreen):
         if bar is None:
             self.notify("no task under the cursor (arrows move between bars)", severity="warning")
             return
+        if bar.task not in teamcast_app(self).plan.tasks["id"]:
+            return
+        version = teamcast_app(self).row_version("tasks", bar.task)  # before the data: see row_version
         rows = teamcast_app(self).plan.tasks.filter(pl.col("id") == bar.task)
         if rows.height == 0:
             return
-        teamcast_app(self).push_screen(
-            TaskForm(rows.row(0, named=True), teamcast_app(self).row_version("tasks", bar.task))
-        )
+        teamcast_app(self).push_screen(TaskForm(rows.row(0, named=True), version))
