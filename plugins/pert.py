@@ -97,7 +97,9 @@ def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
         hi = min(k, lo + step)
         x = rng.random((hi - lo, n))
         x *= GRID
-        out[:, lo:hi] = _interpolate_with(prepared, slice(lo, hi), x, rows_axis=0).T
+        # out is column-major: its columns lo:hi, transposed, are a row-major (tasks, n) block,
+        # which the interpolation fills in place (no temporary and no transposing copy).
+        _interpolate_with(prepared, slice(lo, hi), x, rows_axis=0, out=out[:, lo:hi].T)
     return out
 
 
@@ -107,17 +109,22 @@ def _interpolate(tasks: pl.DataFrame, x: np.ndarray, rows_axis: int = 1) -> np.n
     return _interpolate_with(_prepared(tasks), slice(None), x, rows_axis)
 
 
-def _interpolate_with(prepared: tuple, tasks: slice, x: np.ndarray, rows_axis: int) -> np.ndarray:
-    """_interpolate for the tasks `tasks` (a slice) of a _prepared(...) set of estimates."""
+def _interpolate_with(
+    prepared: tuple, tasks: slice, x: np.ndarray, rows_axis: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """_interpolate for the tasks `tasks` (a slice) of a _prepared(...) set of estimates, into
+    `out` (x's shape, row-major) when given; x is used as scratch space."""
     start, slope, rows, low, width = prepared
     shape = (-1, 1) if rows_axis == 0 else (1, -1)
     cell = x.astype(np.intp)
     np.minimum(cell, GRID - 1, out=cell)  # u == 1 lands in the last cell, not past it
     x -= cell  # the position inside the cell
     cell += (rows[tasks] * GRID).reshape(shape)
-    out = slope.take(cell)
+    # Every cell index is in range, so mode="clip" changes no value; it lets take write into
+    # `out` directly (the default mode buffers an output array).
+    out = slope.take(cell, out=out, mode="clip")
     out *= x
-    out += start.take(cell)
+    out += start.take(cell, out=x, mode="clip")  # x is no longer needed: its memory takes the starts
     out *= width[tasks].reshape(shape)
     out += low[tasks].reshape(shape)
     return out

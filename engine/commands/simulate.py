@@ -93,13 +93,16 @@ def simulate(
       teamcast simulate team.db --format csv --level tasks
       teamcast simulate team.db --record --quiet --fail-if "fraud.p_on_time<0.5"   # a CI gate
     """
-    from teamcast.engine.forecast.gates import check_gates, evaluate_gates, parse_gate
     from teamcast.engine.forecast.simulate import simulate as run
     from teamcast.engine.plan.io import check_output, json_text, load_plan
     from teamcast.engine.plan.text import csv_safe, for_terminal
     from teamcast.errors import UsageError
 
-    gates = [parse_gate(expr) for expr in fail_if]
+    gates = []
+    if fail_if:  # gates, and the JSON form they read, cost a plain table run nothing
+        from teamcast.engine.forecast.gates import check_gates, evaluate_gates, parse_gate
+
+        gates = [parse_gate(expr) for expr in fail_if]
     jobs = cap_jobs(jobs, executor, force)
     if out:
         check_output(out, inputs=[plan_file], force=force)  # refuse before minutes of simulation
@@ -117,8 +120,9 @@ def simulate(
         executor=executor,
         jobs=jobs,
     )
-    result = forecast.to_json()
-    evaluate_gates(gates, result)  # unknown ids are usage errors before anything is written
+    result = forecast.to_json() if gates or fmt == "json" else {}
+    if gates:
+        evaluate_gates(gates, result)  # unknown ids are usage errors before anything is written
     if record:
         from teamcast.engine.forecast.snapshots import record as record_snapshot
 
@@ -144,7 +148,8 @@ def simulate(
             table.write_parquet(buf)
         data = buf.getvalue()
     emit(data, out, inputs=[plan_file], force=force)
-    check_gates(gates, result)
+    if gates:
+        check_gates(gates, result)
 
 
 MAX_TRIALS = 10_000_000  # beyond this a run needs tens of GB; the bound is in --help and the error

@@ -74,7 +74,9 @@ class Aggregates:
         self.ran += (out.state != STATE_NOT_RUN).sum(axis=0)
         self.succeeded += (out.state == STATE_SUCCEEDED).sum(axis=0)
         self.critical += out.critical.sum(axis=0, dtype=np.int64)
-        makespan = np.nanmax(np.where(np.isnan(out.finish), -np.inf, out.finish), axis=1, initial=0.0)
+        # fmax skips NaN (a task that did not finish): what np.nanmax does on a float array, without
+        # first replacing NaN by -inf, which cost two passes over the chunk (the same numbers).
+        makespan = np.fmax.reduce(out.finish, axis=1, initial=0.0)
         makespan = np.maximum(makespan, 0.0)
         available = np.maximum(makespan[:, None] - arrival, 0.0)
         self._add_block_sums(at, out.busy, available)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -135,12 +135,20 @@ def _date_columns(frame: pl.DataFrame) -> Iterator[str]:
             yield name
 
 
-def limit_problems(plan: Plan, locations: dict[str, list[str]], effort_elsewhere: float = 0.0) -> list[Problem]:
+def limit_problems(
+    plan: Plan,
+    locations: dict[str, list[str]],
+    effort_elsewhere: float = 0.0,
+    table_rows: Callable[[str], list[dict]] | None = None,
+) -> list[Problem]:
     """Every value outside its sane range, at the location `locations` gives each row;
-    `effort_elsewhere` is the work of tasks not in `plan` (a slice of a bigger plan)."""
+    `effort_elsewhere` is the work of tasks not in `plan` (a slice of a bigger plan).
+    `table_rows(name)` gives a frame's rows as dicts when the caller has built them already."""
     problems = finite_problems(plan, locations)
 
     def rows(name: str) -> Iterator[tuple[str, dict]]:
+        if table_rows is not None:
+            return zip(locations[name], table_rows(name), strict=True)
         return zip(locations[name], getattr(plan, name).iter_rows(named=True), strict=True)
 
     for name in ID_FRAMES:

@@ -195,6 +195,15 @@ class _Validator:
         roles = plan.people["role"].drop_nulls().to_list() + plan.hires["role"].drop_nulls().to_list()
         self.role_units = Counter(roles)  # people and open hires per role
         self.role_people = Counter(plan.people["role"].drop_nulls().to_list())  # present at day 0
+        self._rows: dict[str, list[dict]] = {}
+
+    def table_rows(self, name: str) -> list[dict]:
+        """The rows of frame `name` as dicts, built once: a dozen checks walk the same tables,
+        and building a row dict costs more than any check does with it (checks only read them)."""
+        rows = self._rows.get(name)
+        if rows is None:
+            rows = self._rows[name] = getattr(self.plan, name).rows(named=True)
+        return rows
 
     def error(self, location: str, message: str) -> None:
         self.problems.append(Problem(location, message))
@@ -203,7 +212,7 @@ class _Validator:
         self.problems.append(Problem(location, message, "warning"))
 
     def rows(self, name: str) -> Iterator[tuple[str, dict]]:
-        return zip(self.loc[name], getattr(self.plan, name).iter_rows(named=True), strict=True)
+        return zip(self.loc[name], self.table_rows(name), strict=True)
 
     def run(self) -> list[Problem]:
         self.check_plan_table()
@@ -575,4 +584,6 @@ def validate_plan(plan: Plan, whole: Whole | None = None) -> list[Problem]:
     """
     validator = _Validator(plan, whole)
     problems = validator.run()
-    return problems + limit_problems(plan, validator.loc, whole.effort_elsewhere if whole else 0.0)
+    return problems + limit_problems(
+        plan, validator.loc, whole.effort_elsewhere if whole else 0.0, table_rows=validator.table_rows
+    )

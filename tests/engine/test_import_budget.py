@@ -71,6 +71,14 @@ def test_simulate_loads_no_heavy_library(trials):
     assert "numpy.ma" not in loaded  # np.percentile and Polars frames from NumPy arrays load it (~40 ms)
 
 
+def test_simulate_without_gates_loads_no_gate_code():
+    # --fail-if gates (and the JSON form they read) are built only when asked for.
+    assert "teamcast.engine.forecast.gates" not in imported("simulate", DEMO, "--trials", "1")
+    assert "teamcast.engine.forecast.gates" in imported(
+        "simulate", DEMO, "--trials", "1", "--fail-if", "fraud.p_success<0"
+    )
+
+
 def test_the_command_table_names_the_module_of_every_built_in_command():
     import importlib
 
