@@ -40,27 +40,49 @@ class Slow(BaseException):  # not an Exception: a plugin's own `except Exception
     """A call into plugin code that did not return within plugin_timeout()."""
 
 
+class UserInterrupt(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) that arrived while plugin code ran: the user's stop, not the plugin's failure.
+
+    A plugin that raises KeyboardInterrupt itself is a guest error like any other; a SIGINT that
+    lands inside a plugin call (likely: sampling is where a run spends its time) must stop the
+    command as Ctrl-C does everywhere else, not be reported as a broken plugin.
+    """
+
+
+def _user_interrupt(signum: int, frame: object) -> None:
+    raise UserInterrupt()
+
+
 def guest(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
     """fn(*args) under a time limit (`seconds`, from plugin_timeout()): a plugin that never returns
-    fails the command with Slow instead of hanging it.
+    fails the command with Slow instead of hanging it; Ctrl-C meanwhile raises UserInterrupt.
 
     The limit is an interval timer (SIGALRM), which costs a few system calls per call: it applies
     in the main thread of a POSIX process, which is where commands run. In the app's worker threads
     there is no limit; the user cancels a run there with a key.
     """
-    if seconds is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         return fn(*args)
-
-    def expired(signum: int, frame: object) -> None:
-        raise Slow(f"no answer within {seconds:g} s (TEAMCAST_PLUGIN_TIMEOUT)")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Only Python's own Ctrl-C handler is replaced: a caller's handler (the app's) is left alone.
+    mark = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous_int = signal.signal(signal.SIGINT, _user_interrupt) if mark else None
     try:
-        return fn(*args)
+        if seconds is None or not hasattr(signal, "setitimer"):
+            return fn(*args)
+
+        def expired(signum: int, frame: object) -> None:
+            raise Slow(f"no answer within {seconds:g} s (TEAMCAST_PLUGIN_TIMEOUT)")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if mark:
+            signal.signal(signal.SIGINT, previous_int)
 
 
 LOAD_ERRORS: tuple[type[BaseException], ...] = (*GUEST_ERRORS, Slow)

@@ -22,7 +22,15 @@ import pluggy
 from teamcast.errors import PluginError, UsageError
 from teamcast.plugins import discovery, hookspecs
 from teamcast.plugins.discovery import DISABLE_ENV, GROUP
-from teamcast.plugins.guests import GUEST_ERRORS, LOAD_ERRORS, Slow, guest, one_line, plugin_timeout
+from teamcast.plugins.guests import (
+    GUEST_ERRORS,
+    LOAD_ERRORS,
+    Slow,
+    UserInterrupt,
+    guest,
+    one_line,
+    plugin_timeout,
+)
 from teamcast.plugins.records import (
     DurationModel,
     HealthCheck,
@@ -314,6 +322,8 @@ def _register_one(
     seconds = plugin_timeout()  # a bad setting is the user's error, not the plugin's
     try:
         plugin = guest(seconds, entry_point.load)
+    except UserInterrupt:
+        raise
     except LOAD_ERRORS as exc:  # a broken or hanging plugin must not take the others down
         raise _LoadError(f"cannot import {entry_point.value}: {one_line(exc)}") from exc
     if pm.get_plugin(entry_point.name) is not None:
@@ -398,7 +408,7 @@ def _call(
     seconds = plugin_timeout()  # a bad setting is the user's error, not the plugin's
     try:
         return guest(seconds, fn, *args)
-    except let_through:
+    except (UserInterrupt, *let_through):
         raise
     except PluginError:
         raise

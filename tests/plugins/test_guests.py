@@ -191,3 +191,35 @@ def test_a_bad_timeout_setting_is_a_usage_error(guest, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
     assert result.exit_code == 2, result.output
     assert "TEAMCAST_PLUGIN_TIMEOUT='soon': expected a number of seconds (0 for no limit)" in result.output
+
+
+def test_ctrl_c_inside_plugin_code_stops_the_run_instead_of_blaming_the_plugin(guest, tmp_path):
+    # Sampling is where a run spends its time, so a user's Ctrl-C usually lands in plugin code;
+    # it must stop the command like Ctrl-C anywhere else. A plugin that raises KeyboardInterrupt
+    # itself is still a broken guest.
+    import os
+    import signal
+    import time
+
+    def interrupted(tasks, n, rng):
+        os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C, delivered while the plugin runs
+        time.sleep(5)
+
+    def raises(tasks, n, rng):
+        raise KeyboardInterrupt
+
+    class Models:
+        @hookimpl
+        def register_duration_models(self, register):
+            mean = lambda t: np.full(t.height, 3.0)  # noqa: E731
+            register(DurationModel("quitter", sample=interrupted, mean=mean))
+            register(DurationModel("raiser", sample=raises, mean=mean))
+
+    guest(Models())
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN)
+    stopped = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
+    assert "Aborted" in stopped.output and "plugin guest-test" not in stopped.output, stopped.output
+    plan.write_text(PLAN.replace('model = "quitter"', 'model = "raiser"'))
+    broken = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
+    assert broken.exit_code == 1 and "plugin guest-test" in broken.output and "KeyboardInterrupt" in broken.output
