@@ -408,7 +408,9 @@ def _call(
     seconds = plugin_timeout()  # a bad setting is the user's error, not the plugin's
     try:
         return guest(seconds, fn, *args)
-    except (UserInterrupt, *let_through):
+    except UserInterrupt:
+        raise
+    except let_through:
         raise
     except PluginError:
         raise
