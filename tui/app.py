@@ -116,6 +116,9 @@ class TeamcastApp(App[None]):
     forecast_note: reactive[str] = reactive("")
 
     COMMANDS = App.COMMANDS | {TeamcastCommands}
+    # The modes whose screens the warm-up builds out of sight after the first forecast; () builds none
+    # (each costs about a quarter of a second of CPU at a moment nobody waits; a first visit then pays it).
+    PREBUILD_MODES: tuple[str, ...] = PREBUILT_MODES
 
     def __init__(
         self, path: Path | None = None, *, trials: int = DEFAULT_TRIALS, seed: int = 0, read_only: bool = False
@@ -447,10 +450,12 @@ class TeamcastApp(App[None]):
         """Build the screens of the modes not seen yet out of sight, on the UI loop (an async worker:
         cancelled cleanly when the app exits)."""
         if self.prebuild_pending():
-            self.run_worker(prebuild_modes(self, PREBUILT_MODES, self.modes_seen), group="warm-up", name="prebuild")
+            self.run_worker(
+                prebuild_modes(self, self.PREBUILD_MODES, self.modes_seen), group="warm-up", name="prebuild"
+            )
 
     def prebuild_pending(self) -> bool:
-        return not self.modes_seen.issuperset(PREBUILT_MODES)
+        return not self.modes_seen.issuperset(self.PREBUILD_MODES)
 
     def switch_mode(self, mode: str) -> AwaitMount:
         self.modes_seen.add(mode)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from teamcast.tui.app import TeamcastApp
 from teamcast.tui.screens.base import AreaScreen
 from teamcast.tui.warmup import PREBUILT_MODES
 
@@ -13,7 +14,9 @@ SCREENS = {"o": "OrgScreen", "r": "RosterScreen", "t": "RetroScreen", "l": "Time
 
 @pytest.fixture
 def mounts(monkeypatch) -> list[tuple[str, str, str]]:
-    """Every area screen mounted: (its class, the mode shown then, the screen on top then)."""
+    """Every area screen mounted: (its class, the mode shown then, the screen on top then); the warm-up
+    builds screens (conftest turns that off for the other tests)."""
+    monkeypatch.setattr(TeamcastApp, "PREBUILD_MODES", PREBUILT_MODES)
     seen: list[tuple[str, str, str]] = []
     on_mount = AreaScreen.on_mount
 
