@@ -38,6 +38,7 @@ STARTED = time.time()  # before any heavy import: the child's launch clock start
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
+import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -229,8 +230,9 @@ def main() -> None:
             for name, db in (("recorded", recorded), ("fresh", fresh)):
                 for key, value in _spawn("launch", db, args.trials).items():
                     rows.setdefault(f"{name}.{key}", []).append(value)
-            for kind in ("switch", "save"):
-                for key, value in _spawn(kind, fresh, args.trials).items():
+            # The save records a snapshot: it edits a copy, so `fresh` stays without one for the next round.
+            for kind, db in (("switch", fresh), ("save", Path(shutil.copy(fresh, Path(folder) / "save.db")))):
+                for key, value in _spawn(kind, db, args.trials).items():
                     rows.setdefault(key, []).append(value)
     medians = {k: statistics.median(v) if isinstance(v[0], float) else v[-1] for k, v in rows.items()}
     if args.json:
