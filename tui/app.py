@@ -23,9 +23,11 @@ from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastEr
 from teamcast.tui.commands import TeamcastCommands
 from teamcast.tui.messages import DataChanged
 from teamcast.tui.screens.portfolio import PortfolioScreen
+from teamcast.tui.warmup import PREBUILT_MODES, import_screen_modules, prebuild_modes
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+    from textual.widget import AwaitMount
 
     from teamcast.engine import Forecast, OptimiseResult, RecordedForecast
     from teamcast.tui.scenario import Scenario
@@ -43,6 +45,7 @@ THREADS = min(2, os.cpu_count() or 1)
 OPTIMISE_TRIALS = 500
 OPTIMISE_PASSES = 200
 OPTIMISE_SECONDS = 20.0
+PREBUILD_RETRY_S = 1.0  # how soon the warm-up tries again to build a mode's screen skipped for an open dialog
 
 
 MODES_GROUP = Binding.Group("modes")
@@ -72,18 +75,6 @@ def _timeline_screen() -> Screen:
     from teamcast.tui.screens.timeline import TimelineScreen
 
     return TimelineScreen()
-
-
-WARM_UP_MODULES = (
-    "teamcast.tui.screens.org",
-    "teamcast.tui.screens.roster",
-    "teamcast.tui.screens.retro",
-    "teamcast.tui.screens.timeline",
-    "teamcast.tui.screens.dialogs",
-    "teamcast.tui.screens.forms",
-    "teamcast.tui.screens.project",
-    "teamcast.tui.scenario",
-)
 
 
 @dataclass(frozen=True)
@@ -125,6 +116,9 @@ class TeamcastApp(App[None]):
     forecast_note: reactive[str] = reactive("")
 
     COMMANDS = App.COMMANDS | {TeamcastCommands}
+    # The modes whose screens the warm-up builds out of sight after the first forecast; () builds none
+    # (each costs about a quarter of a second of CPU at a moment nobody waits; a first visit then pays it).
+    PREBUILD_MODES: tuple[str, ...] = PREBUILT_MODES
 
     def __init__(
         self, path: Path | None = None, *, trials: int = DEFAULT_TRIALS, seed: int = 0, read_only: bool = False
@@ -147,6 +141,7 @@ class TeamcastApp(App[None]):
         self.last_forecast_seconds: float | None = None
         self.last_full: Forecast | None = None  # the newest full (not provisional) forecast
         self._warmed = False
+        self.modes_seen: set[str] = set()  # modes shown or built out of sight: not built (again) by the warm-up
         self._schedule: tuple[int, Any] | None = None  # (plan version, its point schedule) for the Timeline
         self.forecast_scheduled = False  # a forecast will start after the first paint
         # Bumped whenever the plan or the forecast changes: a screen redraws on resume only when it moved.
@@ -423,6 +418,10 @@ class TeamcastApp(App[None]):
 
             scenario, baseline, whatif = cast("tuple[Scenario, Forecast, Forecast]", worker.result)  # run_whatif's
             self.push_screen(WhatIfScreen(scenario, baseline, whatif), self._whatif_decided)
+        elif event.state == WorkerState.SUCCESS and worker.name == "warm-up":
+            self.prebuild()
+        elif event.state == WorkerState.SUCCESS and worker.name == "prebuild" and self.prebuild_pending():
+            self.set_timer(PREBUILD_RETRY_S, self.prebuild)  # a dialog was open: try again shortly
         if worker.group == "forecast" and worker.is_finished:
             self.warm_up()
 
@@ -431,23 +430,36 @@ class TeamcastApp(App[None]):
         return self.forecast_scheduled or any(w.name == "forecast" and not w.is_finished for w in self.workers)
 
     def warm_up(self) -> None:
-        """Once, after the first forecast: import the other screens' modules in a thread, so a first visit
-        to a mode does not pay for them while the person waits."""
+        """Once, after the first forecast: import the other screens' modules in a thread, then build their
+        screens out of sight (teamcast.tui.warmup), so a first visit to a mode does not pay for them while
+        the person waits."""
         if not self._warmed:
             self._warmed = True
-            self.import_modules(WARM_UP_MODULES)
+            self.import_modules()
 
     @work(thread=True, group="warm-up", name="warm-up")
-    def import_modules(self, modules: tuple[str, ...]) -> None:
-        import importlib
-
-        for module in modules:
-            importlib.import_module(module)
+    def import_modules(self) -> None:
+        import_screen_modules()
         from teamcast.engine import deterministic_schedule
 
         plan, version = self.plan, self.plan_version
         if plan.tasks.height and self.point_schedule() is None:
             self.call_from_thread(self.keep_schedule, version, deterministic_schedule(plan))
+
+    def prebuild(self) -> None:
+        """Build the screens of the modes not seen yet out of sight, on the UI loop (an async worker:
+        cancelled cleanly when the app exits)."""
+        if self.prebuild_pending():
+            self.run_worker(
+                prebuild_modes(self, self.PREBUILD_MODES, self.modes_seen), group="warm-up", name="prebuild"
+            )
+
+    def prebuild_pending(self) -> bool:
+        return not self.modes_seen.issuperset(self.PREBUILD_MODES)
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        self.modes_seen.add(mode)
+        return super().switch_mode(mode)
 
     def point_schedule(self) -> Any:
         """The point schedule of the plan as it is now (a frame), or None when not computed yet."""

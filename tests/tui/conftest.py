@@ -16,6 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 1024
 
 
+@pytest.fixture(autouse=True)
+def no_prebuilt_screens(monkeypatch) -> None:
+    """The app builds the other modes' screens out of sight after its first forecast: about a second of CPU
+    per app, which would double this suite's time. Only test_warmup.py needs it (it turns it back on)."""
+    monkeypatch.setattr(TeamcastApp, "PREBUILD_MODES", ())
+
+
 @pytest.fixture
 def demo_db(tmp_path) -> Path:
     """A workspace file holding the demo organisation."""
