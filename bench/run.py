@@ -389,8 +389,8 @@ def collect(quick: bool, rounds: int) -> list[Line]:
     lines.append(
         Line("6", "Workspace.update_row, 4,000-task plan", ur.get("seconds"), "s", "<= 0.1", ur.get("error", ""))
     )
-    for what in ("first forecast on screen after launch (80x24)", "mode switch", "save an edit -> new forecast"):
-        lines.append(Line("6", f"app: {what}", None, "s", note="not measured by bench/run.py"))
+    say("the app, driven headless by bench/app_timing.py ...")
+    lines += app_lines(1 if quick else 3)
 
     if quick:
         lines.append(
@@ -440,6 +440,28 @@ def print_table(lines: list[Line]) -> None:
         "\nM/s = million task-trials per CPU second. x = ratio of two figures of this run (a time ratio for start-up and"
         "\nthe kernel/floor line, a rate ratio elsewhere). 'base' rows are baselines, 'info' rows have no target."
     )
+
+
+def app_lines(rounds: int) -> list[Line]:
+    """Target 6's app figures: medians of bench/app_timing.py (wall seconds, each in fresh processes)."""
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "app_timing.py"), "--rounds", str(rounds), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        return [Line("6", "app timings", None, "s", note=f"bench/app_timing.py: {tail}")]
+    t = json.loads(proc.stdout)
+    return [
+        Line("6", "app: launch -> recorded forecast on screen (80x24)", t["recorded.first_s"], "s", "<= 1.0", "wall"),
+        Line("6", "app: launch -> provisional forecast, nothing recorded", t["fresh.first_s"], "s", "<= 1.0", "wall"),
+        Line("info", "app: launch -> full forecast, nothing recorded", t["fresh.full_s"], "s", note="wall"),
+        Line("6", "app: first visit to a mode screen", t["switch_first_s"], "s", "<= 0.1", "wall"),
+        Line("6", "app: return to a mode screen", t["switch_again_s"], "s", "<= 0.1", "wall"),
+        Line("6", "app: save an edit -> provisional forecast", t["save_first_s"], "s", "<= 0.3", "wall"),
+        Line("6", "app: save an edit -> full 10,000-trial forecast", t["save_full_s"], "s", "<= 0.3", "wall"),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
