@@ -72,6 +72,21 @@ cdef inline bint _fits(int[:, ::1] pfree, Py_ssize_t s, const long long[::1] dem
     return True
 
 
+cdef inline Py_ssize_t _reserve(double[::1] ptime, int[:, ::1] pfree, Py_ssize_t nseg, double t, double end,
+                                const long long[::1] dem_ptr, const int[::1] dem_pool, const int[::1] dem_count,
+                                Py_ssize_t j) noexcept nogil:
+    """Take task j's units over [t, end) from the profile; returns the new segment count."""
+    cdef Py_ssize_t s, s0, s1
+    cdef long long d
+    nseg = _split(ptime, pfree, nseg, t, &s0)
+    if end > t:
+        nseg = _split(ptime, pfree, nseg, end, &s1)
+        for s in range(s0, s1):
+            for d in range(dem_ptr[j], dem_ptr[j + 1]):
+                pfree[s, dem_pool[d]] -= dem_count[d]
+    return nseg
+
+
 def schedule(
     const int[::1] order,
     const double[::1] dur,
@@ -104,10 +119,10 @@ def schedule(
     cdef int[::1] rem = rem_arr
     cdef unsigned char[::1] done = done_arr
     cdef double[::1] fin = fin_arr
-    cdef Py_ssize_t nseg = n0, s, s0, s1, i, j, k, first = 0, count = 0
-    cdef long long p, d
+    cdef Py_ssize_t nseg = n0, s, i, j, k, first = 0, count = 0
+    cdef long long p
     cdef double t, es, end, makespan = 0.0
-    cdef bint ok, stuck = False
+    cdef bint stuck = False
     for s in range(n0):
         ptime[s] = cap_time[s]
         for k in range(K):
@@ -123,12 +138,7 @@ def schedule(
             if mode[j] == C_PINNED:
                 t = pin_start[j]
                 end = t + dur[j]
-                nseg = _split(ptime, pfree, nseg, t, &s0)
-                if end > t:
-                    nseg = _split(ptime, pfree, nseg, end, &s1)
-                    for s in range(s0, s1):
-                        for d in range(dem_ptr[j], dem_ptr[j + 1]):
-                            pfree[s, dem_pool[d]] -= dem_count[d]
+                nseg = _reserve(ptime, pfree, nseg, t, end, dem_ptr, dem_pool, dem_count, j)
                 start[j] = t
                 fin[j] = end
                 done[j] = 1
@@ -180,12 +190,7 @@ def schedule(
             if stuck:
                 break
             end = t + dur[j]
-            nseg = _split(ptime, pfree, nseg, t, &s0)
-            if end > t:
-                nseg = _split(ptime, pfree, nseg, end, &s1)
-                for s in range(s0, s1):
-                    for d in range(dem_ptr[j], dem_ptr[j + 1]):
-                        pfree[s, dem_pool[d]] -= dem_count[d]
+            nseg = _reserve(ptime, pfree, nseg, t, end, dem_ptr, dem_pool, dem_count, j)
             start[j] = t
             fin[j] = end
             done[j] = 1
