@@ -12,23 +12,7 @@ from click.testing import CliRunner
 
 from teamcast.engine.commands.cli import main
 
-PLAN = """\
-[plan]
-name = "Tiny"
-start = 2027-01-04
-
-[[people]]
-id = "ana"
-role = "ml_engineer"
-
-[[projects]]
-id = "p"
-
-[[projects.tasks]]
-id = "t1"
-estimate = [2, 3, 5]
-role = "ml_engineer"
-"""
+PLAN = (Path(__file__).parent / "plans" / "tiny.toml").read_text()
 
 
 def run(*args: str):
