@@ -15,7 +15,7 @@ from teamcast.engine.commands.cli import main
 from teamcast.engine.forecast.optimise import optimise
 from teamcast.engine.forecast.optimise_report import render_result
 from teamcast.engine.plan.planfile import parse_plan_text as parse_plan
-from teamcast.errors import UsageError
+from teamcast.errors import SimulationError, UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -194,3 +194,12 @@ def test_serial_scheme_reaches_an_optimum_the_parallel_dispatch_cannot():
     # Its optimum has someone wait; dispatched in parallel (as `simulate` would) the list loses that.
     assert serial.dispatched_best is not None and serial.dispatched_best > optimum
     assert parallel.dispatched_best is None
+
+
+def test_a_hiring_pipeline_without_slots_is_a_usage_error(tmp_path):
+    path = tmp_path / "strategy.toml"
+    path.write_text(STRATEGY)
+    res = CliRunner().invoke(main, ["optimise", str(path), "--hires", "--hiring-slots", "0"])
+    assert res.exit_code == 2 and "--hiring-slots" in res.stderr and "Traceback" not in res.output
+    with pytest.raises(SimulationError, match="hiring slots must be at least 1"):
+        optimise(parse_plan(STRATEGY), hires=True, hiring_slots=0, passes=1, trials=10)
