@@ -12,7 +12,9 @@ searched challenge) and keeps a move that scores at least as well.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
+from itertools import accumulate
 
 import numpy as np
 
@@ -39,16 +41,15 @@ def sample_order(priority: np.ndarray, preds: list[list[int]], rng: np.random.Ge
     for k in range(n):
         if not eligible:  # a cycle cannot happen in a validated plan; list the rest as they come
             eligible = [t for t in range(n) if t not in set(order)]
-        worst = min(prio[t] for t in eligible)
-        weights = [(prio[t] - worst + 1.0) ** alpha for t in eligible]
-        pick = draws[k] * sum(weights)
-        acc = 0.0
-        chosen = len(eligible) - 1
-        for j, w in enumerate(weights):
-            acc += w
-            if pick < acc:
-                chosen = j
-                break
+        values = [prio[t] for t in eligible]
+        shift = 1.0 - min(values)
+        if alpha == 1.0:
+            weights = [v + shift for v in values]
+        else:
+            weights = [(v + shift) ** alpha for v in values]
+        # Running sums, added left to right as the draw has always been made.
+        cumulative = list(accumulate(weights))
+        chosen = min(bisect_right(cumulative, draws[k] * cumulative[-1]), len(eligible) - 1)
         t = eligible.pop(chosen)
         order.append(t)
         for s in succs[t]:

@@ -62,6 +62,13 @@ FORMATS = ("table", "json", "csv")
     default=None,
     help="With --deterministic: schedule candidates serially (default when the plan fits) or by the kernel's dispatch.",
 )
+@click.option(
+    "--race/--no-race",
+    default=True,
+    show_default=True,
+    help="Race each candidate against the best on growing slices of the futures and drop it as soon as it"
+    " cannot plausibly win (docs/optimise.md); --no-race scores every candidate on every trial.",
+)
 @click.option("--priority", default=None, help="The default rule the baseline uses (default: value).")
 @click.option(
     "--search",
@@ -86,6 +93,7 @@ def optimise(
     hiring_slots,
     strategy,
     scheme,
+    race,
     priority,
     searches,
     fmt,
@@ -133,6 +141,7 @@ def optimise(
         hiring_slots=hiring_slots,
         strategy=strategy,
         scheme=scheme,
+        race=race,
         searches=searches or DEFAULT_SEARCHES,
         time_limit=time_limit,
         progress=_progress if show else None,
@@ -163,7 +172,7 @@ def optimise(
 
 
 def _progress(done: int, total: int, best: float) -> None:
-    click.echo(f"\roptimising: {done:,}/{total:,} candidates, best {best:.4g}", err=True, nl=False)
+    click.echo(f"\roptimising: {done:,}/{total:,} candidates decided, best {best:.4g}", err=True, nl=False)
 
 
 def _save(plan_file: str, result) -> None:

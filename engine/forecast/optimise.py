@@ -8,12 +8,13 @@ difference, in sample and on fresh seeds (out of sample), so that an improvement
 the Monte Carlo noise is never called one. The searches themselves are plugins
 (`register_searches`; built-ins in teamcast.plugins.searches). With `--deterministic` a
 candidate is scheduled by the serial scheme when the plan fits it (optimise_serial), and a
-candidate may also change hire order and strategies (optimise_space).
+candidate may also change hire order and strategies (optimise_space). Candidates race the
+incumbent on growing slices of the futures and orders identical in effect share one score
+(optimise_race).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from teamcast.engine.forecast.compile import Compiled, compile_plan, latest_finish_times
+from teamcast.engine.forecast.optimise_race import DROP, TIE, EffectKey, race_verdict, stages
 from teamcast.engine.forecast.optimise_report import Comparison, OptimiseResult, changes, compare
 from teamcast.engine.forecast.optimise_serial import serial_table
 from teamcast.engine.forecast.optimise_space import SearchSpace
@@ -42,7 +44,6 @@ from teamcast.ext.serial import by_start
 
 DEFAULT_SEARCHES = ("rbrs", "local")
 OUT_OF_SAMPLE_BLOCK = 1 << 20  # fresh random streams: block numbers no in-sample run reaches
-SCREEN_MIN_TRIALS = 400  # below this, every candidate is scored on all trials
 
 ProgressCallback = Callable[[int, int, float], None]
 
@@ -118,7 +119,7 @@ class Optimiser:
         priority: str | None = None,
         approaches: bool = False,
         registry=None,
-        screen: bool = True,
+        race: bool = True,
         scheme: str | None = None,
         hires: bool = False,
         strategy: bool = False,
@@ -162,14 +163,19 @@ class Optimiser:
             self.sampler = Sampler(self.compiled, self.registry, ())
             self.samples = self._draw(0, trials)
         self.trials = self.samples[0].shape[0]
-        n_screen = self.trials // 4 if screen and self.trials >= SCREEN_MIN_TRIALS else 0
-        self.screen = tuple(a[:n_screen] for a in self.samples) if n_screen else None
+        # Racing and keys by effect are for the kernel's dispatch; a serial schedule is one cheap run.
+        self.race = race and self.serial is None and self.trials > 1
+        self.effect_key = EffectKey(self.base) if self.serial is None else None
         self.searchable = self.space.approaches
-        self._cache: dict[bytes, float] = {}
-        self.proposals = 0  # candidates proposed, repeats included: what a search's budget counts
-        self.evaluations = 0  # distinct candidates scored (screened or in full)
+        self._cache: dict[bytes, tuple[float, bool]] = {}  # key -> (score, scored on every trial)
+        self.proposals = 0  # candidates decided, repeats included: what a search's budget counts
+        self.evaluations = 0  # distinct candidates decided (raced or in full)
         self.full_evaluations = 0  # candidates scored on every trial
-        self._best: tuple | None = None  # (score, screen score, candidate)
+        self.dropped = 0  # left the race early: cannot plausibly beat the incumbent
+        self.tied = 0  # left the race early: identical to the incumbent on the leading futures
+        self.repeats = 0  # answered from the cache: the same order, or one identical in effect
+        self.candidate_trials = 0  # futures simulated for candidates, all told
+        self._best: tuple | None = None  # (score, per-trial values on every trial, candidate)
 
     # --- sampling and scoring ------------------------------------------------------------
     def _draw(self, first_block: int, trials: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -208,7 +214,7 @@ class Optimiser:
 
     def values(self, candidate, samples=None) -> np.ndarray:
         """Per-trial objective values of a candidate on `samples` (default: the fixed block)."""
-        if self.serial is not None and samples is None:  # one future (deterministic): no screening block
+        if self.serial is not None and samples is None:  # one future (deterministic)
             return per_trial(self.objective, self.serial.output(candidate.order), self.value, self.deadline)
         effort, success, arrival = self.samples if samples is None else samples
         arrival = self.space.arrivals(arrival, candidate.hires)
@@ -230,9 +236,17 @@ class Optimiser:
     def evaluate(self, candidate) -> float:
         """Score a candidate on the fixed futures and keep it if it is the best so far.
 
-        With screening, a candidate is first scored on the first quarter of the trials; one
-        that scores below the best there is not run on the rest, and its score is reported as
-        just below the best's (it lost on the same futures).
+        With racing, a candidate that cannot plausibly beat the best, or equals it on the
+        leading futures, is decided there (optimise_race) and its score is an estimate below
+        or at the best's; only a candidate scored on every future can become the best.
+        """
+        return self.decide(candidate)[0]
+
+    def decide(self, candidate, *, ties: bool = True) -> tuple[float, np.ndarray | None]:
+        """The candidate's score and, when it was run on every future now, its per-trial values.
+
+        `ties=False` runs a candidate equal to the best on the leading futures to the end
+        (a tie must be exact for `simplify` to keep it).
         """
         order = np.ascontiguousarray(candidate.order, dtype=np.int32)
         if order.shape != (self.base.n_tasks,) or not np.array_equal(np.sort(order), np.arange(self.base.n_tasks)):
@@ -243,32 +257,62 @@ class Optimiser:
             tuple(int(h) for h in candidate.hires),
             {int(c): int(v) for c, v in candidate.strategies.items()},
         )
-        key = (
-            order.tobytes()
-            + repr(
-                (sorted(candidate.approaches.items()), candidate.hires, sorted(candidate.strategies.items()))
-            ).encode()
-        )
+        key = (b"o" + order.tobytes() if self.effect_key is None else self.effect_key(order)) + repr(
+            (sorted(candidate.approaches.items()), candidate.hires, sorted(candidate.strategies.items()))
+        ).encode()
         self.proposals += 1
-        if key in self._cache:
-            return self._cache[key]
-        self.evaluations += 1
-        screen_score = math.nan
-        if self.screen is not None and self._best is not None:
-            screen_score = self.score(self.values(candidate, self.screen))
-            if screen_score < self._best[1]:
-                result = float(np.nextafter(self._best[0], -np.inf))
-                self._cache[key] = result
-                return result
-        values = self.values(candidate)
+        hit = self._cache.get(key)
+        if hit is not None and (hit[1] or ties):
+            self.repeats += 1
+            return hit[0], None
+        if hit is None:
+            self.evaluations += 1
+        if self.race and self._best is not None:
+            values = self._race(candidate, ties)
+        else:
+            values = self.values(candidate)
+            self.candidate_trials += self.trials
+        if isinstance(values, float):  # decided early
+            self._cache[key] = (values, False)
+            return values, None
         self.full_evaluations += 1
         score = self.score(values)
-        if self.screen is not None and math.isnan(screen_score):
-            screen_score = self.score(values[: self.screen[0].shape[0]])
         if self._best is None or score > self._best[0]:
-            self._best = (score, screen_score, candidate)
-        self._cache[key] = score
-        return score
+            self._best = (score, values, candidate)
+        self._cache[key] = (score, True)
+        return score, values
+
+    def _race(self, candidate, ties: bool) -> np.ndarray | float:
+        """Run the candidate stage by stage against the incumbent: its values on every future,
+        or its estimated score when it leaves the race early."""
+        assert self._best is not None
+        best_score, best_values = self._best[0], self._best[1]
+        sign = 1.0 if self.objective.maximise else -1.0
+        median = None if self.objective.stat == "mean" else sign * self.summary(best_values)
+        inp = self.kernel_input(candidate)
+        effort, success, arrival = self.samples
+        arrival = self.space.arrivals(arrival, candidate.hires)
+        parts: list[np.ndarray] = []
+        done = 0
+        for m in stages(self.trials):
+            out = run_projects(inp, effort[done:m], success[done:m], arrival[done:m], check=False)
+            parts.append(per_trial(self.objective, out, self.value, self.deadline))
+            self.candidate_trials += m - done
+            done = m
+            if m == self.trials:
+                break
+            mine = sign * np.concatenate(parts)
+            verdict = race_verdict(mine, sign * best_values[:m], self.trials, median=median)
+            if verdict == DROP:
+                self.dropped += 1
+                below = float(np.nextafter(best_score, -np.inf))
+                if median is not None:
+                    return below
+                return min(below, best_score + float(np.mean(mine - sign * best_values[:m])))
+            if verdict == TIE and ties:
+                self.tied += 1
+                return best_score
+        return np.concatenate(parts)
 
     # --- the search ----------------------------------------------------------------------
     def default_candidate(self):
@@ -386,6 +430,12 @@ class Optimiser:
             strategies=self.space.strategy_names(best),
             evaluations=self.evaluations,
             full_evaluations=self.full_evaluations,
+            proposals=self.proposals,
+            race=self.race,
+            dropped=self.dropped,
+            tied=self.tied,
+            repeats=self.repeats,
+            candidate_trials=self.candidate_trials,
             seconds=seconds,
             stopped_by=stop["why"],
             schedule=None if self.serial is None else serial_table(self.compiled, self.serial, best.order),
@@ -417,9 +467,16 @@ class Optimiser:
                 candidate = replace(best, hires=())
             else:
                 candidate = replace(best, strategies={c: v for c, v in best.strategies.items() if c != k})
-            score = self.evaluate(candidate)
-            if score >= best_score and self._best[2] is best:
-                self._best = (score, self._best[1], candidate)
+            self._keep_if_as_good(candidate, best_score, best)
+
+    def _keep_if_as_good(self, candidate, best_score: float, best) -> None:
+        """Make `candidate` the best if, scored on every future, it does as well as `best` (still the best)."""
+        score, values = self.decide(candidate, ties=False)
+        assert self._best is not None
+        if score >= best_score and self._best[2] is best:
+            if values is None:  # a repeat of a candidate scored in full: its values were not kept
+                values = self.values(candidate)
+            self._best = (score, values, candidate)
 
     def _restore_tasks(self, stop: Callable[[], bool]) -> None:
         """Put moved tasks back where the default order had them when that scores as well.
@@ -439,9 +496,7 @@ class Optimiser:
             later = np.flatnonzero(default_rank[rest] > default_rank[t])
             at = int(later[0]) if len(later) else len(rest)
             candidate = replace(best, order=np.insert(rest, at, t).astype(np.int32))
-            score = self.evaluate(candidate)
-            if score >= best_score and self._best[2] is best:
-                self._best = (score, self._best[1], candidate)
+            self._keep_if_as_good(candidate, best_score, best)
 
     def _task_preds(self) -> list[list[int]]:
         """Each task's task predecessors; a challenge predecessor stands for its approaches."""
@@ -479,6 +534,7 @@ def optimise(
     progress: ProgressCallback | None = None,
     registry=None,
     scheme: str | None = None,
+    race: bool = True,
 ) -> OptimiseResult:
     """Search priority orders of a validated plan for the best `objective` (see `Optimiser`)."""
     return Optimiser(
@@ -494,6 +550,7 @@ def optimise(
         hires=hires,
         strategy=strategy,
         hiring_slots=hiring_slots,
+        race=race,
     ).run(passes=passes, searches=searches, time_limit=time_limit, cancel=cancel, progress=progress)
 
 

@@ -91,6 +91,12 @@ class OptimiseResult:
     hiring_slots: int | None = None  # with the hire order searched: searches run at a time
     strategies: dict[str, str] = field(default_factory=dict)  # challenge id -> strategy, where changed
     schedule: Any = None  # the serial scheme's best schedule (a polars table in `teamcast schedule`'s columns)
+    proposals: int = 0  # candidates decided, repeats included
+    race: bool = False  # candidates raced the incumbent on growing slices of the futures
+    dropped: int = 0  # left the race early: could not plausibly beat the best
+    tied: int = 0  # left the race early: identical to the best on the leading futures
+    repeats: int = 0  # answered from the cache: the same order or one identical in effect
+    candidate_trials: int = 0  # futures simulated for candidates, all told
 
     @property
     def improved(self) -> bool:
@@ -139,6 +145,11 @@ class OptimiseResult:
             "hiring_slots": self.hiring_slots,
             "strategies": self.strategies,
             "schedules": self.schedules,
+            "race": self.race,
+            "proposals": self.proposals,
+            "decided_early": {"worse": self.dropped, "tie": self.tied},
+            "repeats": self.repeats,
+            "candidate_trials": self.candidate_trials,
         }
 
 
@@ -208,8 +219,14 @@ def render_result(result: OptimiseResult) -> str:
     lines = [
         f"objective: {o.name} ({'higher' if o.maximise else 'lower'} is better): {o.description}",
         f"{mode}, seed {result.seed}; searches {', '.join(result.searches)}; "
-        f"{result.evaluations:,} candidates ({result.full_evaluations:,} scored on every trial) "
-        f"in {result.seconds:.1f}s, stopped by {result.stopped_by}",
+        f"{result.proposals:,} candidates decided in {result.seconds:.1f}s, stopped by {result.stopped_by}:",
+        f"  {result.full_evaluations:,} scored on every trial"
+        + (
+            f", {result.dropped:,} dropped early as worse, {result.tied:,} equal to the best on the first futures"
+            if result.race
+            else ""
+        )
+        + f", {result.repeats:,} repeats (identical in effect)",
     ]
     if result.hiring_slots is not None:
         lines += [
