@@ -83,6 +83,7 @@ def search(trials: int, passes: int, seed: int, race: bool, time_limit: float | 
         "cpu": cpu,
         "best_in": r.in_sample.best,
         "best_out": r.out_of_sample.best,
+        "stopped": r.stopped_by,
     }
 
 
@@ -107,7 +108,7 @@ def main() -> None:
     print(f"real search (rbrs + local, --passes {args.passes} each), median over seeds {args.seeds}:")
     for race in (True, False):
         runs = [search(args.trials, args.passes, s, race) for s in args.seeds]
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "stopped"}
         print(
             f"  race {'on ' if race else 'off'}: {med['decided_per_s']:6.0f} decided/s "
             f"({med['distinct_per_s']:.0f} distinct, {med['full_per_s']:.0f} full evaluations/s; "
@@ -116,12 +117,15 @@ def main() -> None:
             f"in {med['cpu']:.1f} s; best in/out of sample {med['best_in']:.3f} / {med['best_out']:.3f}"
         )
     if args.time_limit:
-        print(f"equal time limit {args.time_limit:g} s (wall), mean over seeds {args.seeds}:")
+        print(
+            f"--passes {args.passes} each within a time limit of {args.time_limit:g} s (wall), mean over seeds {args.seeds}:"
+        )
         for race in (True, False):
-            runs = [search(args.trials, 10**6, s, race, args.time_limit) for s in args.seeds]
+            runs = [search(args.trials, args.passes, s, race, args.time_limit) for s in args.seeds]
             each = ", ".join(f"{r['best_in']:.2f}/{r['best_out']:.2f}" for r in runs)
             print(
                 f"  race {'on ' if race else 'off'}: {statistics.mean(r['proposals'] for r in runs):7.0f} decided, "
+                f"{sum(r['stopped'] == 'time limit' for r in runs)} of {len(runs)} stopped by the time limit, "
                 f"best on_time_value in sample {statistics.mean(r['best_in'] for r in runs):.3f}, "
                 f"out of sample {statistics.mean(r['best_out'] for r in runs):.3f} "
                 f"(per seed, in/out: {each})"
