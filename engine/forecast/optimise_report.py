@@ -219,15 +219,14 @@ def render_result(result: OptimiseResult) -> str:
     lines = [
         f"objective: {o.name} ({'higher' if o.maximise else 'lower'} is better): {o.description}",
         f"{mode}, seed {result.seed}; searches {', '.join(result.searches)}; "
-        f"{result.proposals:,} candidates decided in {result.seconds:.1f}s, stopped by {result.stopped_by}:",
-        f"  {result.full_evaluations:,} scored on every trial"
-        + (
-            f", {result.dropped:,} dropped early as worse, {result.tied:,} equal to the best on the first futures"
-            if result.race
-            else ""
-        )
-        + f", {result.repeats:,} repeats (identical in effect)",
+        f"{result.seconds:.1f}s, stopped by {result.stopped_by}",
+        f"{result.proposals:,} candidates decided: {result.full_evaluations:,} scored on every trial, "
+        f"{result.repeats:,} repeats in effect",
     ]
+    if result.race:
+        lines.append(
+            f"  raced: {result.dropped:,} dropped early as worse, {result.tied:,} equal to the best on the first futures"
+        )
     if result.hiring_slots is not None:
         lines += [
             f"hires as a pipeline (teamcast's reading): {result.hiring_slots} search(es) at a time, the",
