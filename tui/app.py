@@ -19,7 +19,14 @@ from teamcast.engine import Plan, Workspace
 from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
 from teamcast.tui.commands import TeamcastCommands
 from teamcast.tui.messages import DataChanged
-from teamcast.tui.runs import PROVISIONAL_TRIALS, Progress, ProvisionalReady, RunProgress, run_simulation
+from teamcast.tui.runs import (
+    PROVISIONAL_TRIALS,
+    Progress,
+    ProgressLine,
+    ProvisionalReady,
+    RunProgress,
+    run_simulation,
+)
 from teamcast.tui.screens.portfolio import PortfolioScreen
 from teamcast.tui.warmup import PREBUILT_MODES, import_screen_modules, prebuild_modes
 
@@ -289,13 +296,16 @@ class TeamcastApp(App[None]):
         on screen (`record_forecast`), so retros can compare it with what happens.
         """
         worker = get_current_worker()
+        line = ProgressLine(self, worker)
         quick = quick and trials > PROVISIONAL_TRIALS
         if quick:
-            first, _ = run_simulation(self, worker, plan, PROVISIONAL_TRIALS, seed, "provisional forecast", last=False)
+            first, _ = run_simulation(
+                self, worker, plan, PROVISIONAL_TRIALS, seed, "provisional forecast", line=line, last=False
+            )
             self.post_message(ProvisionalReady(first, worker))
         # While it runs, the status line says that what is on screen is the provisional run.
         label = "provisional shown; full run" if quick else "forecast"
-        forecast, seconds = run_simulation(self, worker, plan, trials, seed, label)
+        forecast, seconds = run_simulation(self, worker, plan, trials, seed, label, line=line)
         return forecast, seconds, record
 
     @work(thread=True, group="record", name="record")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -71,31 +72,59 @@ def chunk_trials(n_tasks: int) -> int:
     return BLOCK_TRIALS * min(max(blocks, 1), MAX_CHUNK_BLOCKS)
 
 
+class ProgressLine:
+    """A worker's progress line: posted at most every PROGRESS_EVERY_S, and only once a run has gone on that
+    long. A quicker run (a save's forecast on a small plan) never shows the bar: showing and hiding it
+    costs two relayouts and a few redraws while the person waits for the figures, not for a bar."""
+
+    def __init__(self, app: App, worker: Worker) -> None:
+        self.app = app
+        self.worker = worker
+        self.up = False  # the bar is shown
+
+    def start(self, trials: int, label: str) -> Callable[[int, int], None]:
+        """The progress callback of a run of `trials`, from now."""
+        last = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY_S and done < total:
+                last = now
+                self.post(Progress(done, total, label))
+
+        return progress
+
+    def post(self, progress: Progress) -> None:
+        self.app.post_message(RunProgress(progress, self.worker))
+        self.up = progress.total > 0
+
+    def clear(self) -> None:
+        if self.up:
+            self.post(Progress())
+
+
 def run_simulation(
-    app: App, worker: Worker, plan: Plan, trials: int, seed: int, label: str, *, last: bool = True
+    app: App,
+    worker: Worker,
+    plan: Plan,
+    trials: int,
+    seed: int,
+    label: str,
+    *,
+    line: ProgressLine | None = None,
+    last: bool = True,
 ) -> tuple[Forecast, float]:
-    """`teamcast.engine.simulate` in a worker, its progress posted to `app` (throttled), cancellable
-    between chunks. With `last=False` the progress line is left up for a run that follows at once
-    (the full run after a provisional one): hiding and showing it again costs two relayouts."""
+    """`teamcast.engine.simulate` in a worker, its progress posted to `app` (see ProgressLine), cancellable
+    between chunks. With `last=False` a progress line that is up stays up for a run that follows at once
+    on the same `line` (the full run after a provisional one): hiding and showing it costs two relayouts."""
     from teamcast import engine
 
     # In the worker thread: NumPy, the kernel and plugins load here, before the clock starts (the
     # app decides from a run's time whether a provisional run is worth it; imports happen once).
     simulate = engine.simulate
-    last_post = 0.0
-
-    def post(progress: Progress) -> None:
-        app.post_message(RunProgress(progress, worker))
-
-    def progress(done: int, total: int) -> None:
-        nonlocal last_post
-        now = time.monotonic()
-        if now - last_post >= PROGRESS_EVERY_S or done == total:
-            last_post = now
-            post(Progress(done, total, label))
-
+    line = line or ProgressLine(app, worker)
     started = time.perf_counter()
-    post(Progress(0, trials, label))
     stopped = True
     try:
         forecast = simulate(
@@ -104,11 +133,11 @@ def run_simulation(
             seed=seed,
             chunk_trials=chunk_trials(plan.tasks.height),
             threads=THREADS,
-            progress=progress,
+            progress=line.start(trials, label),
             cancel=lambda: worker.is_cancelled,
         )
         stopped = last
     finally:
         if stopped:
-            post(Progress())
+            line.clear()
     return forecast, time.perf_counter() - started
