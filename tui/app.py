@@ -323,8 +323,13 @@ class TeamcastApp(App[None]):
         # A provisional forecast has fewer trials than the what-if: the baseline then runs in full.
         baseline = self.forecast if self.forecast is not None and not self.provisional else None
         worker = get_current_worker()
-        baseline = baseline or run_simulation(self, worker, self.plan, self.trials, self.seed, "baseline")[0]
-        whatif, _ = run_simulation(self, worker, scenario.plan, self.trials, self.seed, f"what-if: {scenario.label}")
+        line = ProgressLine(self, worker)
+        if baseline is None:
+            baseline, _ = run_simulation(
+                self, worker, self.plan, self.trials, self.seed, "baseline", line=line, last=False
+            )
+        label = f"what-if: {scenario.label}"
+        whatif, _ = run_simulation(self, worker, scenario.plan, self.trials, self.seed, label, line=line)
         return scenario, baseline, whatif
 
     @work(thread=True, exclusive=True, group="forecast", name="optimise")

@@ -49,7 +49,7 @@ class Progress:
 
 
 class RunProgress(Message):
-    """A forecast worker's progress (a `Progress() ` when it stopped)."""
+    """A forecast worker's progress (`Progress()` when it stopped)."""
 
     def __init__(self, progress: Progress, worker: Worker) -> None:
         super().__init__()
