@@ -5,10 +5,7 @@ thread worker, and routes edits and what-ifs to the workspace. Screens only comp
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,6 +19,14 @@ from teamcast.engine import Plan, Workspace
 from teamcast.errors import CancelledError, ConflictError, PlanError, TeamcastError
 from teamcast.tui.commands import TeamcastCommands
 from teamcast.tui.messages import DataChanged
+from teamcast.tui.runs import (
+    PROVISIONAL_TRIALS,
+    Progress,
+    ProgressLine,
+    ProvisionalReady,
+    RunProgress,
+    run_simulation,
+)
 from teamcast.tui.screens.portfolio import PortfolioScreen
 from teamcast.tui.warmup import PREBUILT_MODES, import_screen_modules, prebuild_modes
 
@@ -33,14 +38,6 @@ if TYPE_CHECKING:
     from teamcast.tui.scenario import Scenario
 
 DEFAULT_TRIALS = 10_000
-# A quick first run where nothing recorded can be shown at once (a new workspace, after a save):
-# labelled provisional with its trial count, and replaced by the full run in the same worker.
-PROVISIONAL_TRIALS = 1_000
-CHUNK_TRIALS = 1024  # cancellation is checked between chunks: about a frame of work each
-PROGRESS_EVERY_S = 0.1  # at most ten progress redraws a second, whatever the chunk rate
-# Two kernel threads where there are cores for them: results do not depend on the thread
-# count, and on a shared SSH host two is a modest share.
-THREADS = min(2, os.cpu_count() or 1)
 # The optimiser in the app: teamcast's bounds for an interactive session (the CLI has no time limit).
 OPTIMISE_TRIALS = 500
 OPTIMISE_PASSES = 200
@@ -77,15 +74,6 @@ def _timeline_screen() -> Screen:
     return TimelineScreen()
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Where the running forecast stands; `total == 0` when none runs."""
-
-    done: int = 0
-    total: int = 0
-    label: str = ""
-
-
 class TeamcastApp(App[None]):
     """teamcast over one workspace: four screens as modes, forecasts as you edit."""
 
@@ -119,6 +107,10 @@ class TeamcastApp(App[None]):
     # The modes whose screens the warm-up builds out of sight after the first forecast; () builds none
     # (each costs about a quarter of a second of CPU at a moment nobody waits; a first visit then pays it).
     PREBUILD_MODES: tuple[str, ...] = PREBUILT_MODES
+    # A save shows a provisional small run first only where the last full run took at least this long
+    # (wall seconds): a quicker full run lands about when the provisional one would, and figures that
+    # change twice within a blink only distract (the provisional run also delays the full one).
+    PROVISIONAL_AFTER_S = 0.25
 
     def __init__(
         self, path: Path | None = None, *, trials: int = DEFAULT_TRIALS, seed: int = 0, read_only: bool = False
@@ -296,33 +288,48 @@ class TeamcastApp(App[None]):
     @work(thread=True, exclusive=True, group="forecast", name="forecast")
     def run_forecast(
         self, plan: Plan, trials: int, seed: int, record: bool = False, quick: bool = False
-    ) -> tuple[Forecast, float]:
+    ) -> tuple[Forecast, float, bool]:
         """The forecast of `plan`, in a thread; progress redraws throttled, cancellable between chunks.
 
         With `quick`, a provisional run of PROVISIONAL_TRIALS goes on screen first (labelled so).
-        With `record`, the finished full forecast is appended to the workspace's snapshots (through a
-        connection of this thread's own) so retros can compare it with what happens.
+        With `record`, the finished full forecast is appended to the workspace's snapshots once it is
+        on screen (`record_forecast`), so retros can compare it with what happens.
         """
         worker = get_current_worker()
-        if quick and trials > PROVISIONAL_TRIALS:
-            first, seconds = self._simulate(plan, PROVISIONAL_TRIALS, seed, "provisional forecast")
-            self.call_from_thread(self._provisional_done, first, worker)
+        line = ProgressLine(self, worker)
+        quick = quick and trials > PROVISIONAL_TRIALS
+        if quick:
+            first, _ = run_simulation(
+                self, worker, plan, PROVISIONAL_TRIALS, seed, "provisional forecast", line=line, last=False
+            )
+            self.post_message(ProvisionalReady(first, worker))
         # While it runs, the status line says that what is on screen is the provisional run.
-        label = "provisional shown; full run" if quick and trials > PROVISIONAL_TRIALS else "forecast"
-        forecast, seconds = self._simulate(plan, trials, seed, label)
-        if record and self.workspace is not None:
-            from teamcast.engine import record_snapshot
+        label = "provisional shown; full run" if quick else "forecast"
+        forecast, seconds = run_simulation(self, worker, plan, trials, seed, label, line=line)
+        return forecast, seconds, record
 
+    @work(thread=True, group="record", name="record")
+    def record_forecast(self, forecast: Forecast) -> None:
+        """Append `forecast` to the workspace's snapshots, through a connection of this thread's own:
+        after the forecast is on screen, so that the person does not wait for the write."""
+        from teamcast.engine import record_snapshot
+
+        if self.workspace is not None:
             record_snapshot(self.workspace.path, forecast)
-        return forecast, seconds
 
     @work(thread=True, exclusive=True, group="forecast", name="what-if")
     def run_whatif(self, scenario: Scenario) -> tuple[Scenario, Forecast, Forecast]:
         """Baseline and what-if forecasts of the same trials and seed, for a side-by-side comparison."""
         # A provisional forecast has fewer trials than the what-if: the baseline then runs in full.
         baseline = self.forecast if self.forecast is not None and not self.provisional else None
-        baseline = baseline or self._simulate(self.plan, self.trials, self.seed, "baseline")[0]
-        whatif, _ = self._simulate(scenario.plan, self.trials, self.seed, f"what-if: {scenario.label}")
+        worker = get_current_worker()
+        line = ProgressLine(self, worker)
+        if baseline is None:
+            baseline, _ = run_simulation(
+                self, worker, self.plan, self.trials, self.seed, "baseline", line=line, last=False
+            )
+        label = f"what-if: {scenario.label}"
+        whatif, _ = run_simulation(self, worker, scenario.plan, self.trials, self.seed, label, line=line)
         return scenario, baseline, whatif
 
     @work(thread=True, exclusive=True, group="forecast", name="optimise")
@@ -333,7 +340,7 @@ class TeamcastApp(App[None]):
         worker = get_current_worker()
 
         def progress(done: int, total: int, best: float) -> None:
-            self.call_from_thread(setattr, self, "progress", Progress(done, total, "optimise (c cancels)"))
+            self.post_message(RunProgress(Progress(done, total, "optimise (c cancels)"), worker))
 
         try:
             return optimise(
@@ -346,7 +353,7 @@ class TeamcastApp(App[None]):
                 progress=progress,
             )
         finally:
-            self.call_from_thread(setattr, self, "progress", Progress())
+            self.post_message(RunProgress(Progress(), worker))
 
     def _optimise_decided(self, result: OptimiseResult | None) -> None:
         """`result` is the optimiser's answer the user chose to keep; None when discarded."""
@@ -366,34 +373,12 @@ class TeamcastApp(App[None]):
             )
         self.reload()
 
-    def _simulate(self, plan: Plan, trials: int, seed: int, label: str) -> tuple[Forecast, float]:
-        from teamcast.engine import simulate  # in the worker thread: NumPy, the kernel and plugins load here
+    def on_run_progress(self, message: RunProgress) -> None:
+        if not message.worker.is_cancelled:  # a cancelled run's last words would hide the new run's bar
+            self.progress = message.progress
 
-        worker = get_current_worker()
-        last = 0.0
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= PROGRESS_EVERY_S or done == total:
-                last = now
-                self.call_from_thread(setattr, self, "progress", Progress(done, total, label))
-
-        started = time.perf_counter()
-        self.call_from_thread(setattr, self, "progress", Progress(0, trials, label))
-        try:
-            forecast = simulate(
-                plan,
-                trials=trials,
-                seed=seed,
-                chunk_trials=CHUNK_TRIALS,
-                threads=THREADS,
-                progress=progress,
-                cancel=lambda: worker.is_cancelled,
-            )
-        finally:
-            self.call_from_thread(setattr, self, "progress", Progress())
-        return forecast, time.perf_counter() - started
+    def on_provisional_ready(self, message: ProvisionalReady) -> None:
+        self._provisional_done(message.forecast, message.worker)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where worker results land and worker failures become notifications."""
@@ -406,8 +391,10 @@ class TeamcastApp(App[None]):
             if self.provisional or self.recorded is not None:
                 self._data_changed()  # the screens stop saying that a run follows
         elif event.state == WorkerState.SUCCESS and worker.name == "forecast":
-            forecast, seconds = cast("tuple[Forecast, float]", worker.result)  # what run_forecast returns
+            forecast, seconds, record = cast("tuple[Forecast, float, bool]", worker.result)  # run_forecast's
             self._forecast_done(forecast, seconds)
+            if record:
+                self.record_forecast(forecast)
         elif event.state == WorkerState.SUCCESS and worker.name == "optimise":
             from teamcast.tui.screens.dialogs import OptimiseScreen
 
@@ -542,8 +529,11 @@ class TeamcastApp(App[None]):
             self.notify("\n".join(exc.lines()[:6]), title=exc.title, severity="error", timeout=10)
             return False
         self.reload()
-        # A save records its (full) forecast; a provisional small run shows the edit's effect first.
-        self.run_forecast(self.plan, self.trials, self.seed, record=True, quick=True)
+        # A save records its (full) forecast; a provisional small run shows the edit's effect first
+        # where the full run is slow (or its time not known yet).
+        last = self.last_forecast_seconds
+        quick = last is None or last >= self.PROVISIONAL_AFTER_S
+        self.run_forecast(self.plan, self.trials, self.seed, record=True, quick=quick)
         return True
 
     def save_answers(self, answers: dict[str, str | None]) -> bool:

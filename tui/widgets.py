@@ -30,19 +30,27 @@ class ForecastStatus(Horizontal):
         self.watch(self.app, "progress", self._show_progress)
         self.watch(self.app, "forecast_note", self._show_note)
 
+    # Every screen has this line and the app's progress reaches each: only changes are drawn, and the
+    # note's width is fixed by the stylesheet (1fr), so new text needs no relayout of the screen.
+    def _set_text(self, text: str) -> None:
+        label = self.query_one(Label)
+        if str(label.content) != text:
+            label.update(text, layout=False)
+
     def _show_progress(self, progress) -> None:
         bar = self.query_one(ProgressBar)
         running = progress.total > 0
-        bar.display = running
+        if bar.display != running:
+            bar.display = running
         if running:
             bar.update(total=progress.total, progress=progress.done)
-            self.query_one(Label).update(f"{progress.label} (c cancels)")
+            self._set_text(f"{progress.label} (c cancels)")
         else:
-            self.query_one(Label).update(self.app.forecast_note)
+            self._set_text(self.app.forecast_note)
 
     def _show_note(self, note: str) -> None:
         if self.app.progress.total == 0:
-            self.query_one(Label).update(note)
+            self._set_text(note)
 
 
 class KeysFooter(Footer):

@@ -96,6 +96,26 @@ async def test_editing_a_task_saves_to_the_workspace_and_forecasts_again(app, de
     assert forecasts.filter(pl.col("level") == "project").height == 4
 
 
+async def test_a_save_updates_the_project_tree_in_place_and_keeps_the_cursor(app, settle):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        form = await open_task_form(pilot, "fraud-eval")
+        screen = app.screen_stack[-2]
+        assert isinstance(screen, ProjectScreen)
+        tree = screen.query_one(Tree)
+        nodes = {node.data: node for node in tree.root.children}
+        cursor = tree.cursor_line
+        await set_field(pilot, form, "est_high", "40")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen is screen and tree.cursor_line == cursor
+        # The same nodes (no rebuild), the edited task's label showing its new estimate.
+        assert {node.data: node for node in tree.root.children} == nodes
+        edited = next(n for n in tree.root.children if n.data == ("tasks", "fraud-eval"))
+        assert "/40 " in str(edited.label)
+        assert str(tree.get_node_at_line(edited.line).label) == str(edited.label)
+
+
 async def test_invalid_values_are_shown_beside_their_field_and_not_saved(app, demo_db, settle):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

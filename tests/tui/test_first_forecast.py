@@ -120,7 +120,8 @@ async def test_without_a_recorded_forecast_a_provisional_run_comes_first(demo_db
         assert "Provisional" not in hint(app)
 
 
-async def test_a_save_shows_a_provisional_run_then_records_only_the_full_one(demo_db, gate, settle):
+async def test_a_save_shows_a_provisional_run_then_records_only_the_full_one(demo_db, gate, settle, monkeypatch):
+    monkeypatch.setattr(TeamcastApp, "PROVISIONAL_AFTER_S", 0.0)  # every full run counts as slow
     app = TeamcastApp(demo_db, trials=TRIALS, seed=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.forecast is not None)
@@ -150,6 +151,40 @@ async def test_a_save_shows_a_provisional_run_then_records_only_the_full_one(dem
         assert app.forecast.trials == TRIALS and not app.provisional
         with Workspace.open(demo_db) as ws:
             assert ws.load().forecasts["trials"].unique().to_list() == [TRIALS]  # only the full run
+
+
+async def test_after_a_quick_full_run_a_save_runs_the_full_forecast_alone(demo_db, settle, monkeypatch):
+    """Where the last full run was quick, a provisional run would land about when the full one does: none runs."""
+    monkeypatch.setattr(TeamcastApp, "PROVISIONAL_AFTER_S", float("inf"))  # every full run counts as quick
+    runs: list[int] = []
+
+    def counted(plan, *, trials, **kwargs):
+        runs.append(trials)
+        return simulate(plan, trials=trials, **kwargs)
+
+    monkeypatch.setattr(teamcast.engine, "simulate", counted)
+    app = TeamcastApp(demo_db, trials=TRIALS, seed=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert runs == [PROVISIONAL_TRIALS, TRIALS]  # a new workspace: nothing known yet, provisional first
+        before = app.forecast
+        await pilot.press("p", "enter")
+        await pilot.pause()
+        tree = app.screen.query_one(Tree)
+        tree.cursor_line = next(
+            i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == ("tasks", "fraud-eval")
+        )
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#est_likely", Input).value = "9"
+        await pilot.pause()
+        await pilot.press("f2")
+        await settle(pilot)
+        assert runs == [PROVISIONAL_TRIALS, TRIALS, TRIALS]
+        assert app.forecast is not before and app.forecast.trials == TRIALS and not app.provisional
+        assert app.forecast.projects.row(0, named=True) != before.projects.row(0, named=True)  # the edit's effect
+        with Workspace.open(demo_db) as ws:
+            assert ws.load().forecasts["trials"].unique().to_list() == [TRIALS]
 
 
 async def test_switching_back_keeps_the_screen_and_redraws_only_what_moved(demo_db, gate, settle, monkeypatch):
@@ -185,3 +220,26 @@ async def test_switching_back_keeps_the_screen_and_redraws_only_what_moved(demo_
         assert len(shows) == drawn + 1
         assert first_row(app)[0] == "Fraud model v3" and table.cursor_row == 2
         await settle(pilot)
+
+
+async def test_news_from_a_run_cancelled_since_is_dropped(demo_db, settle):
+    """Workers post their progress and provisional forecast without waiting for the UI; what arrives from a
+    run that a newer one replaced (cancelled) never reaches the screen."""
+    from types import SimpleNamespace
+
+    from teamcast.tui.runs import Progress, ProvisionalReady, RunProgress
+
+    app = TeamcastApp(demo_db, trials=TRIALS, seed=0)
+    small = simulate(demo_plan(), trials=PROVISIONAL_TRIALS, seed=3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = app.forecast
+        old, live = SimpleNamespace(is_cancelled=True), SimpleNamespace(is_cancelled=False)
+        app.post_message(ProvisionalReady(small, old))
+        app.post_message(RunProgress(Progress(5, 10, "old run"), old))
+        await pilot.pause()
+        assert app.forecast is shown and not app.provisional and app.progress.total == 0
+        app.post_message(RunProgress(Progress(5, 10, "live run"), live))
+        app.post_message(ProvisionalReady(small, live))
+        await pilot.pause()
+        assert app.forecast is small and app.provisional and app.progress == Progress(5, 10, "live run")

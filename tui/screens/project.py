@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static, Tree
+from textual.widgets.tree import TreeNode
 
 from teamcast.engine import Calendar
 from teamcast.tui import charts
@@ -27,6 +30,9 @@ class ProjectScreen(AreaScreen):
     def __init__(self, project: str):
         super().__init__()
         self.project = project
+        # What the tree was built from, its nodes, and its widest label.
+        self._built: tuple[tuple, list[_Built], int] | None = None
+        self._chart_sizes: dict[str, tuple[int, int]] = {}
 
     def body(self) -> ComposeResult:
         with Horizontal(id="project-body"):
@@ -46,26 +52,60 @@ class ProjectScreen(AreaScreen):
         name = rows["name"][0] or self.project
         tasks = plan.tasks.filter(pl.col("project") == self.project)
         figures = {r["id"]: r for r in forecast.tasks.to_dicts()} if forecast else {}
-        tree = self.query_one(Tree)
-        cursor = tree.cursor_line
-        tree.clear()
-        tree.root.set_label(f"[b]{escape(name)}[/b]")
         by_id = {t["id"]: t for t in tasks.to_dicts()}
+        # The tree as (parent index or None, label, data), parents before their children.
+        nodes: list[tuple[int | None, str, tuple[str, str]]] = []
         in_challenge: set[str] = set()
         for c in plan.challenges.filter(pl.col("project") == self.project).iter_rows(named=True):
             label = f"◆ {escape(c['title'] or c['id'])} " + escape(f"[{c['strategy']}]")
-            node = tree.root.add(label, data=("challenges", c["id"]), expand=True)
+            parent = len(nodes)
+            nodes.append((None, label, ("challenges", c["id"])))
             for approach in c["approaches"] or []:
                 in_challenge.add(approach)
                 if approach in by_id:
-                    node.add_leaf(_task_label(by_id[approach], figures.get(approach)), data=("tasks", approach))
+                    nodes.append((parent, _task_label(by_id[approach], figures.get(approach)), ("tasks", approach)))
         for t in by_id.values():
             if t["id"] not in in_challenge:
-                tree.root.add_leaf(_task_label(t, figures.get(t["id"])), data=("tasks", t["id"]))
+                nodes.append((None, _task_label(t, figures.get(t["id"])), ("tasks", t["id"])))
+        self._fill_tree(f"[b]{escape(name)}[/b]", nodes)
+        self._update_chart("#distribution", self._distribution(plan, forecast))
+        self._update_chart("#likelihood", self._likelihood(tasks, figures))
+
+    def _fill_tree(self, root_label: str, nodes: list[tuple[int | None, str, tuple[str, str]]]) -> None:
+        """The tree as `nodes` say. After a save or a new forecast it usually has the same nodes with new
+        figures: their labels change in place (a redraw of those lines) instead of a rebuild (a relayout)."""
+        tree = self.query_one(Tree)
+        shape = (root_label, tuple((parent, data) for parent, _, data in nodes))
+        widest = max((len(label) for _, label, _ in nodes), default=0)
+        # In place only where no label outgrows the widest one built (the tree's width stays right).
+        if self._built is not None and self._built[0] == shape and widest <= self._built[2]:
+            for kept, (_, label, _) in zip(self._built[1], nodes, strict=True):
+                if kept.label != label:
+                    kept.node.set_label(label)
+                    kept.label = label
+            return
+        cursor = tree.cursor_line
+        tree.clear()
+        tree.root.set_label(root_label)
+        built: list[_Built] = []
+        for parent, label, data in nodes:
+            if parent is not None:
+                node = built[parent].node.add_leaf(label, data=data)
+            elif data[0] == "challenges":
+                node = tree.root.add(label, data=data, expand=True)
+            else:
+                node = tree.root.add_leaf(label, data=data)
+            built.append(_Built(node, label))
         tree.root.expand()
         tree.cursor_line = max(cursor, 0)
-        self.query_one("#distribution", Static).update("\n".join(self._distribution(plan, forecast)))
-        self.query_one("#likelihood", Static).update("\n".join(self._likelihood(tasks, figures)))
+        self._built = (shape, built, widest)
+
+    def _update_chart(self, selector: str, lines: list[str]) -> None:
+        # As many lines, none longer: the widget keeps its size, so new figures need no relayout.
+        size = (len(lines), max(map(len, lines), default=0))
+        same = self._chart_sizes.get(selector) == size
+        self._chart_sizes[selector] = size
+        self.query_one(selector, Static).update("\n".join(lines), layout=not same)
 
     def _distribution(self, plan, forecast) -> list[str]:
         if forecast is None or self.project not in forecast.projects["id"].to_list():
@@ -116,6 +156,14 @@ class ProjectScreen(AreaScreen):
             self.app.start_whatif(edit_row(self.app.plan, "challenges", target[1], {"strategy": other}, version, label))
             return
         self.action_edit(whatif=True)
+
+
+@dataclass
+class _Built:
+    """A node of the tree as built, with the label it was given."""
+
+    node: TreeNode
+    label: str
 
 
 def _task_label(task: dict, figure: dict | None) -> str:
