@@ -64,6 +64,13 @@ cdef enum:
 cdef enum:
     NEVER_READY = 1 << 30
 
+# Trials a thread takes at a time. Threads take blocks as they become free (dynamic schedule),
+# so a thread that the OS holds back on a busy machine leaves its share to the others, where a
+# static split made every thread wait for the slowest. Each trial writes only its own rows and
+# starts from a reset state, so the results do not depend on which thread ran it.
+cdef enum:
+    TRIAL_BLOCK = 32
+
 
 ctypedef struct Plan:
     # The plan's arrays (see "Kernel input") plus what is derived from them once per call.
@@ -1381,7 +1388,7 @@ def schedule(
             scratch[th] = scratch_new(&p)
             if scratch[th] == NULL or not scratch_ok(scratch[th]):
                 raise MemoryError()
-        for trial in prange(n, nogil=True, schedule="static", num_threads=threads):
+        for trial in prange(n, nogil=True, schedule="dynamic", chunksize=TRIAL_BLOCK, num_threads=threads):
             s = scratch[threadid()]
             s.effort = &effort[trial, 0]
             s.success = &success[trial, 0]
