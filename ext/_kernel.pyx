@@ -60,9 +60,11 @@ cdef enum:
 cdef enum:
     SEQUENTIAL = 1
 
-# Added to a waiting task's count of unmet conditions so that it never reaches zero.
+# Added to a task's count of unmet conditions so that it never reaches zero: a task that can
+# no longer become ready (skipped, fixed, started as work in progress, an approach passed over).
+# A task gets it at most twice, so the count stays far from int32's end.
 cdef enum:
-    NEVER_READY = 1 << 30
+    NEVER_READY = 1 << 28
 
 # Trials a thread takes at a time. Threads take blocks as they become free (dynamic schedule),
 # so a thread that the OS holds back on a busy machine leaves its share to the others, where a
@@ -581,8 +583,8 @@ cdef inline double finish_one(double effort, double capacity, double t) noexcept
 # ---------------------------------------------------------------- readiness and resolution
 
 cdef inline void satisfy(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
-    if s.tstate[i] != WAITING:
-        return
+    # No test of the task's state: a task that is not waiting either reached zero already
+    # (it ran; no condition is met twice) or carries NEVER_READY.
     s.npred[i] -= 1
     if s.npred[i] == 0:
         ready_insert(p, s, i)
@@ -593,6 +595,7 @@ cdef inline void skip_push(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
     if s.tstate[i] != WAITING:
         return
     s.tstate[i] = SKIPPED
+    s.npred[i] += NEVER_READY
     if is_ready(p, s, i):
         ready_remove(p, s, i)
     s.stack[s.top] = i
@@ -984,8 +987,10 @@ cdef void fix_and_start(const Plan* p, Scratch* s) noexcept nogil:
         resolve(p, s, i, p.task_fixed[i] == 2, 0.0)
     for k in range(p.n_fixed, p.n_fixed + p.n_doing):
         i = p.fixed_tasks[k]
-        if s.tstate[i] == WAITING and try_start(p, s, i, 0.0) and is_ready(p, s, i):
-            ready_remove(p, s, i)
+        if s.tstate[i] == WAITING and try_start(p, s, i, 0.0):
+            s.npred[i] += NEVER_READY
+            if is_ready(p, s, i):
+                ready_remove(p, s, i)
 
 
 cdef inline void complete(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
@@ -1203,6 +1208,7 @@ cdef int derive(Plan* p) except -1:
         p.tstate0[i] = WAITING
         if p.task_fixed[i] >= 2:
             p.tstate0[i] = SUCCEEDED if p.task_fixed[i] == 2 else FAILED
+            p.npred0[i] += NEVER_READY
             p.fixed_tasks[p.n_fixed] = i
             p.n_fixed += 1
     for i in range(p.n_tasks):
