@@ -3,6 +3,12 @@
 `build()` compiles cfloor.pyx into build/cfloor/ on first use (Cython + the C compiler, as the
 kernel is built); `measure(tasks, trials)` times the teamcast kernel alone at 1 and 2 threads and
 the floor on identical pre-sampled efforts, and checks the two agree on every makespan.
+
+    python bench/floor.py [--trials 10000] [--rounds 11] [--no-resources]
+
+runs `measure` once per round (kernel and floor interleaved within each round) and prints the
+medians over rounds: the kernel/floor CPU-time ratio and the 2-thread wall-time speed-up, each the
+median of the per-round ratios, so that a busy spell on a shared machine moves one round only.
 """
 
 from __future__ import annotations
@@ -115,3 +121,36 @@ def measure(tasks: int, trials: int, resources: bool = True, repeat: int = 3) ->
     agree = bool(np.allclose(np.nanmax(out["finish"], axis=1), makespan, rtol=0, atol=1e-9))
     cells = trials * inp.n_tasks
     return {"tasks": inp.n_tasks, "trials": trials, "agree": agree, **{k: cells / v for k, v in best.items()}}
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import statistics
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--trials", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--no-resources", action="store_true", help="the network without role pools")
+    args = parser.parse_args(argv)
+    runs = [measure(args.tasks, args.trials, not args.no_resources, repeat=1) for _ in range(args.rounds)]
+    if not all(run["agree"] for run in runs):
+        raise SystemExit("the kernel's makespans differ from the floor's")
+
+    def median(key: str) -> float:
+        return statistics.median(run[key] for run in runs)
+
+    ratio = statistics.median(run["floor"] / run["kernel_1"] for run in runs)
+    speed_up = statistics.median(run["wall_2"] / run["wall_1"] for run in runs)
+    print(
+        f"{args.tasks} tasks, {args.trials:,} trials, {'pools' if not args.no_resources else 'no resources'}; "
+        f"medians of {args.rounds} interleaved rounds"
+    )
+    print(f"  kernel, 1 thread (CPU time):   {median('kernel_1') / 1e6:6.1f} M task-trials/s")
+    print(f"  C floor (CPU time):            {median('floor') / 1e6:6.1f} M task-trials/s")
+    print(f"  kernel time / floor time:      {ratio:6.3f}x   (target <= 1.2)")
+    print(f"  2 threads / 1 thread (wall):   {speed_up:6.2f}x   (target >= 1.8)")
+
+
+if __name__ == "__main__":
+    main()

@@ -60,9 +60,18 @@ cdef enum:
 cdef enum:
     SEQUENTIAL = 1
 
-# Added to a waiting task's count of unmet conditions so that it never reaches zero.
+# Added to a task's count of unmet conditions so that it never reaches zero: a task that can
+# no longer become ready (skipped, fixed, started as work in progress, an approach passed over).
+# A task gets it at most twice, so the count stays far from int32's end.
 cdef enum:
-    NEVER_READY = 1 << 30
+    NEVER_READY = 1 << 28
+
+# Trials a thread takes at a time. Threads take blocks as they become free (dynamic schedule),
+# so a thread that the OS holds back on a busy machine leaves its share to the others, where a
+# static split made every thread wait for the slowest. Each trial writes only its own rows and
+# starts from a reset state, so the results do not depend on which thread ran it.
+cdef enum:
+    TRIAL_BLOCK = 32
 
 
 ctypedef struct Plan:
@@ -120,12 +129,14 @@ ctypedef struct Plan:
     int32_t n_fixed
     int32_t n_doing
     bint any_ramp
+    # Every unit works at capacity exactly 1 and none ramps: a task's duration is its effort
+    # (effort / 1.0 is effort, bit for bit), so starts need no division.
+    bint unit_rate_one
     bint can_abandon       # a parallel challenge of two or more approaches exists
     # A plan where no task holds units and there are no challenges is scheduled by one pass
     # in topological order (see forward_trial), not by events.
     bint forward
     int32_t* topo          # every task, predecessors first (when `forward`)
-    bint want_cause        # causes and the binding chain (`critical`) are wanted
     # Per-task rows, criticality and utilisation go to the caller (else to the thread's own
     # rows, overwritten each trial: an evaluation that reads only the projects' outputs).
     bint detail
@@ -175,8 +186,12 @@ ctypedef struct Scratch:
     # Pools whose units or ready list changed since their last pass (all when there are more
     # than 64 pools): a pool with neither can start nothing new, so the pass skips it.
     uint64_t dirty
-    double* last_rel_time
+    # The task that last released each unit, and for each taken unit (by hold slot) the
+    # task that had released it before the taker took it: enough to find, after the trial,
+    # which release let a task start (its cause), for the few tasks on a binding chain.
     int32_t* last_rel_task
+    int32_t* prev_rel
+    int32_t n_ended        # tasks that ran (or were fixed) and ended: the rest never ran
     int32_t* arr_units
     double* arr_times
     double* ends
@@ -241,7 +256,7 @@ cdef Scratch* scratch_new(const Plan* p) noexcept nogil:
     s.cwinner = <int32_t*> line_alloc(c * sizeof(int32_t))
     s.free_bits = <uint64_t*> line_alloc((p.n_unit_words + 1) * sizeof(uint64_t))
     s.pool_free = <int32_t*> line_alloc(k * sizeof(int32_t))
-    s.last_rel_time = <double*> line_alloc(u * sizeof(double))
+    s.prev_rel = <int32_t*> line_alloc((p.hold_ptr[p.n_tasks] + 1) * sizeof(int32_t))
     s.last_rel_task = <int32_t*> line_alloc(u * sizeof(int32_t))
     s.arr_units = <int32_t*> line_alloc(u * sizeof(int32_t))
     s.arr_times = <double*> line_alloc(u * sizeof(double))
@@ -262,7 +277,7 @@ cdef bint scratch_ok(const Scratch* s) noexcept nogil:
         and s.list_lo != NULL and s.list_r != NULL and s.heap != NULL
         and s.stack != NULL and s.held != NULL and s.cstate != NULL and s.cnout != NULL
         and s.cwinner != NULL and s.free_bits != NULL and s.pool_free != NULL
-        and s.last_rel_time != NULL and s.last_rel_task != NULL and s.arr_units != NULL
+        and s.prev_rel != NULL and s.last_rel_task != NULL and s.arr_units != NULL
         and s.arr_times != NULL and s.ends != NULL and s.best != NULL and s.proj_ok != NULL
         and s.own_start != NULL and s.own_finish != NULL and s.own_busy != NULL and s.own_state != NULL
     )
@@ -275,7 +290,7 @@ cdef void scratch_free(Scratch* s) noexcept nogil:
     line_free(s.ready); line_free(s.list_n); line_free(s.list_lo); line_free(s.list_r)
     line_free(s.heap); line_free(s.stack); line_free(s.held)
     line_free(s.cstate); line_free(s.cnout); line_free(s.cwinner); line_free(s.free_bits); line_free(s.pool_free)
-    line_free(s.last_rel_time); line_free(s.last_rel_task); line_free(s.arr_units); line_free(s.arr_times)
+    line_free(s.prev_rel); line_free(s.last_rel_task); line_free(s.arr_units); line_free(s.arr_times)
     line_free(s.ends); line_free(s.best); line_free(s.proj_ok)
     line_free(s.own_start); line_free(s.own_finish); line_free(s.own_busy); line_free(s.own_state)
     line_free(s)
@@ -379,6 +394,7 @@ cdef inline bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil
     cdef:
         int32_t named = p.task_unit[i]
         int32_t* held = s.held + p.hold_ptr[i]
+        int32_t* prev
         int32_t n = 0, need, u, k
         int64_t d, j
     # A cheap necessary condition first: most attempts fail here without touching anything.
@@ -411,10 +427,15 @@ cdef inline bint take_units(const Plan* p, Scratch* s, int32_t i) noexcept nogil
                 n -= 1
                 unit_give(p, s, held[n])
             return False
+    if p.detail:
+        prev = s.prev_rel + p.hold_ptr[i]
+        for k in range(n):
+            prev[k] = s.last_rel_task[held[k]]
     return True
 
 
 cdef inline void release_units(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
+    """Give back the units task `i` held; it ends at `t`, which is always its finish."""
     cdef:
         int64_t j, lo = p.hold_ptr[i], hi = p.hold_ptr[i + 1]
         int32_t u
@@ -422,12 +443,16 @@ cdef inline void release_units(const Plan* p, Scratch* s, int32_t i, double t) n
     # Most tasks of a plan without pools hold nothing: skip the setup of the loop below.
     if lo == hi:
         return
+    if not p.detail:
+        # Nobody reads busy time or causes: only the units go back.
+        for j in range(lo, hi):
+            unit_give(p, s, s.held[j])
+        return
     held_for = s.finish[i] - s.start[i]
     for j in range(lo, hi):
         u = s.held[j]
         unit_give(p, s, u)
         s.busy[u] += held_for
-        s.last_rel_time[u] = t
         s.last_rel_task[u] = i
 
 
@@ -493,7 +518,7 @@ cdef inline double finish_time(const Plan* p, Scratch* s, int32_t i, double t) n
         double b, cur, remaining, rate, r
     if effort <= 0:
         return t
-    if n == 0:
+    if n == 0 or p.unit_rate_one:
         return t + effort
     if not p.any_ramp:
         # No unit ramps up, so there is no ramp end to walk: the single last segment below.
@@ -558,8 +583,8 @@ cdef inline double finish_one(double effort, double capacity, double t) noexcept
 # ---------------------------------------------------------------- readiness and resolution
 
 cdef inline void satisfy(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
-    if s.tstate[i] != WAITING:
-        return
+    # No test of the task's state: a task that is not waiting either reached zero already
+    # (it ran; no condition is met twice) or carries NEVER_READY.
     s.npred[i] -= 1
     if s.npred[i] == 0:
         ready_insert(p, s, i)
@@ -570,6 +595,7 @@ cdef inline void skip_push(const Plan* p, Scratch* s, int32_t i) noexcept nogil:
     if s.tstate[i] != WAITING:
         return
     s.tstate[i] = SKIPPED
+    s.npred[i] += NEVER_READY
     if is_ready(p, s, i):
         ready_remove(p, s, i)
     s.stack[s.top] = i
@@ -657,6 +683,7 @@ cdef inline void task_ended(const Plan* p, Scratch* s, int32_t i, uint8_t public
         int32_t q = p.task_project[i], b = s.best[q]
         double f = s.finish[i]
     s.state[i] = public_state
+    s.n_ended += 1
     if b < 0 or f > s.proj_finish[q] or (f == s.proj_finish[q] and i < b):
         s.proj_finish[q] = f
         s.best[q] = i
@@ -688,11 +715,21 @@ cdef inline void resolve(const Plan* p, Scratch* s, int32_t i, bint ok, double t
 
 # ---------------------------------------------------------------- starting tasks
 
-cdef inline int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
-    """The binding chain's link: which completion let task `i` start at `t > 0`."""
+cdef int32_t find_cause(const Plan* p, const Scratch* s, int32_t i) noexcept nogil:
+    """The binding chain's link: which completion let task `i` start (-1: none, or it started at 0).
+
+    Asked after the trial, only for tasks on a chain, of the state the trial ended in: what it
+    reads was final by the time `i` started. A predecessor's completion time is set once; a
+    sequential approach before `i` was out (failed or skipped, for good) when `i` became
+    ready; a unit's release before `i` took it is kept per hold slot (prev_rel), and a
+    task releases its units exactly at its finish.
+    """
     cdef:
         int64_t j
-        int32_t node, c, pos, u, best_unit = -1, cause = -1
+        int32_t node, c, pos, u, prev, best_unit = -1, cause = -1
+        double t = s.start[i]
+    if p.task_fixed[i] >= 2 or not (t > 0):
+        return -1
     for j in range(p.pred_ptr[i], p.pred_ptr[i + 1]):
         node = p.pred_idx[j]
         if s.ctime[node] == t:
@@ -705,9 +742,10 @@ cdef inline int32_t find_cause(const Plan* p, Scratch* s, int32_t i, double t) n
             return node
     for j in range(p.hold_ptr[i], p.hold_ptr[i + 1]):
         u = s.held[j]
-        if s.last_rel_time[u] == t and (best_unit < 0 or u < best_unit):
+        prev = s.prev_rel[j]
+        if prev >= 0 and s.finish[prev] == t and (best_unit < 0 or u < best_unit):
             best_unit = u
-            cause = s.last_rel_task[u]
+            cause = prev
     return cause
 
 
@@ -730,8 +768,6 @@ cdef inline void launch_at(const Plan* p, Scratch* s, int32_t i, double t, doubl
     s.tstate[i] = RUNNING
     s.start[i] = t
     s.finish[i] = f
-    if p.want_cause:
-        s.cause[i] = find_cause(p, s, i, t) if t > 0 else -1
     heap_push(s, f, i)
 
 
@@ -756,7 +792,11 @@ cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank,
             s.pool_free[k] -= 1
             s.n_free -= 1
             s.held[p.hold_ptr[i]] = u
-            if p.any_ramp:
+            if p.detail:
+                s.prev_rel[p.hold_ptr[i]] = s.last_rel_task[u]
+            if p.unit_rate_one:
+                launch_at(p, s, i, t, t if s.effort[i] <= 0 else t + s.effort[i])
+            elif p.any_ramp:
                 launch(p, s, i, t)
             else:
                 launch_at(p, s, i, t, finish_one(s.effort[i], p.unit_capacity[u], t))
@@ -859,19 +899,30 @@ cdef void dispatch(const Plan* p, Scratch* s, double t) noexcept nogil:
 # ---------------------------------------------------------------- one trial
 
 cdef inline void clear_rows(const Plan* p, Scratch* s) noexcept nogil:
-    """Every output of a trial that a task which never runs keeps: NaN times, state 0, no busy time.
-
-    Written here, per trial and while the rows are in cache, so that the wrapper allocates
-    its outputs without filling them (and may reuse them from chunk to chunk).
-    """
+    """Before a trial: no busy time yet, no task ended (see fill_unrun for the tasks' rows)."""
     cdef int32_t i
+    s.n_ended = 0
     if p.detail:
-        for i in range(p.n_tasks):
+        for i in range(p.n_units):
+            s.busy[i] = 0.0
+
+
+cdef void fill_unrun(const Plan* p, Scratch* s) noexcept nogil:
+    """After a trial: NaN times and state 0 for every task that never ran.
+
+    The wrapper allocates its outputs without filling them (and reuses them from chunk to
+    chunk), so these entries must be written; every other task's were, when it started and
+    ended. In most trials every task runs, and this is one comparison.
+    """
+    cdef int32_t i, st
+    if not p.detail or s.n_ended == p.n_tasks:
+        return
+    for i in range(p.n_tasks):
+        st = s.tstate[i]
+        if st == WAITING or st == SKIPPED:
             s.start[i] = NAN
             s.finish[i] = NAN
-        memset(s.state, 0, p.n_tasks)
-    for i in range(p.n_units):
-        s.busy[i] = 0.0
+            s.state[i] = 0
 
 
 cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
@@ -887,8 +938,8 @@ cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
     for i in range(p.n_lists):
         s.n_ready += p.list_n0[i]
         s.list_lo[i] = 0
-    # ctime and cause need no reset: they are read only for tasks that completed or
-    # started in this trial.
+    # ctime, held and prev_rel need no reset: they are read only for tasks that completed
+    # or started in this trial.
     for i in range(p.n_chal):
         s.cstate[i] = CHAL_OPEN
         s.cnout[i] = 0
@@ -905,7 +956,7 @@ cdef void reset(const Plan* p, Scratch* s) noexcept nogil:
     s.dirty = ~(<uint64_t> 0)
     s.top = 0
     for u in range(p.n_units):
-        s.last_rel_time[u] = NAN
+        s.last_rel_task[u] = -1
         a = s.arrival[u]
         if a <= 0:
             unit_give(p, s, u)
@@ -931,14 +982,15 @@ cdef void fix_and_start(const Plan* p, Scratch* s) noexcept nogil:
         s.start[i] = p.fixed_start[i]
         s.finish[i] = p.fixed_finish[i]
         s.ctime[i] = 0.0
-        s.cause[i] = -1
     for k in range(p.n_fixed):
         i = p.fixed_tasks[k]
         resolve(p, s, i, p.task_fixed[i] == 2, 0.0)
     for k in range(p.n_fixed, p.n_fixed + p.n_doing):
         i = p.fixed_tasks[k]
-        if s.tstate[i] == WAITING and try_start(p, s, i, 0.0) and is_ready(p, s, i):
-            ready_remove(p, s, i)
+        if s.tstate[i] == WAITING and try_start(p, s, i, 0.0):
+            s.npred[i] += NEVER_READY
+            if is_ready(p, s, i):
+                ready_remove(p, s, i)
 
 
 cdef inline void complete(const Plan* p, Scratch* s, int32_t i, double t) noexcept nogil:
@@ -992,7 +1044,7 @@ cdef void summarise(const Plan* p, Scratch* s, uint8_t* critical,
         while i >= 0:
             if p.task_project[i] == q:
                 critical[i] = 1
-            i = s.cause[i]
+            i = s.cause[i] if p.forward else find_cause(p, s, i)
 
 
 cdef void copy_held(const Plan* p, const Scratch* s, int32_t* out) noexcept nogil:
@@ -1083,6 +1135,7 @@ cdef void run_trial(const Plan* p, Scratch* s, uint8_t* critical,
         fix_and_start(p, s)
         event_loop(p, s)
     summarise(p, s, critical, proj_success)
+    fill_unrun(p, s)
 
 
 # ---------------------------------------------------------------- Python entry points
@@ -1155,6 +1208,7 @@ cdef int derive(Plan* p) except -1:
         p.tstate0[i] = WAITING
         if p.task_fixed[i] >= 2:
             p.tstate0[i] = SUCCEEDED if p.task_fixed[i] == 2 else FAILED
+            p.npred0[i] += NEVER_READY
             p.fixed_tasks[p.n_fixed] = i
             p.n_fixed += 1
     for i in range(p.n_tasks):
@@ -1170,9 +1224,13 @@ cdef int derive(Plan* p) except -1:
             p.ready0[<int64_t> c * p.n_words + (pos >> 6)] |= (<uint64_t> 1) << (pos & 63)
             p.list_n0[c] += 1
     p.any_ramp = False
+    p.unit_rate_one = True
     for i in range(p.n_units):
         if p.unit_ramp_days[i] > 0:
             p.any_ramp = True
+        if p.unit_capacity[i] != 1.0:
+            p.unit_rate_one = False
+    p.unit_rate_one = p.unit_rate_one and not p.any_ramp
     for pos in range(p.n_tasks):
         i = p.prio_order[pos]
         p.rank_need[pos] = p.dem_count[p.dem_ptr[i]] if p.dem_ptr[i + 1] > p.dem_ptr[i] else 0
@@ -1307,7 +1365,6 @@ def schedule(
     p.task_list = NULL
     p.rank_need = NULL
     p.detail = detail
-    p.want_cause = detail
     p.tstate0 = NULL
     p.ready0 = NULL
     p.list_n0 = NULL
@@ -1337,7 +1394,7 @@ def schedule(
             scratch[th] = scratch_new(&p)
             if scratch[th] == NULL or not scratch_ok(scratch[th]):
                 raise MemoryError()
-        for trial in prange(n, nogil=True, schedule="static", num_threads=threads):
+        for trial in prange(n, nogil=True, schedule="dynamic", chunksize=TRIAL_BLOCK, num_threads=threads):
             s = scratch[threadid()]
             s.effort = &effort[trial, 0]
             s.success = &success[trial, 0]
