@@ -2,6 +2,11 @@
 200-task layered network, in CPU nanoseconds per task-trial cell.
 
     python bench/sampling_block.py [--seconds S] [--tasks T] [--no-resources]
+    python bench/sampling_block.py --driver TRIALS [--rounds R] [--no-resources]
+
+--driver times whole simulate() runs instead, alternating in one process the NumPy reference of
+pert (plugins.pert.sample_reference, scanned by the manager: the path before plugins/_tables.pyx)
+and the compiled model, R rounds of each, in CPU ns per cell.
 
 Blocks are drawn back to back, five per round, for `--seconds`; the figure is printed as the
 minimum, the 10th percentile and the median of the rounds, since the machine may be shared (another
@@ -28,7 +33,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--no-resources", action="store_true")
+    parser.add_argument("--driver", type=int, metavar="TRIALS")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    if args.driver:
+        driver(args.driver, args.rounds, args.tasks, not args.no_resources)
+        return
 
     from networks import layered_dag
 
@@ -54,6 +64,35 @@ def main() -> None:
         f"Sampler.block: min {r.min():.2f}  p10 {np.percentile(r, 10):.2f}  median {np.median(r):.2f} "
         f"ns per cell ({len(r)} rounds of 5 blocks)"
     )
+
+
+def driver(trials: int, rounds: int, tasks: int, resources: bool) -> None:
+    import dataclasses
+    import statistics
+
+    from networks import layered_dag
+
+    from teamcast.engine.forecast.simulate import simulate
+    from teamcast.plugins import pert
+    from teamcast.plugins.manager import get_registry
+
+    models = get_registry().records("duration_model")
+    compiled = models["pert"]
+    reference = dataclasses.replace(compiled, sample=pert.sample_reference, self_checked=False)
+    plan = layered_dag(tasks) if resources else layered_dag(tasks, role_pools=None)
+    simulate(plan, trials=1024, seed=1)  # tables, imports
+    figures: dict[str, list[float]] = {"numpy reference": [], "compiled": []}
+    try:
+        for _ in range(rounds):
+            for name, model in (("numpy reference", reference), ("compiled", compiled)):
+                models["pert"] = model
+                began = time.process_time()
+                simulate(plan, trials=trials, seed=7)
+                figures[name].append((time.process_time() - began) / (trials * tasks) * 1e9)
+    finally:
+        models["pert"] = compiled
+    for name, values in figures.items():
+        print(f"simulate, pert {name}: median {statistics.median(values):.1f}  min {min(values):.1f} ns per cell")
 
 
 if __name__ == "__main__":
