@@ -31,7 +31,7 @@ $(STAMP_TEST): pyproject.toml setup.py | $(BIN)/python
 
 install: $(STAMP_TEST)
 
-$(STAMP_EXT): ext/_kernel.pyx setup.py $(STAMP_TEST)
+$(STAMP_EXT): ext/_kernel.pyx plugins/_tables.pyx setup.py $(STAMP_TEST)
 	$(BIN)/python setup.py --quiet build_ext --inplace
 	@mkdir -p build && touch $@
 
@@ -54,4 +54,4 @@ bench: ext
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf build dist *.egg-info ext/*.c ext/*.so ext/*.html $(VENV)/.installed-*
+	rm -rf build dist *.egg-info ext/*.c ext/*.so ext/*.html plugins/*.c plugins/*.so plugins/*.html $(VENV)/.installed-*

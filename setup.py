@@ -85,6 +85,15 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3", "-ffp-contract=off"],
     ),
+    # The sampling loops of the built-in pert and triangular models (plugins/pert.py and
+    # plugins/triangular.py call them); no fused multiply-add, so they round as their NumPy references.
+    Extension(
+        "teamcast.plugins._tables",
+        ["plugins/_tables.pyx"],
+        include_dirs=[numpy.get_include()],  # numpy/random/bitgen.h: the uniforms are drawn in C
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O3", "-ffp-contract=off"],
+    ),
 ]
 
 setup(
@@ -94,6 +103,7 @@ setup(
         "teamcast": ["py.typed"],
         "teamcast.engine.plan": ["data/*.toml"],
         "teamcast.ext": ["*.pyx", "*.pyi"],
+        "teamcast.plugins": ["*.pyx", "*.pyi"],
         "teamcast.tui": ["*.tcss"],
     },
     cmdclass={"build_py": BuildPy},

@@ -463,7 +463,22 @@ def _check_efforts(record: Any, kind: str, out: Any, shape: tuple[int, int], tas
 def checked_sample(model: DurationModel, tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
     """`model.sample(tasks, n, rng)` as a validated C-contiguous float64 (n, k) array."""
     out = _call(model, "duration_model", model.sample, tasks, n, rng)
+    if (
+        model.self_checked
+        and is_builtin(model)
+        and type(out) is np.ndarray
+        and out.dtype == np.float64
+        and out.shape == (n, tasks.height)
+        and out.flags.c_contiguous
+    ):
+        return out  # teamcast's own model has checked every value as it wrote it (see DurationModel)
     return _check_efforts(model, "duration_model", out, (n, tasks.height), tasks)
+
+
+def is_builtin(record: Any) -> bool:
+    """Whether the record was registered by teamcast's own distribution (the only one whose
+    `self_checked` flag the manager honours)."""
+    return record.plugin is not None and discovery.canonical(record.plugin.dist) == discovery.BUILTIN_DIST
 
 
 def checked_values(model: DurationModel, fn_name: str, tasks: pl.DataFrame, *args: Any) -> np.ndarray:
@@ -482,6 +497,8 @@ def checked_success(model: SuccessModel, tasks: pl.DataFrame, n: int, rng: np.ra
     """`model.sample(tasks, n, rng)` as a C-contiguous uint8 (n, k) array of 0/1."""
     out = _call(model, "success_model", model.sample, tasks, n, rng)
     out = _as_block(model, "success_model", out, (n, tasks.height))
+    if out.dtype == np.bool_ and out.flags.c_contiguous:
+        return out.view(np.uint8)  # the same bytes as a cast to uint8, without the copy
     if out.dtype != np.bool_ and out.size and not np.isin(out, (0, 1)).all():
         raise _fail(model, "success_model", "returned values other than 0/1 or True/False")
     return np.ascontiguousarray(out, dtype=np.uint8)

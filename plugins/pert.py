@@ -3,8 +3,9 @@
 Sampling is the hot path of a simulation, and `Generator.beta` costs two gamma draws per
 value. Instead, the quantile function of each distinct Beta(α, β) shape is tabulated once
 per process on a uniform grid of GRID cells in u (cached), and a block of float64 uniforms
-is mapped through it by linear interpolation: a gather and a multiply-add per value, for the
-whole (n, k) block at once.
+is mapped through it by linear interpolation: a gather and a multiply-add per value, in one
+compiled pass (plugins/_tables.pyx) that writes the driver's block directly and matches the
+NumPy reference below bit for bit.
 
 The tables are built by integrating the Beta density (trapezoid rule on XGRID cells; PERT
 shapes have α, β ≥ 1, so the density is bounded) and inverting the resulting CDF, which is
@@ -26,8 +27,13 @@ import numpy as np
 import polars as pl
 
 from teamcast import hookimpl
-from teamcast.plugins.estimates import three_points
+from teamcast.plugins.estimates import task_id, three_points
 from teamcast.plugins.records import DurationModel
+
+try:  # the compiled sampling loop (plugins/_tables.pyx); the NumPy reference gives the same numbers
+    from teamcast.plugins import _tables as _compiled
+except ImportError:  # a source checkout whose extensions are not built
+    _compiled = None  # type: ignore[assignment]
 
 LAMBDA = 4.0
 GRID = 2048
@@ -78,19 +84,49 @@ def beta_quantile_table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def quantile(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:
     """Efforts at probabilities `u` ((n, k), in [0, 1]) by interpolating the tabulated quantiles."""
-    return _interpolate(tasks, np.clip(u, 0.0, 1.0) * GRID)
+    x = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
+    if _compiled is None or x.ndim != 2:
+        return quantile_reference(tasks, x)
+    start, slope, _, low, width, base = _prepared(tasks)
+    out = np.empty(x.shape)
+    _compiled.interpolate(x.T, start, slope, base, low, width, out.T, GRID)  # tasks along the first axis
+    return out
 
 
-SLICE_CELLS = 1 << 20  # uniforms mapped at a time: each temporary stays near 8 MB, whatever the plan
+SLICE_CELLS = 1 << 20  # uniforms mapped at a time by the NumPy paths: temporaries stay near 8 MB
 
 
 def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
     # Uniforms are drawn task-major, (k, n): the gathers of one task then all fall in its own
-    # 16 KB table, which stays in cache, instead of hopping between every task's table. They are
-    # drawn a slice of tasks at a time (the same stream as one (k, n) draw, since a generator fills
-    # row by row), so a wide plan's temporaries do not take several times the block's size.
-    prepared = _prepared(tasks)
+    # 16 KB table, which stays in cache, instead of hopping between every task's table.
+    if _compiled is None:
+        return sample_reference(tasks, n, rng)
+    start, slope, _, low, width, base = _prepared(tasks)
     k = tasks.height
+    out = np.empty((n, k))  # row-major, as the driver takes it; out.T is its (tasks, trials) view
+    if type(rng) is np.random.Generator:
+        # The uniforms of rng.random((k, n)), drawn in C as they are used: the same numbers.
+        _compiled.sample_pert(rng.bit_generator, start, slope, base, low, width, out.T, GRID)
+    else:  # a stand-in for a Generator (a test's wrapper): its own random(), then the same loop
+        step = max(1, SLICE_CELLS // max(n, 1))
+        for lo in range(0, k, step):
+            hi = min(k, lo + step)
+            x = rng.random((hi - lo, n))
+            _compiled.interpolate(x, start, slope, base[lo:hi], low[lo:hi], width[lo:hi], out[:, lo:hi].T, GRID)
+    return out
+
+
+def quantile_reference(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:
+    """quantile in NumPy: the reference the compiled loop matches bit for bit (tests/plugins/test_tables.py)."""
+    return _interpolate(tasks, np.clip(u, 0.0, 1.0) * GRID)
+
+
+def sample_reference(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    """sample in NumPy: the reference the compiled loop matches bit for bit (tests/plugins/test_tables.py),
+    and the path of a source checkout whose extension is not built. The uniforms are drawn a slice
+    of tasks at a time (the same stream as one (k, n) draw, since a generator fills row by row),
+    so a wide plan's temporaries do not take several times the block's size."""
+    prepared, k = _prepared(tasks), tasks.height
     out = np.empty((n, k), order="F")
     step = max(1, SLICE_CELLS // max(n, 1))
     for lo in range(0, k, step):
@@ -100,7 +136,7 @@ def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
         # out is column-major: its columns lo:hi, transposed, are a row-major (tasks, n) block,
         # which the interpolation fills in place (no temporary and no transposing copy).
         _interpolate_with(prepared, slice(lo, hi), x, rows_axis=0, out=out[:, lo:hi].T)
-    return out
+    return np.ascontiguousarray(out)
 
 
 def _interpolate(tasks: pl.DataFrame, x: np.ndarray, rows_axis: int = 1) -> np.ndarray:
@@ -114,7 +150,7 @@ def _interpolate_with(
 ) -> np.ndarray:
     """_interpolate for the tasks `tasks` (a slice) of a _prepared(...) set of estimates, into
     `out` (x's shape, row-major) when given; x is used as scratch space."""
-    start, slope, rows, low, width = prepared
+    start, slope, rows, low, width, _ = prepared
     shape = (-1, 1) if rows_axis == 0 else (1, -1)
     cell = x.astype(np.intp)
     np.minimum(cell, GRID - 1, out=cell)  # u == 1 lands in the last cell, not past it
@@ -133,19 +169,39 @@ def _interpolate_with(
 _prepared_cache: dict[bytes, tuple] = {}
 
 
-def _prepared(tasks: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flattened cell starts and slopes of the distinct shapes, each task's table row, low and
-    width; built once per set of estimates, since every block of a run asks again."""
+def _prepared(
+    tasks: pl.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flattened cell starts and slopes of the distinct shapes, each task's table row, low, width
+    and first cell (row * GRID); built once per set of estimates, since every block of a run asks again."""
     low, likely, high = three_points(tasks)
     key = np.concatenate([low, likely, high]).tobytes()
     hit = _prepared_cache.get(key)
     if hit is None:
-        table, rows = _quantile_tables(*shapes(low, likely, high))
-        hit = (table[:, :-1].ravel(), np.diff(table, axis=1).ravel(), rows, low, high - low)
+        with np.errstate(over="ignore", invalid="ignore"):  # a range near the largest float: see _check_bounds
+            table, rows = _quantile_tables(*shapes(low, likely, high))
+        start, slope = table[:, :-1], np.diff(table, axis=1)
+        base = rows.astype(np.int64) * GRID
+        _check_bounds(tasks, start, slope, rows, low, high - low)
+        hit = (start.ravel(), slope.ravel(), rows, low, high - low, base)
         if len(_prepared_cache) >= 32:  # plans being edited: keep only recent ones
             _prepared_cache.clear()
         _prepared_cache[key] = hit
     return hit
+
+
+def _check_bounds(
+    tasks: pl.DataFrame, start: np.ndarray, slope: np.ndarray, rows: np.ndarray, low: np.ndarray, width: np.ndarray
+) -> None:
+    """Makes every value `sample` can return finite and non-negative (MODEL.self_checked), once per
+    set of estimates instead of once per value: a value is ((slope * f) + start) * width + low with
+    f in [0, 1] and every operand finite and non-negative, so it is non-negative, and since rounding
+    is monotone it is at most (max(slope + start) * width) + low, the bound tested here per task."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        table_ok = (np.isfinite(start) & np.isfinite(slope) & (start >= 0) & (slope >= 0)).all(axis=1)
+        ok = table_ok[rows] & np.isfinite(np.max(slope + start, axis=1)[rows] * width + low)
+    if not ok.all():  # only where the range nears the largest float: a validated plan never gets here
+        raise ValueError(f"task '{task_id(tasks, int(np.flatnonzero(~ok)[0]))}': estimate too large to sample")
 
 
 def mean(tasks: pl.DataFrame) -> np.ndarray:
@@ -230,6 +286,7 @@ MODEL = DurationModel(
     cdf=cdf,
     quantile=quantile,
     description="Beta-PERT on [low, high] with mode likely (λ = 4); the default",
+    self_checked=_compiled is not None,
 )
 
 

@@ -56,6 +56,11 @@ class DurationModel:
     and return (n, k) arrays; the driver uses `quantile` on uniforms drawn above F(spent) to
     sample the remaining effort of work in progress, so models without it fall back to the
     driver's resampling.
+
+    `self_checked` says that `sample` itself guarantees a C-contiguous float64 block of finite,
+    non-negative values (raising ValueError otherwise), so the plugin manager may skip its own
+    scan of every value. The manager honours it for teamcast's own models only: any other
+    plugin's output is checked whatever its record says.
     """
 
     name: str
@@ -66,6 +71,7 @@ class DurationModel:
     quantile: Callable[[pl.DataFrame, np.ndarray], np.ndarray] | None = None
     description: str = ""
     plugin: PluginInfo | None = field(default=None, compare=False)
+    self_checked: bool = False
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,13 @@ class Sampler:
             effort = np.empty((n, self.n_tasks), dtype=np.float64)
             for model, idx, sub in self.groups:
                 effort[:, idx] = checked_sample(model, sub, n, rng)
-        success = np.empty((n, self.n_tasks), dtype=np.uint8)
-        for model, idx, sub in self.success_groups:  # one group (all bernoulli) draws as one call did
-            success[:, idx] = checked_success(model, sub, n, rng)
+        if len(self.success_groups) == 1:  # one model for every task: its block, without a copy
+            model, _, sub = self.success_groups[0]
+            success = checked_success(model, sub, n, rng)
+        else:
+            success = np.empty((n, self.n_tasks), dtype=np.uint8)
+            for model, idx, sub in self.success_groups:
+                success[:, idx] = checked_success(model, sub, n, rng)
         arrival = np.zeros((n, len(self.c.unit_ids)), dtype=np.float64)
         if self.hires.height:
             tth = np.empty((n, self.hires.height), dtype=np.float64)
