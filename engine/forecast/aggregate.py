@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import polars as pl
 
 from teamcast.engine.forecast.compile import Compiled
 from teamcast.engine.forecast.result import (
@@ -173,32 +174,26 @@ class Aggregates:
             task_sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
         else:
             task_sensitivity = np.full(len(c.task_ids), np.nan)
-        # Per task, columns read once (indexing a frame or array per row costs more than the rest).
-        fixed = (c.inp.task_fixed >= FIXED_DONE).tolist()
-        quantiles = task_q if task_q is not None else np.full((len(PERCENTILES), len(c.task_ids)), np.nan)
-        tq: list[list[float]] = quantiles.tolist()
-        ran, succeeded, critical = (
-            (self.ran / trials).tolist(),
-            (self.succeeded / trials).tolist(),
-            self.critical.tolist(),
-        )
-        sensitivities = np.asarray(task_sensitivity, dtype=np.float64).tolist()
-        task_rows = [
-            {
-                "id": tid,
-                "project": project,
-                "p_run": ran[t],
-                "p_success": succeeded[t],
-                "p50": tq[0][t],
-                "p80": tq[1][t],
-                "p95": tq[2][t],
-                "criticality": 0.0 if fixed[t] else critical[t] / trials,
-                "sensitivity": 0.0 if fixed[t] else sensitivities[t],
-            }
-            for t, (tid, project) in enumerate(zip(c.task_ids, c.tasks["project"].to_list(), strict=True))
-            if tasks  # a sweep reports projects only
-        ]
-        task_frame = result_frame(task_rows, TASK_RESULT_SCHEMA)
+        # Built a column at a time from the arrays (a dict per task cost more than the rest).
+        if tasks:  # a sweep reports projects only
+            fixed = c.inp.task_fixed >= FIXED_DONE
+            quantiles = task_q if task_q is not None else np.full((len(PERCENTILES), len(c.task_ids)), np.nan)
+            task_frame = pl.DataFrame(
+                {
+                    "id": c.task_ids,
+                    "project": c.tasks["project"],
+                    "p_run": self.ran / trials,
+                    "p_success": self.succeeded / trials,
+                    "p50": quantiles[0],
+                    "p80": quantiles[1],
+                    "p95": quantiles[2],
+                    "criticality": np.where(fixed, 0.0, self.critical / trials),
+                    "sensitivity": np.where(fixed, 0.0, np.asarray(task_sensitivity, dtype=np.float64)),
+                },
+                schema=TASK_RESULT_SCHEMA,
+            )
+        else:
+            task_frame = result_frame([], TASK_RESULT_SCHEMA)
 
         # People (and hires): busy time over the time they were there, per trial, pooled.
         busy, available_time = self.busy.sum(axis=0), self.available.sum(axis=0)
