@@ -143,7 +143,7 @@ class Aggregates:
         for p, pid in enumerate(c.project_ids):
             ok = self.proj_success[:, p]
             fin = self.proj_finish[ok, p]
-            q = percentiles_of_sorted(np.sort(fin), PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
+            q = percentiles_of(fin, PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
             deadline = c.project_deadline[p]
             on_time = float(np.mean(ok & (self.proj_finish[:, p] <= deadline))) if not np.isnan(deadline) else np.nan
             p_success = float(ok.mean())
@@ -236,6 +236,19 @@ def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.n
     sort's.
     """
     return stats.column_percentiles(values, percentiles)
+
+
+def percentiles_of(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """np.percentile(values, percentiles) (no NaN), to the last bit, without sorting: the order
+    statistics percentiles_of_sorted reads (floor and ceiling of each position) are put in
+    place by one np.partition, O(n) (a run's project finishes: a sort of 100,000 was ~5 ms)."""
+    n = len(values)
+    virtual = (n - 1) * np.true_divide(np.asarray(percentiles), 100)
+    below = np.floor(virtual)
+    lower = np.where(virtual >= n - 1, n - 1, below)
+    upper = np.where(virtual >= n - 1, n - 1, below + 1)
+    kth = sorted({int(k) for k in np.concatenate([lower, upper]).tolist()})
+    return percentiles_of_sorted(np.partition(values, kth), percentiles)
 
 
 def percentiles_of_sorted(ordered: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:

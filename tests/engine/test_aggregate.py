@@ -9,6 +9,7 @@ from teamcast.engine.forecast.aggregate import (
     SENSITIVITY_TRIALS,
     average_ranks,
     column_percentiles,
+    percentiles_of,
     percentiles_of_sorted,
     rank_sensitivity,
 )
@@ -119,6 +120,7 @@ def test_percentiles_of_sorted_equal_numpy_to_the_bit(seed):
         for percentiles in ((50, 80, 95), (0, 100, 12.5, 99.99)):
             expected = np.percentile(values, percentiles)
             assert np.array_equal(percentiles_of_sorted(np.sort(values), percentiles), expected)
+            assert np.array_equal(percentiles_of(values, percentiles), expected)  # partitioned, not sorted
 
 
 def straightforward_sensitivity(duration: np.ndarray, finish: np.ndarray, task_project: np.ndarray) -> np.ndarray:
