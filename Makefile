@@ -31,7 +31,7 @@ $(STAMP_TEST): pyproject.toml setup.py | $(BIN)/python
 
 install: $(STAMP_TEST)
 
-$(STAMP_EXT): ext/_kernel.pyx plugins/_tables.pyx setup.py $(STAMP_TEST)
+$(STAMP_EXT): ext/_kernel.pyx ext/_serial.pyx ext/_stats.pyx plugins/_tables.pyx setup.py $(STAMP_TEST)
 	$(BIN)/python setup.py --quiet build_ext --inplace
 	@mkdir -p build && touch $@
 

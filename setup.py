@@ -94,6 +94,14 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3", "-ffp-contract=off"],
     ),
+    # Percentiles, rank correlations and per-chunk counts of a run's trials (ext/stats.py wraps it).
+    Extension(
+        "teamcast.ext._stats",
+        ["ext/_stats.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=["-O3", "-ffp-contract=off"],
+    ),
 ]
 
 setup(

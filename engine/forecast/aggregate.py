@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import polars as pl
 
 from teamcast.engine.forecast.compile import Compiled
 from teamcast.engine.forecast.result import (
@@ -23,12 +24,12 @@ from teamcast.engine.forecast.result import (
     result_frame,
 )
 from teamcast.engine.forecast.sampling import BLOCK
-from teamcast.ext.kernel import FIXED_DONE, STATE_NOT_RUN, STATE_SUCCEEDED
+from teamcast.ext import stats
+from teamcast.ext.kernel import FIXED_DONE, STATE_SUCCEEDED
 
 KEEP = 10_000  # trials kept whole for task percentiles and sensitivity ...
 KEEP_CELLS = 10_000_000  # ... but never more than this many trials x tasks (~90 MB)
 SENSITIVITY_TRIALS = 2_048
-SENSITIVITY_CELLS = 1 << 20  # trials x tasks ranked at a time
 
 
 def kept_trials(trials: int, n_tasks: int) -> int:
@@ -71,13 +72,9 @@ class Aggregates:
         """Take in the kernel's output for trials first_trial, first_trial + 1, ... of the run."""
         n = out.state.shape[0]
         at = first_trial - self.first  # row of this chunk's first trial in this part
-        self.ran += (out.state != STATE_NOT_RUN).sum(axis=0)
-        self.succeeded += (out.state == STATE_SUCCEEDED).sum(axis=0)
-        self.critical += out.critical.sum(axis=0, dtype=np.int64)
-        # fmax skips NaN (a task that did not finish): what np.nanmax does on a float array, without
-        # first replacing NaN by -inf, which cost two passes over the chunk (the same numbers).
-        makespan = np.fmax.reduce(out.finish, axis=1, initial=0.0)
-        makespan = np.maximum(makespan, 0.0)
+        # Counts per task (state != STATE_NOT_RUN, == STATE_SUCCEEDED, critical) and each trial's
+        # makespan (latest finish, NaN skipped, at least 0) in one pass over the chunk.
+        makespan = stats.tally(out.state, out.critical, out.finish, self.ran, self.succeeded, self.critical)
         available = np.maximum(makespan[:, None] - arrival, 0.0)
         self._add_block_sums(at, out.busy, available)
         self.proj_finish[at : at + n] = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
@@ -146,7 +143,7 @@ class Aggregates:
         for p, pid in enumerate(c.project_ids):
             ok = self.proj_success[:, p]
             fin = self.proj_finish[ok, p]
-            q = percentiles_of_sorted(np.sort(fin), PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
+            q = percentiles_of(fin, PERCENTILES) if fin.size else [np.nan] * len(PERCENTILES)
             deadline = c.project_deadline[p]
             on_time = float(np.mean(ok & (self.proj_finish[:, p] <= deadline))) if not np.isnan(deadline) else np.nan
             p_success = float(ok.mean())
@@ -177,32 +174,26 @@ class Aggregates:
             task_sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
         else:
             task_sensitivity = np.full(len(c.task_ids), np.nan)
-        # Per task, columns read once (indexing a frame or array per row costs more than the rest).
-        fixed = (c.inp.task_fixed >= FIXED_DONE).tolist()
-        quantiles = task_q if task_q is not None else np.full((len(PERCENTILES), len(c.task_ids)), np.nan)
-        tq: list[list[float]] = quantiles.tolist()
-        ran, succeeded, critical = (
-            (self.ran / trials).tolist(),
-            (self.succeeded / trials).tolist(),
-            self.critical.tolist(),
-        )
-        sensitivities = np.asarray(task_sensitivity, dtype=np.float64).tolist()
-        task_rows = [
-            {
-                "id": tid,
-                "project": project,
-                "p_run": ran[t],
-                "p_success": succeeded[t],
-                "p50": tq[0][t],
-                "p80": tq[1][t],
-                "p95": tq[2][t],
-                "criticality": 0.0 if fixed[t] else critical[t] / trials,
-                "sensitivity": 0.0 if fixed[t] else sensitivities[t],
+        # Built a column at a time (a dict per task cost more than the rest), from lists: Polars
+        # reading NumPy arrays imports numpy.ma, ~40 ms of a command's start-up.
+        if tasks:  # a sweep reports projects only
+            fixed = c.inp.task_fixed >= FIXED_DONE
+            quantiles = task_q if task_q is not None else np.full((len(PERCENTILES), len(c.task_ids)), np.nan)
+            columns = {
+                "p_run": self.ran / trials,
+                "p_success": self.succeeded / trials,
+                "p50": quantiles[0],
+                "p80": quantiles[1],
+                "p95": quantiles[2],
+                "criticality": np.where(fixed, 0.0, self.critical / trials),
+                "sensitivity": np.where(fixed, 0.0, np.asarray(task_sensitivity, dtype=np.float64)),
             }
-            for t, (tid, project) in enumerate(zip(c.task_ids, c.tasks["project"].to_list(), strict=True))
-            if tasks  # a sweep reports projects only
-        ]
-        task_frame = result_frame(task_rows, TASK_RESULT_SCHEMA)
+            task_frame = pl.DataFrame(
+                {"id": c.task_ids, "project": c.tasks["project"], **{k: v.tolist() for k, v in columns.items()}},
+                schema=TASK_RESULT_SCHEMA,
+            )
+        else:
+            task_frame = result_frame([], TASK_RESULT_SCHEMA)
 
         # People (and hires): busy time over the time they were there, per trial, pooled.
         busy, available_time = self.busy.sum(axis=0), self.available.sum(axis=0)
@@ -238,47 +229,26 @@ class Aggregates:
 def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
     """np.nanpercentile(values, percentiles, axis=0) (linear interpolation), vectorised over columns.
 
-    Only the order statistics the percentiles need are found: each column's values (NaN sorts
-    last) are partitioned in place at them in increasing order, each step on what lies above
-    the last one, and the one just above an order statistic is the minimum of the rest. That is
-    O(trials) per column instead of a sort (same values: order statistics do not depend on how
-    they are found). Columns with the same number of values need the same
-    order statistics and are partitioned together; with very many different counts, one sort of
-    the whole block is cheaper than a Python-level step per count.
+    Interpolated as a + (b - a) * (pos - lo) between the order statistics lo = floor(pos) and
+    lo + 1 of each column's non-NaN values, pos = (count - 1) * q / 100 (NumPy's own two-sided
+    formula can differ in the last bit). The order statistics are found in O(trials) per column
+    without sorting or copying the columns (teamcast.ext.stats); a test holds them equal to a
+    sort's.
     """
-    rows = np.array(values.T, order="C")  # a copy, one row per column: partitions run along memory
-    missing = np.isnan(rows)
-    count = rows.shape[1] - missing.sum(axis=1)
-    rows[missing] = np.inf  # above every value, like NaN, but argmin skips it
-    out = np.full((len(percentiles), rows.shape[0]), np.nan)
-    counts = np.sort(count[count > 0])  # the distinct counts (np.unique would import numpy.ma)
-    counts = counts[np.concatenate([[True], counts[1:] != counts[:-1]])] if len(counts) else counts
-    select = len(counts) <= 16
-    if not select:
-        rows.sort(axis=1)
-    for c in counts.tolist():
-        cols = np.flatnonzero(count == c)
-        pos = [(c - 1) * (q / 100.0) for q in percentiles]
-        lo = [int(np.floor(x)) for x in pos]
-        hi = [min(x + 1, c - 1) for x in lo]
-        block = rows[cols] if select and len(cols) < len(rows) else rows  # no copy when all share a count
-        if select:
-            done = 0  # block[:, :done] holds its final values
-            for kth in sorted(set(lo + hi)):
-                rest = block[:, done:]
-                if kth == done:  # the smallest of the rest: a scan, not a partition
-                    at = rest.argmin(axis=1)
-                    first = rest[:, 0].copy()
-                    rest[:, 0] = rest[np.arange(len(rest)), at]
-                    rest[np.arange(len(rest)), at] = first
-                else:
-                    rest.partition(kth - done, axis=1)
-                done = kth + 1
-        picked = cols if not select else slice(None)
-        for i in range(len(percentiles)):
-            a, b = block[picked, lo[i]].astype(np.float64), block[picked, hi[i]].astype(np.float64)
-            out[i, cols] = a + (b - a) * (pos[i] - lo[i])
-    return out
+    return stats.column_percentiles(values, percentiles)
+
+
+def percentiles_of(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """np.percentile(values, percentiles) (no NaN), to the last bit, without sorting: the order
+    statistics percentiles_of_sorted reads (floor and ceiling of each position) are put in
+    place by one np.partition, O(n) (a run's project finishes: a sort of 100,000 was ~5 ms)."""
+    n = len(values)
+    virtual = (n - 1) * np.true_divide(np.asarray(percentiles), 100)
+    below = np.floor(virtual)
+    lower = np.where(virtual >= n - 1, n - 1, below)
+    upper = np.where(virtual >= n - 1, n - 1, below + 1)
+    kth = sorted({int(k) for k in np.concatenate([lower, upper]).tolist()})
+    return percentiles_of_sorted(np.partition(values, kth), percentiles)
 
 
 def percentiles_of_sorted(ordered: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
@@ -304,36 +274,23 @@ def rank_sensitivity(duration: np.ndarray, proj_finish: np.ndarray, task_project
 
     Over the first SENSITIVITY_TRIALS trials in which the project succeeded; a task that did
     not run in a trial counts as taking no time. Ties get average ranks, so a task of fixed
-    length has no sensitivity.
+    length has no sensitivity. Each task's ranks come from one radix sort of its durations
+    (teamcast.ext.stats); every rank, product and sum is a multiple of 1/4 far below 2**53, so
+    the correlation is exact whatever order the sums run in (a test holds it equal to the
+    straightforward computation from average ranks in trial order).
     """
     n_tasks = duration.shape[1]
     result = np.zeros(n_tasks)
-    # Ranks need only the order of values, which float32 keeps: no float64 copy to sort.
-    duration = np.nan_to_num(duration[:SENSITIVITY_TRIALS], nan=0.0)
     proj_finish = proj_finish[:SENSITIVITY_TRIALS]
     for p in range(proj_finish.shape[1]):
-        ok = ~np.isnan(proj_finish[:, p])
+        ok = np.flatnonzero(~np.isnan(proj_finish[:, p]))
         tasks = np.flatnonzero(task_project == p)
-        if ok.sum() < 3 or not len(tasks):
+        if len(ok) < 3 or not len(tasks):
             continue
         y = average_ranks(proj_finish[ok, p][:, None])[:, 0]
         y -= y.mean()
         sy = np.sqrt((y * y).mean())
-        mean = (len(y) + 1) / 2  # of every column's ranks: average ranks keep the sum of 1..n
-        # Tasks a batch at a time: each column's ranks and correlation are its own, and a large
-        # plan's ranks, orders and products would otherwise each be trials x tasks float64.
-        step = max(1, SENSITIVITY_CELLS // int(ok.sum()))
-        for first in range(0, len(tasks), step):
-            cols = tasks[first : first + step]
-            # Ranks in sorted order, paired with the project ranks of the same trials: the sums
-            # of a Pearson correlation do not depend on the order of the trials, so the ranks
-            # never need to be put back in trial order.
-            order, ranked = sorted_ranks(duration[np.ix_(ok, cols)])
-            ranked -= mean
-            sx = np.sqrt((ranked * ranked).mean(axis=1))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                r = (ranked * y[order]).mean(axis=1) / (sx * sy)
-            result[cols] = np.where((sx > 0) & (sy > 0), r, 0.0)
+        stats.rank_correlations(duration, ok, tasks, y, float(sy), result)
     return result
 
 
@@ -358,7 +315,7 @@ def sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n, k = values.shape
     cols = np.ascontiguousarray(values.T)  # one row per column: sorting along rows is contiguous
     # Any sort will do (not only a stable one): tied values all get the same average rank.
-    order = row_order(cols)
+    order = np.argsort(cols, axis=1)
     ordered = np.take_along_axis(cols, order, axis=1)
     new_run = np.ones((k, n), dtype=bool)  # where a run of equal values starts, row by row
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new_run[:, 1:])
@@ -373,24 +330,3 @@ def sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # A run over sorted positions i..j (0-based) has average rank (i + j) / 2 + 1.
         ranked[tied] = (0.5 * (bounds[run] + bounds[run + 1] + 1) - row_start).reshape(len(tied), n)
     return order, ranked
-
-
-def row_order(rows: np.ndarray) -> np.ndarray:
-    """np.argsort(rows, axis=1) up to the order of equal values (no NaN).
-
-    For float32 rows, each value and its position are packed into one 64-bit key (the float's
-    bits mapped to an unsigned integer of the same order, then the position) and the keys are
-    sorted: NumPy sorts 64-bit integers with SIMD, about 1.6x faster than its argsort of
-    float32. Equal values come out by position; -0.0 counts as 0.0, as in a comparison.
-    """
-    if rows.dtype != np.float32 or rows.shape[1] >= 1 << 32:
-        return np.argsort(rows, axis=1)
-    bits = (rows + np.float32(0.0)).view(np.uint32)  # -0.0 + 0.0 is 0.0
-    # Sign set: flip every bit (more negative, smaller); else set the sign bit (above negatives).
-    bits ^= np.where(bits >> np.uint32(31), np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
-    keys = bits.astype(np.uint64)
-    keys <<= np.uint64(32)
-    keys |= np.arange(rows.shape[1], dtype=np.uint64)
-    keys.sort(axis=1)
-    keys &= np.uint64(0xFFFFFFFF)
-    return keys.astype(np.intp)

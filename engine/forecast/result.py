@@ -108,9 +108,9 @@ def unconditional_days(finish: np.ndarray, q: float) -> np.ndarray:
     trials = finish.shape[0]
     if not trials:
         return np.full(finish.shape[1], np.nan)
-    ordered = np.sort(np.where(np.isnan(finish), np.inf, finish), axis=0)
     k = max(int(math.ceil(q * trials - 1e-9)) - 1, 0)
-    days = ordered[k].astype(np.float64)
+    # The k-th smallest of each column: one partition puts it in place (a sort costs ~3x more).
+    days = np.partition(np.where(np.isnan(finish), np.inf, finish), k, axis=0)[k].astype(np.float64)
     return np.where(np.isinf(days), np.nan, days)
 
 

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from teamcast.engine.forecast.aggregate import (
+    SENSITIVITY_TRIALS,
     average_ranks,
     column_percentiles,
+    percentiles_of,
     percentiles_of_sorted,
     rank_sensitivity,
 )
@@ -63,6 +65,27 @@ def test_column_percentiles_equal_nanpercentile(seed):
     assert np.isnan(values[:, 0]).all()  # the input is left as it was
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_column_percentiles_of_long_columns_equal_a_sort_to_the_bit(seed):
+    # Long enough for the bucketed selection; every awkward kind of column at once.
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(49, 12_000)), int(rng.integers(1, 300))
+    values = rng.gamma(2.0, 10.0, (n, k)).astype(np.float64 if seed % 5 == 0 else np.float32)
+    if seed % 2:
+        values = np.round(values)  # ties
+    values[rng.random((n, k)) < rng.random() * 0.5] = np.nan
+    values[:, 0] = 7.5  # constant (a task done before the run)
+    if k > 4:
+        values[:: 1 + seed % 3, 1] = np.inf  # an infinite spread: sorted whole
+        values[rng.random(n) < 0.9, 2] = 3.0  # most values in one bucket
+        values[:, 3] = np.where(rng.random(n) < 0.01, 1e30, values[:, 3])  # far outliers: crowded buckets
+        values[: n - 10, 4] = np.nan  # a few values only
+    percentiles = (50, 80, 95) if seed % 3 else (0, 12.5, 50, 99.99, 100)
+    got = column_percentiles(values, percentiles)
+    with np.errstate(invalid="ignore"):  # inf - inf where a column's order statistics are infinite
+        assert np.array_equal(got, sorted_percentiles(values, percentiles), equal_nan=True)
+
+
 def test_column_percentiles_of_many_distinct_counts():
     # More distinct counts than are worth a partition each: one sort of the block instead.
     rng = np.random.default_rng(1)
@@ -97,35 +120,52 @@ def test_percentiles_of_sorted_equal_numpy_to_the_bit(seed):
         for percentiles in ((50, 80, 95), (0, 100, 12.5, 99.99)):
             expected = np.percentile(values, percentiles)
             assert np.array_equal(percentiles_of_sorted(np.sort(values), percentiles), expected)
+            assert np.array_equal(percentiles_of(values, percentiles), expected)  # partitioned, not sorted
 
 
-def test_rank_sensitivity_is_the_same_in_batches_of_tasks(monkeypatch):
-    import teamcast.engine.forecast.aggregate as aggregate
+def straightforward_sensitivity(duration: np.ndarray, finish: np.ndarray, task_project: np.ndarray) -> np.ndarray:
+    """Spearman from scipy's average ranks, in trial order, task by task: what teamcast computed
+    before its ranks came from a compiled radix sort (the same arithmetic, every step exact)."""
+    from scipy.stats import rankdata
 
-    rng = np.random.default_rng(8)
-    duration = (rng.random((600, 40)) * 10).astype(np.float32)
-    duration[rng.random((600, 40)) < 0.1] = np.nan  # tasks that did not run
-    finish = rng.random((600, 2)) * 100
-    finish[rng.random(600) < 0.2, 1] = np.nan
-    task_project = rng.integers(0, 2, 40).astype(np.int32)
-    whole = rank_sensitivity(duration, finish, task_project)
-    monkeypatch.setattr(aggregate, "SENSITIVITY_CELLS", 1_500)  # a few tasks at a time
-    assert np.array_equal(rank_sensitivity(duration, finish, task_project), whole)
+    duration = np.nan_to_num(duration[:SENSITIVITY_TRIALS], nan=0.0)
+    finish = finish[:SENSITIVITY_TRIALS]
+    out = np.zeros(duration.shape[1])
+    for p in range(finish.shape[1]):
+        ok = ~np.isnan(finish[:, p])
+        if ok.sum() < 3:
+            continue
+        y = rankdata(finish[ok, p])
+        y -= y.mean()
+        sy = np.sqrt((y * y).mean())
+        for t in np.flatnonzero(task_project == p):
+            x = rankdata(duration[ok, t]) - (ok.sum() + 1) / 2
+            sx = np.sqrt((x * x).mean())
+            out[t] = (x * y).mean() / (sx * sy) if sx > 0 and sy > 0 else 0.0
+    return out
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_row_order_sorts_float32_rows_as_argsort_does(seed):
-    from teamcast.engine.forecast.aggregate import row_order
-
+@pytest.mark.parametrize("seed", range(24))
+def test_rank_sensitivity_equals_the_straightforward_computation_to_the_bit(seed):
     rng = np.random.default_rng(seed)
-    rows = (rng.standard_normal((7, 300)) * 10).astype(np.float32)
-    rows[:, ::5] = np.round(rows[:, ::5])  # ties
-    rows[0, :3] = [-0.0, 0.0, -0.0]  # equal values of either sign
-    rows[1, :2] = [np.inf, -np.inf]
-    order = row_order(rows)
-    assert order.dtype == np.intp and sorted(order[0].tolist()) == list(range(300))
-    expected = np.take_along_axis(rows, np.argsort(rows, axis=1), axis=1)
-    assert np.array_equal(np.take_along_axis(rows, order, axis=1), expected)
+    n, k, projects = int(rng.integers(3, 2600)), int(rng.integers(1, 40)), int(rng.integers(1, 4))
+    duration = rng.gamma(2.0, 3.0, (n, k)).astype(np.float64 if seed % 4 == 0 else np.float32)
+    if seed % 2:
+        duration = np.round(duration)  # long runs of ties
+    duration[rng.random((n, k)) < 0.1] = np.nan  # tasks that did not run
+    duration[:, 0] = 4.0  # fixed length: no sensitivity
+    if k > 3:
+        duration[::7, 1] = np.inf  # as np.nan_to_num: the largest finite value of the dtype
+        duration[::5, 2] = -0.0  # equal to 0.0
+        duration[::3, 2] = 0.0
+    finish = rng.gamma(5.0, 5.0, (n, projects)) + np.nan_to_num(duration[:, -1:]).astype(np.float64)
+    if seed % 3 == 0:
+        finish = np.round(finish)  # ties in the project's ranks too
+    finish[rng.random((n, projects)) < 0.2] = np.nan  # the project failed
+    task_project = rng.integers(0, projects, k).astype(np.int32)
+    got = rank_sensitivity(duration, finish, task_project)
+    assert np.array_equal(got, straightforward_sensitivity(duration, finish, task_project))
+    assert (got[:1] == 0.0).all() and np.isfinite(got).all()
 
 
 def test_rank_sensitivity_of_float32_durations_equals_that_of_float64():

@@ -54,6 +54,20 @@ def test_unconditional_days_are_the_inverse_of_the_done_and_successful_curve():
     assert unconditional_days(finish, 0.81)[0] != unconditional_days(finish, 0.81)[0]  # NaN: P(success) is 0.8
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_unconditional_days_equal_the_sorted_columns_order_statistic(seed):
+    # Found by a partition now; the same day as reading the sorted column (failures last).
+    rng = np.random.default_rng(seed)
+    trials = int(rng.integers(1, 5000))
+    finish = np.round(rng.gamma(4.0, 10.0, (trials, 3)), int(seed % 2))
+    finish[rng.random((trials, 3)) < rng.random()] = np.nan
+    ordered = np.sort(np.where(np.isnan(finish), np.inf, finish), axis=0)
+    for q in (0.5, 0.8, 0.95, 1.0, 1 / 3):
+        k = max(int(np.ceil(q * trials - 1e-9)) - 1, 0)
+        expected = np.where(np.isinf(ordered[k]), np.nan, ordered[k])
+        assert np.array_equal(unconditional_days(finish, q), expected, equal_nan=True)
+
+
 def test_the_table_says_its_dates_are_if_it_succeeds():
     result = CliRunner().invoke(main, ["simulate", DEMO, "--trials", "500"])
     assert result.exit_code == 0

@@ -1,0 +1,78 @@
+"""Typed wrapper around ext/_stats.pyx: percentiles, Spearman correlations and per-chunk counts of
+a run's trials, in one pass per column (what teamcast.engine.forecast.aggregate summarises a run
+with). Each function gives the same numbers, to the last bit, as the NumPy it replaced; the
+checks here keep the compiled code to the shapes and dtypes it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """(len(percentiles), columns) float64: each column's percentiles of its non-NaN values
+    (NaN for a column without any), linear interpolation written a + (b - a) * (pos - lo)."""
+    from teamcast.ext import _stats
+
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (trials × columns), got shape {values.shape}")
+    if values.dtype not in (np.float32, np.float64):
+        values = values.astype(np.float64)
+    values = np.ascontiguousarray(values)
+    q = np.ascontiguousarray(percentiles, dtype=np.float64)
+    if q.ndim != 1 or len(q) > 8 or ((q < 0) | (q > 100) | np.isnan(q)).any():
+        raise ValueError("percentiles must be at most 8 numbers from 0 to 100")
+    out = np.empty((len(q), values.shape[1]))
+    _stats.column_percentiles(values, q, out)
+    return out
+
+
+def rank_correlations(
+    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, y: np.ndarray, sy: float, out: np.ndarray
+) -> None:
+    """out[c] = Spearman correlation of values[rows, c] (NaN as 0, ±inf as the dtype's largest
+    finite value) with y, for each c in cols: y are the same trials' average ranks less their
+    mean, sy = sqrt(mean(y * y)); 0.0 where either is constant."""
+    from teamcast.ext import _stats
+
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (trials × columns), got shape {values.shape}")
+    if values.dtype not in (np.float32, np.float64):
+        values = values.astype(np.float64)
+    if out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ValueError("out must be a contiguous float64 array")
+    _stats.rank_correlations(
+        np.ascontiguousarray(values),
+        np.ascontiguousarray(rows, dtype=np.int64),
+        np.ascontiguousarray(cols, dtype=np.int64),
+        np.ascontiguousarray(y, dtype=np.float64),
+        float(sy),
+        out,
+    )
+
+
+def tally(
+    state: np.ndarray,
+    critical: np.ndarray,
+    finish: np.ndarray,
+    ran: np.ndarray,
+    succeeded: np.ndarray,
+    crit: np.ndarray,
+) -> np.ndarray:
+    """Add one chunk's counts per task in place: ran += state != 0, succeeded += state == 1,
+    crit += critical. Returns each trial's makespan: its latest finish (NaN skipped), at least 0."""
+    from teamcast.ext import _stats
+
+    makespan = np.empty(state.shape[0])
+    _stats.tally(
+        np.ascontiguousarray(state, dtype=np.uint8),
+        np.ascontiguousarray(critical, dtype=np.uint8),
+        np.ascontiguousarray(finish, dtype=np.float64),
+        ran,
+        succeeded,
+        crit,
+        makespan,
+    )
+    return makespan
