@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from teamcast.engine.forecast.optimise_race import TIE_TRIALS
 from teamcast.ext.kernel import FIXED_TODO, KernelInput
 
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ def render_result(result: OptimiseResult) -> str:
     ]
     if result.race:
         lines.append(
-            f"  raced: {result.dropped:,} dropped early as worse, {result.tied:,} equal to the best on the first futures"
+            f"  raced: {result.dropped:,} dropped early as worse, {result.tied:,} tied with the best on {TIE_TRIALS} futures"
         )
     if result.hiring_slots is not None:
         lines += [
