@@ -60,6 +60,27 @@ def _names(value: str) -> set[str]:
     return {canonical(v) for v in value.split(",") if v.strip()}
 
 
+def _group_entry_points() -> list[importlib.metadata.EntryPoint]:
+    """importlib.metadata.entry_points(group=GROUP), without parsing every distribution's entry points.
+
+    The same distributions in the same order, each name once (the first on sys.path, as
+    entry_points() keeps it); only the entry_points.txt files that mention the group are parsed
+    (entry_points() parses all of them, ~2 ms of start-up in an environment of 80 distributions).
+    """
+    found: list[importlib.metadata.EntryPoint] = []
+    seen: set[str] = set()
+    for dist in importlib.metadata.distributions():
+        # The key entry_points() itself deduplicates on (read from the path, without the metadata).
+        key = getattr(dist, "_normalized_name", None) or canonical(dist.metadata["Name"] or "").replace("-", "_")
+        if key in seen:
+            continue
+        seen.add(key)
+        text = dist.read_text("entry_points.txt")
+        if text and GROUP in text:
+            found.extend(dist.entry_points.select(group=GROUP))
+    return found
+
+
 def scan(*, refresh: bool = False) -> list[Found]:
     """The group's entry points, built-ins first (they win name clashes), then by distribution and
     name; cached per process (`refresh` reads the installed distributions again)."""
@@ -68,7 +89,7 @@ def scan(*, refresh: bool = False) -> list[Found]:
         if _scan is None or refresh:
             metadata: dict[int, tuple[str, str]] = {}  # one METADATA parse per distribution, not per entry point
             found = []
-            for ep in importlib.metadata.entry_points(group=GROUP):
+            for ep in _group_entry_points():
                 dist = ep.dist
                 if dist is None:
                     found.append(Found(ep, "", ""))

@@ -10,7 +10,6 @@ same bytes (docs/plan-format.md describes the format for users).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import os
 import re
@@ -18,8 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeGuard, cast
-
-import tomli_w
 
 from teamcast.engine.plan import model
 from teamcast.engine.plan.model import Plan
@@ -123,6 +120,8 @@ def read_list(read_item: Callable, value: object, loc: str, problems: Problems) 
 
 
 def unknown_key(key: str, known: Iterator[str] | list[str], loc: str) -> Problem:
+    import difflib  # only a plan with a misspelt key needs it (lazy: start-up)
+
     known = list(known)
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(known)}"
@@ -153,7 +152,11 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 def toml_key(key: str) -> str:
     """A key as TOML writes it: bare when it can be, else quoted by tomli_w."""
-    return key if _BARE_KEY.match(key) else tomli_w.dumps({key: 0}).rsplit(" = ", 1)[0]
+    if _BARE_KEY.match(key):
+        return key
+    import tomli_w  # only keys that need quoting, and the writer, use it (lazy: start-up)
+
+    return tomli_w.dumps({key: 0}).rsplit(" = ", 1)[0]
 
 
 # --- the key set: one Field per TOML key ---------------------------------------------------------

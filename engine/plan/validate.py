@@ -8,7 +8,6 @@ the id is missing (`people[#3].id`). docs/plan-format.md lists every check.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -36,6 +35,8 @@ def _fmt(x: float) -> str:
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str:
+    import difflib  # only a plan with a misspelt reference needs it (lazy: start-up)
+
     close = difflib.get_close_matches(word, sorted(set(candidates)), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
