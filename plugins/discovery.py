@@ -60,7 +60,7 @@ def _names(value: str) -> set[str]:
     return {canonical(v) for v in value.split(",") if v.strip()}
 
 
-def _group_entry_points() -> list[importlib.metadata.EntryPoint]:
+def group_entry_points() -> list[importlib.metadata.EntryPoint]:
     """importlib.metadata.entry_points(group=GROUP), without parsing every distribution's entry points.
 
     The same distributions in the same order, each name once (the first on sys.path, as
@@ -89,7 +89,7 @@ def scan(*, refresh: bool = False) -> list[Found]:
         if _scan is None or refresh:
             metadata: dict[int, tuple[str, str]] = {}  # one METADATA parse per distribution, not per entry point
             found = []
-            for ep in _group_entry_points():
+            for ep in group_entry_points():
                 dist = ep.dist
                 if dist is None:
                     found.append(Found(ep, "", ""))

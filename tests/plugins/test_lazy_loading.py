@@ -77,3 +77,22 @@ def test_validate_asks_an_installed_plugin_even_when_the_plan_names_only_teamcas
     assert done.returncode == 1
     assert "duration model 'pert' is registered by both teamcast" in done.stderr
     assert "tc-twin 1.0" in done.stderr
+
+
+def test_the_scan_finds_what_importlib_metadata_finds(tmp_path, monkeypatch):
+    # The scan parses only the entry_points.txt files that mention the group; it must find the same
+    # entry points, in the same order, as importlib.metadata.entry_points(group=...) does, including
+    # a second copy of a distribution later on sys.path (ignored by both: the first one wins).
+    import importlib.metadata
+
+    for folder, version in (("a", "1.0"), ("b", "2.0")):
+        info = tmp_path / folder / f"shadowed_plugin-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: shadowed-plugin\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[teamcast]\nshadow{folder} = shadowed_plugin_{folder}\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "b"))
+    monkeypatch.syspath_prepend(str(tmp_path / "a"))
+    expected = list(importlib.metadata.entry_points(group=discovery.GROUP))
+    found = discovery.group_entry_points()
+    assert [(ep.name, ep.value) for ep in found] == [(ep.name, ep.value) for ep in expected]
+    assert "shadowa" in [ep.name for ep in found] and "shadowb" not in [ep.name for ep in found]
