@@ -81,6 +81,29 @@ def group_entry_points() -> list[importlib.metadata.EntryPoint]:
     return found
 
 
+def name_and_version(dist: importlib.metadata.Distribution) -> tuple[str, str]:
+    """The distribution's Name and Version ("" when missing), as dist.metadata gives them.
+
+    Read from the header lines of METADATA (or PKG-INFO) directly when they are plain
+    `Key: value` lines; anything else (folded or odd lines, no such file) takes dist.metadata's
+    full e-mail parse, which also imports the e-mail parser (~1.5 ms of start-up otherwise).
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+    head = (text or "").partition("\n\n")[0]
+    found: dict[str, str] = {}
+    plain = bool(head) and "\r" not in head
+    for line in head.split("\n") if plain else ():
+        key, colon, value = line.partition(":")
+        if not colon or line[:1] in (" ", "\t") or key.startswith("From "):
+            plain = False  # a folded header, a body without headers, an mbox line: the parser decides
+            break
+        found.setdefault(key.lower(), value.lstrip(" \t"))
+    if not plain:
+        meta = dist.metadata
+        return meta["Name"] or "", meta["Version"] or ""
+    return found.get("name") or "", found.get("version") or ""
+
+
 def scan(*, refresh: bool = False) -> list[Found]:
     """The group's entry points, built-ins first (they win name clashes), then by distribution and
     name; cached per process (`refresh` reads the installed distributions again)."""
@@ -95,8 +118,7 @@ def scan(*, refresh: bool = False) -> list[Found]:
                     found.append(Found(ep, "", ""))
                     continue
                 if id(dist) not in metadata:
-                    meta = dist.metadata
-                    metadata[id(dist)] = (meta["Name"] or "", meta["Version"] or "")
+                    metadata[id(dist)] = name_and_version(dist)
                 found.append(Found(ep, *metadata[id(dist)]))
             _scan = sorted(found, key=lambda f: (not f.builtin, canonical(f.dist), f.entry_point.name))
         return _scan

@@ -70,8 +70,9 @@ def test_simulate_loads_no_heavy_library(trials):
     assert not loaded & HEAVY
     assert "numpy.ma" not in loaded  # np.percentile and Polars frames from NumPy arrays load it (~40 ms)
     # Neither the records of report/check/optimise (created on first use) nor difflib (suggestions for
-    # misspelt keys) nor the TOML writer: a simulation reads a plan and never writes one.
-    assert not loaded & {"teamcast.plugins.command_records", "difflib", "tomli_w"}
+    # misspelt keys) nor the TOML writer (a simulation never writes a plan) nor the e-mail parser
+    # (plugin discovery reads Name and Version from the METADATA header lines).
+    assert not loaded & {"teamcast.plugins.command_records", "difflib", "tomli_w", "email.parser"}
 
 
 def test_simulate_without_gates_loads_no_gate_code():

@@ -96,3 +96,25 @@ def test_the_scan_finds_what_importlib_metadata_finds(tmp_path, monkeypatch):
     found = discovery.group_entry_points()
     assert [(ep.name, ep.value) for ep in found] == [(ep.name, ep.value) for ep in expected]
     assert "shadowa" in [ep.name for ep in found] and "shadowb" not in [ep.name for ep in found]
+
+
+def test_name_and_version_read_as_the_metadata_parser_reads_them(tmp_path):
+    import importlib.metadata
+
+    for dist in importlib.metadata.distributions():  # every installed one
+        meta = dist.metadata
+        assert discovery.name_and_version(dist) == (meta["Name"] or "", meta["Version"] or ""), dist
+    odd = {
+        "plain": "Metadata-Version: 2.1\nName: Odd.Plugin\nVersion:  1.0\nname: second\n\nbody: x\n",
+        "folded": "Metadata-Version: 2.1\nName: odd\n  -plugin\nVersion: 2.0\n",
+        "crlf": "Metadata-Version: 2.1\r\nName: odd-plugin\r\nVersion: 3.0\r\n",
+        "no-version": "Name: odd-plugin\n",
+        "empty": "",
+    }
+    for label, text in odd.items():
+        folder = tmp_path / f"{label}.dist-info"
+        folder.mkdir()
+        (folder / "METADATA").write_text(text, newline="")
+        dist = importlib.metadata.PathDistribution(folder)
+        meta = dist.metadata
+        assert discovery.name_and_version(dist) == (meta["Name"] or "", meta["Version"] or ""), label
