@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeGuard, cast
 
@@ -356,6 +357,15 @@ class Table:
     def keys(self) -> list[str]:
         return [f.key for f in self.fields] + [key for key, _, _ in self.children]
 
+    @cached_property
+    def by_key(self) -> dict[str, Field]:
+        """Each field by its TOML key (built once: the reader looks keys up for every item)."""
+        return {f.key: f for f in self.fields}
+
+    @cached_property
+    def child_keys(self) -> frozenset[str]:
+        return frozenset(key for key, _, _ in self.children)
+
 
 PLAN = Table("plan", (Text("name"), Date("start"), DateList("holidays"), Text("default_model"), Text("description")))
 ORG = Table(
@@ -497,12 +507,12 @@ class _Reader:
                     )
 
     def item(self, table: Table, item: dict, loc: str, extra: tuple[str, ...] = ()) -> Row:
-        fields = {f.key: f for f in table.fields}
+        fields = table.by_key
         row: Row = {}
         for key, value in item.items():
             if key in fields:
                 row |= fields[key].read(value, f"{loc}.{toml_key(key)}", self.problems)
-            elif key not in extra and key not in (k for k, _, _ in table.children):
+            elif key not in extra and key not in table.child_keys:
                 self.problems.append(unknown_key(key, table.keys() + list(extra), f"{loc}.{toml_key(key)}"))
         return row
 
