@@ -60,6 +60,50 @@ def _names(value: str) -> set[str]:
     return {canonical(v) for v in value.split(",") if v.strip()}
 
 
+def group_entry_points() -> list[importlib.metadata.EntryPoint]:
+    """importlib.metadata.entry_points(group=GROUP), without parsing every distribution's entry points.
+
+    The same distributions in the same order, each name once (the first on sys.path, as
+    entry_points() keeps it); only the entry_points.txt files that mention the group are parsed
+    (entry_points() parses all of them, ~2 ms of start-up in an environment of 80 distributions).
+    """
+    found: list[importlib.metadata.EntryPoint] = []
+    seen: set[str] = set()
+    for dist in importlib.metadata.distributions():
+        # The key entry_points() itself deduplicates on (read from the path, without the metadata).
+        key = getattr(dist, "_normalized_name", None) or canonical(dist.metadata["Name"] or "").replace("-", "_")
+        if key in seen:
+            continue
+        seen.add(key)
+        text = dist.read_text("entry_points.txt")
+        if text and GROUP in text:
+            found.extend(dist.entry_points.select(group=GROUP))
+    return found
+
+
+def name_and_version(dist: importlib.metadata.Distribution) -> tuple[str, str]:
+    """The distribution's Name and Version ("" when missing), as dist.metadata gives them.
+
+    Read from the header lines of METADATA (or PKG-INFO) directly when they are plain
+    `Key: value` lines; anything else (folded or odd lines, no such file) takes dist.metadata's
+    full e-mail parse, which also imports the e-mail parser (~1.5 ms of start-up otherwise).
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+    head = (text or "").partition("\n\n")[0]
+    found: dict[str, str] = {}
+    plain = bool(head) and "\r" not in head
+    for line in head.split("\n") if plain else ():
+        key, colon, value = line.partition(":")
+        if not colon or line[:1] in (" ", "\t") or key.startswith("From "):
+            plain = False  # a folded header, a body without headers, an mbox line: the parser decides
+            break
+        found.setdefault(key.lower(), value.lstrip(" \t"))
+    if not plain:
+        meta = dist.metadata
+        return meta["Name"] or "", meta["Version"] or ""
+    return found.get("name") or "", found.get("version") or ""
+
+
 def scan(*, refresh: bool = False) -> list[Found]:
     """The group's entry points, built-ins first (they win name clashes), then by distribution and
     name; cached per process (`refresh` reads the installed distributions again)."""
@@ -68,14 +112,13 @@ def scan(*, refresh: bool = False) -> list[Found]:
         if _scan is None or refresh:
             metadata: dict[int, tuple[str, str]] = {}  # one METADATA parse per distribution, not per entry point
             found = []
-            for ep in importlib.metadata.entry_points(group=GROUP):
+            for ep in group_entry_points():
                 dist = ep.dist
                 if dist is None:
                     found.append(Found(ep, "", ""))
                     continue
                 if id(dist) not in metadata:
-                    meta = dist.metadata
-                    metadata[id(dist)] = (meta["Name"] or "", meta["Version"] or "")
+                    metadata[id(dist)] = name_and_version(dist)
                 found.append(Found(ep, *metadata[id(dist)]))
             _scan = sorted(found, key=lambda f: (not f.builtin, canonical(f.dist), f.entry_point.name))
         return _scan

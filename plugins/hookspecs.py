@@ -7,19 +7,15 @@ entry-point group `teamcast`. docs/plugins.md documents every hook listed here (
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 import pluggy
 
-from teamcast.plugins.records import (
-    DurationModel,
-    HealthCheck,
-    PriorityRule,
-    ReportSection,
-    SampleModifier,
-    Search,
-    SuccessModel,
-)
+from teamcast.plugins.records import DurationModel, PriorityRule, SampleModifier, SuccessModel
+
+if TYPE_CHECKING:  # annotations only: these records are created when a command first uses them
+    from teamcast.plugins.command_records import HealthCheck, ReportSection, Search
 
 hookspec = pluggy.HookspecMarker("teamcast")
 

@@ -21,6 +21,7 @@ import pluggy
 
 from teamcast.errors import PluginError, UsageError
 from teamcast.plugins import discovery, hookspecs
+from teamcast.plugins import records as record_types
 from teamcast.plugins.discovery import DISABLE_ENV, GROUP
 from teamcast.plugins.guests import (
     GUEST_ERRORS,
@@ -33,15 +34,12 @@ from teamcast.plugins.guests import (
 )
 from teamcast.plugins.records import (
     DurationModel,
-    HealthCheck,
     LoadFailure,
     PluginInfo,
     PriorityContext,
     PriorityRule,
-    ReportSection,
     SampleContext,
     SampleModifier,
-    Search,
     SuccessModel,
 )
 
@@ -51,6 +49,8 @@ if TYPE_CHECKING:
     import click
     import polars as pl
 
+    from teamcast.plugins.command_records import HealthCheck, ReportSection, Search
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -58,20 +58,27 @@ class Kind:
 
     key: str
     hook: str
-    record: type[Any]
+    record_name: str  # the record type's name in teamcast.plugins.records
     label: str
+
+    @property
+    def record(self) -> type[Any]:
+        """The record type; looked up when a plugin registers one, so that the records of report,
+        check and optimise are not created for a command that never loads their kinds."""
+        record: type[Any] = getattr(record_types, self.record_name)
+        return record
 
 
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in (
-        Kind("duration_model", "register_duration_models", DurationModel, "duration model"),
-        Kind("success_model", "register_success_models", SuccessModel, "success model"),
-        Kind("sample_modifier", "register_sample_modifiers", SampleModifier, "sample modifier"),
-        Kind("priority_rule", "register_priority_rules", PriorityRule, "priority rule"),
-        Kind("report_section", "register_report_sections", ReportSection, "report section"),
-        Kind("check", "register_checks", HealthCheck, "health check"),
-        Kind("search_method", "register_searches", Search, "search"),
+        Kind("duration_model", "register_duration_models", "DurationModel", "duration model"),
+        Kind("success_model", "register_success_models", "SuccessModel", "success model"),
+        Kind("sample_modifier", "register_sample_modifiers", "SampleModifier", "sample modifier"),
+        Kind("priority_rule", "register_priority_rules", "PriorityRule", "priority rule"),
+        Kind("report_section", "register_report_sections", "ReportSection", "report section"),
+        Kind("check", "register_checks", "HealthCheck", "health check"),
+        Kind("search_method", "register_searches", "Search", "search"),
     )
 }
 

@@ -85,9 +85,12 @@ def _non_finite(value: object) -> float | None:
     return next((bad for item in items if (bad := _non_finite(item)) is not None), None)
 
 
-def finite_problems(plan: Plan, locations: dict[str, list[str]]) -> list[Problem]:
+def finite_problems(
+    plan: Plan, locations: dict[str, list[str]], table_rows: Callable[[str], list[dict]] | None = None
+) -> list[Problem]:
     """Each key of each row holding a NaN or an infinity, named as the plan file writes it
-    (`estimate`, not `est_low`); the other checks skip what is not finite."""
+    (`estimate`, not `est_low`); the other checks skip what is not finite. `table_rows(name)`
+    gives a frame's rows as dicts when the caller has built them already."""
     problems: list[Problem] = []
     for name, locs in locations.items():
         frame = getattr(plan, name)
@@ -98,7 +101,8 @@ def finite_problems(plan: Plan, locations: dict[str, list[str]]) -> list[Problem
                 keys.setdefault(key, []).append((column, point))
         if not keys:
             continue
-        for loc, row in zip(locs, frame.iter_rows(named=True), strict=True):
+        rows = table_rows(name) if table_rows is not None else frame.iter_rows(named=True)
+        for loc, row in zip(locs, rows, strict=True):
             for key, points in keys.items():
                 bad = [(point, v) for column, point in points if (v := _non_finite(row[column])) is not None]
                 if not bad:
@@ -129,9 +133,12 @@ def params_problems(text: str | None) -> list[str]:
     return [] if isinstance(params, dict) else ["model parameters are not a JSON object"]
 
 
+_DATE_LIST = pl.List(pl.Date)
+
+
 def _date_columns(frame: pl.DataFrame) -> Iterator[str]:
     for name, dtype in frame.schema.items():
-        if dtype == pl.Date or dtype == pl.List(pl.Date):
+        if dtype == pl.Date or dtype == _DATE_LIST:
             yield name
 
 
@@ -144,7 +151,7 @@ def limit_problems(
     """Every value outside its sane range, at the location `locations` gives each row;
     `effort_elsewhere` is the work of tasks not in `plan` (a slice of a bigger plan).
     `table_rows(name)` gives a frame's rows as dicts when the caller has built them already."""
-    problems = finite_problems(plan, locations)
+    problems = finite_problems(plan, locations, table_rows)
 
     def rows(name: str) -> Iterator[tuple[str, dict]]:
         if table_rows is not None:

@@ -10,16 +10,14 @@ same bytes (docs/plan-format.md describes the format for users).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeGuard, cast
-
-import tomli_w
 
 from teamcast.engine.plan import model
 from teamcast.engine.plan.model import Plan
@@ -123,6 +121,8 @@ def read_list(read_item: Callable, value: object, loc: str, problems: Problems) 
 
 
 def unknown_key(key: str, known: Iterator[str] | list[str], loc: str) -> Problem:
+    import difflib  # only a plan with a misspelt key needs it (lazy: start-up)
+
     known = list(known)
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(known)}"
@@ -153,7 +153,11 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 def toml_key(key: str) -> str:
     """A key as TOML writes it: bare when it can be, else quoted by tomli_w."""
-    return key if _BARE_KEY.match(key) else tomli_w.dumps({key: 0}).rsplit(" = ", 1)[0]
+    if _BARE_KEY.match(key):
+        return key
+    import tomli_w  # only keys that need quoting, and the writer, use it (lazy: start-up)
+
+    return tomli_w.dumps({key: 0}).rsplit(" = ", 1)[0]
 
 
 # --- the key set: one Field per TOML key ---------------------------------------------------------
@@ -353,6 +357,15 @@ class Table:
     def keys(self) -> list[str]:
         return [f.key for f in self.fields] + [key for key, _, _ in self.children]
 
+    @cached_property
+    def by_key(self) -> dict[str, Field]:
+        """Each field by its TOML key (built once: the reader looks keys up for every item)."""
+        return {f.key: f for f in self.fields}
+
+    @cached_property
+    def child_keys(self) -> frozenset[str]:
+        return frozenset(key for key, _, _ in self.children)
+
 
 PLAN = Table("plan", (Text("name"), Date("start"), DateList("holidays"), Text("default_model"), Text("description")))
 ORG = Table(
@@ -494,12 +507,12 @@ class _Reader:
                     )
 
     def item(self, table: Table, item: dict, loc: str, extra: tuple[str, ...] = ()) -> Row:
-        fields = {f.key: f for f in table.fields}
+        fields = table.by_key
         row: Row = {}
         for key, value in item.items():
             if key in fields:
                 row |= fields[key].read(value, f"{loc}.{toml_key(key)}", self.problems)
-            elif key not in extra and key not in (k for k, _, _ in table.children):
+            elif key not in extra and key not in table.child_keys:
                 self.problems.append(unknown_key(key, table.keys() + list(extra), f"{loc}.{toml_key(key)}"))
         return row
 

@@ -77,3 +77,44 @@ def test_validate_asks_an_installed_plugin_even_when_the_plan_names_only_teamcas
     assert done.returncode == 1
     assert "duration model 'pert' is registered by both teamcast" in done.stderr
     assert "tc-twin 1.0" in done.stderr
+
+
+def test_the_scan_finds_what_importlib_metadata_finds(tmp_path, monkeypatch):
+    # The scan parses only the entry_points.txt files that mention the group; it must find the same
+    # entry points, in the same order, as importlib.metadata.entry_points(group=...) does, including
+    # a second copy of a distribution later on sys.path (ignored by both: the first one wins).
+    import importlib.metadata
+
+    for folder, version in (("a", "1.0"), ("b", "2.0")):
+        info = tmp_path / folder / f"shadowed_plugin-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: shadowed-plugin\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[teamcast]\nshadow{folder} = shadowed_plugin_{folder}\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "b"))
+    monkeypatch.syspath_prepend(str(tmp_path / "a"))
+    expected = list(importlib.metadata.entry_points(group=discovery.GROUP))
+    found = discovery.group_entry_points()
+    assert [(ep.name, ep.value) for ep in found] == [(ep.name, ep.value) for ep in expected]
+    assert "shadowa" in [ep.name for ep in found] and "shadowb" not in [ep.name for ep in found]
+
+
+def test_name_and_version_read_as_the_metadata_parser_reads_them(tmp_path):
+    import importlib.metadata
+
+    for dist in importlib.metadata.distributions():  # every installed one
+        meta = dist.metadata
+        assert discovery.name_and_version(dist) == (meta["Name"] or "", meta["Version"] or ""), dist
+    odd = {
+        "plain": "Metadata-Version: 2.1\nName: Odd.Plugin\nVersion:  1.0\nname: second\n\nbody: x\n",
+        "folded": "Metadata-Version: 2.1\nName: odd\n  -plugin\nVersion: 2.0\n",
+        "crlf": "Metadata-Version: 2.1\r\nName: odd-plugin\r\nVersion: 3.0\r\n",
+        "no-version": "Name: odd-plugin\n",
+        "empty": "",
+    }
+    for label, text in odd.items():
+        folder = tmp_path / f"{label}.dist-info"
+        folder.mkdir()
+        (folder / "METADATA").write_text(text, newline="")
+        dist = importlib.metadata.PathDistribution(folder)
+        meta = dist.metadata
+        assert discovery.name_and_version(dist) == (meta["Name"] or "", meta["Version"] or ""), label
