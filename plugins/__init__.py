@@ -51,10 +51,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in LATER:
-        from teamcast.plugins import command_records
+    # The records module creates them on first use; this module re-exports what it made.
+    if name not in LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from teamcast.plugins import records
 
-        value = getattr(command_records, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = records.__getattr__(name)
+    globals()[name] = value
+    return value
