@@ -303,16 +303,6 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     n, k = values.shape
     if not n or not k:
         return np.zeros((n, k))
-    order, ranked = sorted_ranks(values)
-    out = np.empty((k, n))
-    np.put_along_axis(out, order, ranked, axis=1)
-    return out.T
-
-
-def sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per column of a (n, k) array: the order that sorts it and the average ranks in that order,
-    both (k, n) (row j of the ranks is what average_ranks gives column j, sorted)."""
-    n, k = values.shape
     cols = np.ascontiguousarray(values.T)  # one row per column: sorting along rows is contiguous
     # Any sort will do (not only a stable one): tied values all get the same average rank.
     order = np.argsort(cols, axis=1)
@@ -329,4 +319,6 @@ def sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         row_start = np.repeat(np.arange(len(tied)) * n, n)
         # A run over sorted positions i..j (0-based) has average rank (i + j) / 2 + 1.
         ranked[tied] = (0.5 * (bounds[run] + bounds[run + 1] + 1) - row_start).reshape(len(tied), n)
-    return order, ranked
+    out = np.empty((k, n))
+    np.put_along_axis(out, order, ranked, axis=1)  # back in trial order
+    return out.T
