@@ -78,7 +78,9 @@ class SearchContext:
     """What a search may read and call; built by `teamcast optimise` for each search in turn.
 
     `evaluate(candidate)` returns the candidate's score (higher is better; for `makespan`, the
-    negated days) on the optimiser's fixed block of sampled futures, and keeps the best.
+    negated days) on the optimiser's fixed block of sampled futures, and keeps the best. With
+    racing (the default), a candidate decided early on a slice of the futures gets an estimate
+    instead, below or at the best's score; only a candidate scored on every future becomes the best.
     `stopped()` turns true when this search's budget (`budget` evaluations), the time limit
     or a cancel is reached; a search checks it before each evaluation and returns. `best()`
     is the best candidate so far and `best_score()` its score. `priorities` are per-task
