@@ -189,7 +189,7 @@ class _Validator:
         self.hires = set(self.values("hires", "id"))
         self.teams = set(self.values("teams", "id"))
         # A pool without a size is reported by the row checks; the demand checks skip it.
-        self.pool_names = {p for p in plan.pools["id"].to_list() if p is not None}
+        self.pool_names = set(self.values("pools", "id"))
         self.pools = {p: u for p, u in plan.pools.iter_rows() if p is not None and u is not None}
         self.task_project = whole.task_projects if whole else self.pairs("tasks", "id", "project")
         self.challenge_project = self.pairs("challenges", "id", "project")
