@@ -65,24 +65,47 @@ def guest(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
     # Only Python's own Ctrl-C handler is replaced: a caller's handler (the app's) is left alone.
     mark = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    previous_int = signal.signal(signal.SIGINT, _user_interrupt) if mark else None
+    previous_int = None
     try:
-        if seconds is None or not hasattr(signal, "setitimer"):
-            return fn(*args)
-
-        def expired(signum: int, frame: object) -> None:
-            raise Slow(f"no answer within {seconds:g} s (TEAMCAST_PLUGIN_TIMEOUT)")
-
-        previous = signal.signal(signal.SIGALRM, expired)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return fn(*args)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        # Installing the handler first runs the handler in place for a Ctrl-C still pending.
+        previous_int = signal.signal(signal.SIGINT, _user_interrupt) if mark else None
+        return _timed(seconds, fn, args)
+    except KeyboardInterrupt as exc:
+        # While the plugin runs, Ctrl-C raises UserInterrupt; a plain KeyboardInterrupt from around
+        # that window (Python's own handler, just before or after it) is the user's Ctrl-C too.
+        # Only one the plugin code raised itself is the plugin's.
+        if mark and not isinstance(exc, UserInterrupt) and not getattr(exc, "raised_by_plugin", False):
+            raise UserInterrupt() from None
+        raise
     finally:
-        if mark:
+        if previous_int is not None:
             signal.signal(signal.SIGINT, previous_int)
+
+
+def _timed(seconds: float | None, fn: Callable[..., Any], args: tuple) -> Any:
+    """fn(*args), failing with Slow after `seconds`; a KeyboardInterrupt it raises is marked as its own."""
+    if seconds is None or not hasattr(signal, "setitimer"):
+        return _marked(fn, args)
+
+    def expired(signum: int, frame: object) -> None:
+        raise Slow(f"no answer within {seconds:g} s (TEAMCAST_PLUGIN_TIMEOUT)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return _marked(fn, args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _marked(fn: Callable[..., Any], args: tuple) -> Any:
+    try:
+        return fn(*args)
+    except KeyboardInterrupt as exc:
+        if not isinstance(exc, UserInterrupt):
+            exc.raised_by_plugin = True  # type: ignore[attr-defined]
+        raise
 
 
 LOAD_ERRORS: tuple[type[BaseException], ...] = (*GUEST_ERRORS, Slow)
