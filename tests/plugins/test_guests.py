@@ -223,3 +223,32 @@ def test_ctrl_c_inside_plugin_code_stops_the_run_instead_of_blaming_the_plugin(g
     plan.write_text(PLAN.replace('model = "quitter"', 'model = "raiser"'))
     broken = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
     assert broken.exit_code == 1 and "plugin guest-test" in broken.output and "KeyboardInterrupt" in broken.output
+
+
+def test_ctrl_c_handled_by_pythons_handler_around_a_plugin_call_is_the_users(monkeypatch):
+    # Installing the Ctrl-C handler runs the handler in place for a signal still pending: a Ctrl-C
+    # that arrived just before the plugin call surfaces there as a plain KeyboardInterrupt. It is
+    # the user's stop (UserInterrupt), not the plugin's failure; one the plugin raises stays its own.
+    import signal as signal_module
+
+    from teamcast.plugins import guests
+
+    real_signal = signal_module.signal
+
+    def pending_ctrl_c(signum, handler):
+        if signum == signal_module.SIGINT and handler is not signal_module.default_int_handler:
+            raise KeyboardInterrupt  # what Python's own handler raises for the pending signal
+        return real_signal(signum, handler)
+
+    monkeypatch.setattr(guests.signal, "signal", pending_ctrl_c)
+    with pytest.raises(guests.UserInterrupt):
+        guests.guest(None, lambda: None)
+    monkeypatch.setattr(guests.signal, "signal", real_signal)
+
+    def plugin_raises():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        guests.guest(None, plugin_raises)
+    assert not isinstance(raised.value, guests.UserInterrupt)
+    assert signal_module.getsignal(signal_module.SIGINT) is signal_module.default_int_handler
