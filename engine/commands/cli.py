@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import sys
 from typing import Any
@@ -11,6 +13,12 @@ import click
 import teamcast
 from teamcast.engine.commands.terminal import echo
 from teamcast.errors import TeamcastError
+
+# The interpreter's last garbage collections, at exit, scan every object NumPy, Polars and teamcast
+# made (about 0.05 s of every command, more than the whole run of a small plan) only to free memory
+# the process is about to hand back. Frozen objects are skipped; atexit handlers, the flushing of
+# stdout/stderr and reference-counted clean-up still run (engine/commands/startup.py).
+atexit.register(gc.freeze)
 
 # Modules under teamcast.engine.commands, each exposing `commands: list[click.Command]`.
 COMMAND_MODULES: list[str] = ["demo", "validate", "workspace", "simulate", "sweep", "retro", "plugins", "org", "tui"]

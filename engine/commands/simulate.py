@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import click
 
+from teamcast.engine.commands.startup import quick_start, started
 from teamcast.engine.commands.terminal import echo
 
 FORMATS = ("table", "json", "csv", "parquet")
@@ -67,6 +68,7 @@ FORMATS = ("table", "json", "csv", "parquet")
     type=click.IntRange(min=1),
     help="Worker processes for --executor local.",
 )
+@quick_start
 def simulate(
     plan_file,
     trials,
@@ -109,6 +111,7 @@ def simulate(
     if record and not plan_file.endswith(".db"):
         raise UsageError("--record needs a workspace (.db); import the plan first with `teamcast import`")
     plan = load_plan(plan_file)
+    started()  # imports and plan done: the collector back on for the run (engine/commands/startup.py)
     forecast = run(
         plan,
         trials=trials,

@@ -138,4 +138,4 @@ def test_simulate_imports_none_of_the_practice_retro_app_or_other_commands():
     unwanted = ("teamcast.engine.practice", "teamcast.engine.retro", "teamcast.tui", "teamcast.plugins.searches")
     assert not {m for m in loaded if m.startswith(unwanted)}
     commands = {m for m in loaded if m.startswith("teamcast.engine.commands.")}
-    assert commands == {f"teamcast.engine.commands.{m}" for m in ("cli", "terminal", "simulate")}
+    assert commands == {f"teamcast.engine.commands.{m}" for m in ("cli", "terminal", "simulate", "startup")}
