@@ -14,7 +14,6 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TypeGuard, cast
@@ -163,12 +162,21 @@ def toml_key(key: str) -> str:
 # --- the key set: one Field per TOML key ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
+# Field and Table are plain classes: a dataclass compiles its methods when created (~0.5 ms of every
+# start-up per class), and these are only built here and read, never compared or changed.
+
+
 class Field:
     """A TOML key stored in one column of the same name unless `column` says otherwise."""
 
-    key: str
-    column: str | None = None
+    __slots__ = ("key", "column")
+
+    def __init__(self, key: str, column: str | None = None) -> None:
+        self.key = key
+        self.column = column
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(key={self.key!r}, column={self.column!r})"
 
     @property
     def col(self) -> str:
@@ -345,14 +353,12 @@ class Needs(Field):
         return None if needs is None else {n["pool"]: n["units"] for n in needs}
 
 
-@dataclass(frozen=True)
 class Table:
     """One TOML table (or array of tables) stored in the frame `frame`."""
 
-    frame: str
-    fields: tuple[Field, ...]
-    # Arrays of tables nested in each item: TOML key -> (Table, column that holds the parent id).
-    children: tuple[tuple[str, Table, str], ...] = ()
+    # children: arrays of tables nested in each item, (TOML key, Table, column that holds the parent id).
+    def __init__(self, frame: str, fields: tuple[Field, ...], children: tuple[tuple[str, Table, str], ...] = ()):
+        self.frame, self.fields, self.children = frame, fields, children
 
     def keys(self) -> list[str]:
         return [f.key for f in self.fields] + [key for key, _, _ in self.children]
