@@ -1,6 +1,7 @@
 """Every figure of issue 15 ("speed where users wait") next to its target, and the baselines, in one table.
 
     python bench/run.py [--quick] [--rounds N]
+    python bench/run.py --startup --rounds 15   # target 1 (start-up) alone, in about a minute
 
 --quick (about two minutes on the 2-core development machine) runs the kernel at 30,000 trials
 and skips the two memory workloads (1,000 tasks x 1M trials, 20,000 tasks x 10,000 trials).
@@ -256,20 +257,25 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def collect(quick: bool, rounds: int) -> list[Line]:
-    lines: list[Line] = []
-    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-
-    say("start-up ...")
+def startup_lines(rounds: int) -> list[Line]:
+    """Target 1's figures: start-up of whole processes against the baseline, medians of `rounds`."""
     st = startup(rounds)
     base = st["base"]
-    lines += [
+    return [
         Line("base", 'python -c "import numpy, polars"', base, "s"),
         Line("1", "teamcast --version / numpy+polars", st["version"] / base, "x", "<= 1.2"),
         Line("1", "teamcast validate <demo> / numpy+polars", st["validate"] / base, "x", "<= 1.2"),
         Line("1", "teamcast simulate <demo> --trials 10000 / numpy+polars", st["simulate"] / base, "x", "<= 1.5"),
         Line("info", "teamcast simulate <demo> --trials 1 / numpy+polars", st["simulate1"] / base, "x"),
     ]
+
+
+def collect(quick: bool, rounds: int) -> list[Line]:
+    lines: list[Line] = []
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+
+    say("start-up ...")
+    lines += startup_lines(rounds)
 
     say("driver and baselines ...")
     runs: dict[tuple[str, str, int], float | None] = {}
@@ -489,6 +495,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="about two minutes: smaller kernel run, no memory runs")
     parser.add_argument("--rounds", type=int, default=None, help="start-up rounds (default 5, 3 with --quick)")
+    parser.add_argument("--startup", action="store_true", help="target 1 (start-up) alone; more --rounds steady it")
     parser.add_argument("--measure", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -496,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(MEASURES[kind](*rest)))
         return
     rounds = args.rounds or (3 if args.quick else 5)
-    print_table(collect(args.quick, rounds))
+    print_table(startup_lines(rounds) if args.startup else collect(args.quick, rounds))
 
 
 if __name__ == "__main__":
