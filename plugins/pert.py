@@ -22,6 +22,7 @@ the quantile is smooth).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -114,6 +115,26 @@ def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
             x = rng.random((hi - lo, n))
             _compiled.interpolate(x, start, slope, base[lo:hi], low[lo:hi], width[lo:hi], out[:, lo:hi].T, GRID)
     return out
+
+
+def sample_blocks(
+    tasks: pl.DataFrame, rngs: Sequence[np.random.Generator], sizes: Sequence[int], out: np.ndarray
+) -> None:
+    """sample(tasks, sizes[b], rngs[b]) for each block b, written one after another into the rows
+    of the row-major (sum(sizes), k) float64 `out`: the same numbers, each generator left where
+    sample leaves it. Compiled, each task's table is read once for all the blocks, not once a block
+    (on a plan of a few hundred distinct estimates the tables do not all stay in the cache)."""
+    if _compiled is not None and all(type(rng) is np.random.Generator for rng in rngs):
+        start, slope, _, low, width, base = _prepared(tasks)
+        sizes_arr = np.asarray(sizes, dtype=np.int64)
+        _compiled.sample_pert_blocks(
+            [rng.bit_generator for rng in rngs], sizes_arr, start, slope, base, low, width, out, GRID
+        )
+        return
+    first = 0
+    for rng, n in zip(rngs, sizes, strict=True):
+        out[first : first + n] = sample(tasks, n, rng)
+        first += n
 
 
 def quantile_reference(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:

@@ -51,45 +51,124 @@ class Sampler:
         self.hire_groups = named_groups(self.hires, "model", registry.duration_model, "hires", "arrival_model")
         self.unit_hire = compiled.unit_hire
         self.n_tasks = len(compiled.task_ids)
+        self._effort_blocks, self._success_blocks = self._builtin_blocks()
+
+    def _builtin_blocks(self) -> tuple:
+        """The built-in models' multi-block samplers, where one of them covers every task: pert's
+        for the efforts and bernoulli's for the successes (None otherwise)."""
+        from teamcast.plugins import bernoulli, pert
+        from teamcast.plugins.manager import is_builtin
+
+        efforts = successes = None
+        if len(self.groups) == 1 and len(self.groups[0][1]) == self.n_tasks:
+            model, _, sub = self.groups[0]
+            if model.sample is pert.sample and is_builtin(model):
+                # What sampling a block would report (an estimate too large to sample), reported
+                # now as the plugin's error; the multi-block sampler then cannot fail.
+                self._checked_sample(model, sub, 0, np.random.default_rng(0))
+                efforts = pert.sample_blocks
+        if len(self.success_groups) == 1:
+            model = self.success_groups[0][0]
+            if model.sample is bernoulli.sample and is_builtin(model):
+                successes = bernoulli.sample_blocks
+        return efforts, successes
 
     def block(self, seed: int, b: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from teamcast.plugins.manager import checked_modify, checked_sample, checked_success
+        """Block b of n trials: efforts (n, T), successes (n, T) 0/1 and hire arrivals (n, U)."""
+        return self.blocks(seed, b, [n])
+
+    def blocks(self, seed: int, first: int, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Blocks first, first + 1, ... of sizes[0], sizes[1], ... trials, in trial order: the
+        arrays of block(seed, b, n) of each, one after another. Each block draws from its own
+        generator in the order block() does (efforts, successes, hires, work in progress,
+        modifiers); the built-in pert and bernoulli draw every block's values in one compiled
+        pass into the chunk's arrays (no per-block arrays to concatenate)."""
+        from teamcast.plugins.manager import checked_modify
         from teamcast.plugins.records import SampleContext
 
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
-        if len(self.groups) == 1 and len(self.groups[0][1]) == self.n_tasks:
-            # One model for every task (the groups list tasks in index order): its block is the
-            # efforts, without a copy into a block of all tasks.
-            model, _, sub = self.groups[0]
-            effort = checked_sample(model, sub, n, rng)
-            if (len(self.doing) or self.modifiers) and not (effort.flags.writeable and effort.base is None):
-                effort = effort.copy()  # changed in place below: never a plugin's shared or read-only array
-        else:
-            effort = np.empty((n, self.n_tasks), dtype=np.float64)
-            for model, idx, sub in self.groups:
-                effort[:, idx] = checked_sample(model, sub, n, rng)
-        if len(self.success_groups) == 1:  # one model for every task: its block, without a copy
-            model, _, sub = self.success_groups[0]
-            success = checked_success(model, sub, n, rng)
-        else:
-            success = np.empty((n, self.n_tasks), dtype=np.uint8)
-            for model, idx, sub in self.success_groups:
-                success[:, idx] = checked_success(model, sub, n, rng)
-        arrival = np.zeros((n, len(self.c.unit_ids)), dtype=np.float64)
+        rngs = [
+            np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(first + i,))))
+            for i in range(len(sizes))
+        ]
+        rows = np.cumsum([0, *sizes]).tolist()
+        effort = self._efforts(rngs, sizes)
+        success = self._successes(rngs, sizes)
+        arrival = np.zeros((rows[-1], len(self.c.unit_ids)), dtype=np.float64)
         if self.hires.height:
-            tth = np.empty((n, self.hires.height), dtype=np.float64)
-            for model, idx, sub in self.hire_groups:
-                tth[:, idx] = checked_sample(model, sub, n, rng)
             hired = self.unit_hire >= 0
-            arrival[:, hired] = tth[:, self.unit_hire[hired]]
-        if len(self.doing):
-            effort[:, self.doing] = self._remaining(effort[:, self.doing], rng)
-        for mod, options in self.modifiers:
-            ctx = SampleContext(
-                plan=self.c.plan, tasks=self.c.tasks, doer=self.c.task_doer, first_trial=b * BLOCK, n=n, options=options
-            )
-            effort = checked_modify(mod, ctx, effort, rng)
+            for i, (rng, n) in enumerate(zip(rngs, sizes, strict=True)):
+                tth = np.empty((n, self.hires.height), dtype=np.float64)
+                for model, idx, sub in self.hire_groups:
+                    tth[:, idx] = self._checked_sample(model, sub, n, rng)
+                arrival[rows[i] : rows[i + 1], hired] = tth[:, self.unit_hire[hired]]
+        for i, (rng, n) in enumerate(zip(rngs, sizes, strict=True)):
+            part = effort[rows[i] : rows[i + 1]]  # a view: changed in place
+            if len(self.doing):
+                part[:, self.doing] = self._remaining(part[:, self.doing], rng)
+            for mod, options in self.modifiers:
+                ctx = SampleContext(
+                    plan=self.c.plan,
+                    tasks=self.c.tasks,
+                    doer=self.c.task_doer,
+                    first_trial=(first + i) * BLOCK,
+                    n=n,
+                    options=options,
+                )
+                part = checked_modify(mod, ctx, part, rng)
+            if self.modifiers:
+                effort[rows[i] : rows[i + 1]] = part
         return effort, success, arrival
+
+    @staticmethod
+    def _checked_sample(model, sub: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+        from teamcast.plugins.manager import checked_sample
+
+        return checked_sample(model, sub, n, rng)
+
+    def _efforts(self, rngs: list[np.random.Generator], sizes: Sequence[int]) -> np.ndarray:
+        """Every block's efforts, in a writable array of the blocks' rows."""
+        if self._effort_blocks is not None:  # the built-in pert for every task
+            effort = np.empty((sum(sizes), self.n_tasks), dtype=np.float64)
+            self._effort_blocks(self.groups[0][2], rngs, sizes, effort)
+            return effort
+        parts = []
+        for rng, n in zip(rngs, sizes, strict=True):
+            if len(self.groups) == 1 and len(self.groups[0][1]) == self.n_tasks:
+                # One model for every task (the groups list tasks in index order): its block is the
+                # efforts, without a copy into a block of all tasks.
+                model, _, sub = self.groups[0]
+                part = self._checked_sample(model, sub, n, rng)
+            else:
+                part = np.empty((n, self.n_tasks), dtype=np.float64)
+                for model, idx, sub in self.groups:
+                    part[:, idx] = self._checked_sample(model, sub, n, rng)
+            parts.append(part)
+        if len(parts) > 1:
+            return np.concatenate(parts)
+        effort = parts[0]
+        if (len(self.doing) or self.modifiers) and not (effort.flags.writeable and effort.base is None):
+            effort = effort.copy()  # changed in place: never a plugin's shared or read-only array
+        return effort
+
+    def _successes(self, rngs: list[np.random.Generator], sizes: Sequence[int]) -> np.ndarray:
+        """Every block's successes, (rows, T) uint8 0/1."""
+        from teamcast.plugins.manager import checked_success
+
+        if self._success_blocks is not None:  # the built-in bernoulli for every task
+            success = np.empty((sum(sizes), self.n_tasks), dtype=np.uint8)
+            self._success_blocks(self.success_groups[0][2], rngs, sizes, success)
+            return success
+        parts = []
+        for rng, n in zip(rngs, sizes, strict=True):
+            if len(self.success_groups) == 1:  # one model for every task: its block, without a copy
+                model, _, sub = self.success_groups[0]
+                part = checked_success(model, sub, n, rng)
+            else:
+                part = np.empty((n, self.n_tasks), dtype=np.uint8)
+                for model, idx, sub in self.success_groups:
+                    part[:, idx] = checked_success(model, sub, n, rng)
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _prepare_remaining(self) -> list[tuple]:
         """Per model, the work in progress it samples: (columns in `doing`, model, rows, F(spent))."""
