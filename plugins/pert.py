@@ -238,9 +238,36 @@ def variance(tasks: pl.DataFrame) -> np.ndarray:
     return (high - low) ** 2 * alpha * beta / (total**2 * (total + 1))
 
 
+_cdf_cache: dict[bytes, np.ndarray] = {}
+
+
 def cdf(tasks: pl.DataFrame, x: np.ndarray) -> np.ndarray:
-    """The exact CDF (the regularized incomplete beta function); a point estimate is a step at its value."""
+    """The exact CDF (the regularized incomplete beta function); a point estimate is a step at its value.
+
+    A run asks for F(effort spent) of its work in progress twice (the in-progress update, then
+    the conditional sampling) and every run of the same plan asks again: the last few answers
+    are kept (a copy is returned, so a caller may change it)."""
     low, likely, high = three_points(tasks)
+    x = np.asarray(x, dtype=np.float64)
+    key = b"".join(
+        [
+            np.array([x.ndim, *x.shape], dtype=np.int64).tobytes(),
+            x.tobytes(),
+            low.tobytes(),
+            likely.tobytes(),
+            high.tobytes(),
+        ]
+    )
+    hit = _cdf_cache.get(key)
+    if hit is None:
+        hit = _cdf(low, likely, high, x)
+        if len(_cdf_cache) >= 32:
+            _cdf_cache.clear()
+        _cdf_cache[key] = hit
+    return hit.copy()
+
+
+def _cdf(low: np.ndarray, likely: np.ndarray, high: np.ndarray, x: np.ndarray) -> np.ndarray:
     alpha, beta = shapes(low, likely, high)
     width = high - low
     scaled = np.clip((x - low) / np.where(width > 0, width, 1.0), 0.0, 1.0)

@@ -26,7 +26,9 @@ def model_groups(compiled: Compiled, registry) -> list[tuple]:
     for name in sorted(set(models)):
         idx = np.array([i for i, m in enumerate(models) if m == name], dtype=np.int64)
         # Rows by a list of ints: a NumPy index would make Polars import numpy.ma (~40 ms of start-up).
-        groups.append((registry.duration_model(name), idx, compiled.tasks[idx.tolist()]))
+        # One model for every task (the usual case): the frame itself, not a gathered copy.
+        rows = compiled.tasks if len(idx) == len(models) else compiled.tasks[idx.tolist()]
+        groups.append((registry.duration_model(name), idx, rows))
     return groups
 
 
@@ -46,12 +48,18 @@ class Sampler:
             check_modifier_options(mod, options)  # a typo is a usage error, not silently ignored
         self.doing = np.flatnonzero(compiled.inp.task_fixed == FIXED_DOING)
         self._doing_plan: list[tuple] | None = None
+        self._doing_low = np.empty(0)
         self.hires = hire_frame(compiled.plan)
         # Per model of the time to hire (hire key `arrival_model`, default pert), by name.
         self.hire_groups = named_groups(self.hires, "model", registry.duration_model, "hires", "arrival_model")
         self.unit_hire = compiled.unit_hire
         self.n_tasks = len(compiled.task_ids)
         self._effort_blocks, self._success_blocks = self._builtin_blocks()
+        self._certain: np.ndarray | None = None  # bernoulli's successes when no draw can change them
+        if self._success_blocks is not None:
+            p = self.success_groups[0][2]["p_success"].to_numpy().astype(np.float64)
+            if ((p >= 1.0) | (p <= 0.0) | np.isnan(p)).all():
+                self._certain = (p >= 1.0).astype(np.uint8)
 
     def _builtin_blocks(self) -> tuple:
         """The built-in models' multi-block samplers, where one of them covers every task: pert's
@@ -101,10 +109,14 @@ class Sampler:
                 for model, idx, sub in self.hire_groups:
                     tth[:, idx] = self._checked_sample(model, sub, n, rng)
                 arrival[rows[i] : rows[i + 1], hired] = tth[:, self.unit_hire[hired]]
+        if len(self.doing):
+            # Each block's uniforms from its own generator, then the remaining efforts of every
+            # block in one go: the values are elementwise, and one model call a chunk costs less
+            # than one a block.
+            u = [rng.random((n, len(self.doing))) for rng, n in zip(rngs, sizes, strict=True)]
+            effort[:, self.doing] = self._remaining(effort[:, self.doing], u[0] if len(u) == 1 else np.concatenate(u))
         for i, (rng, n) in enumerate(zip(rngs, sizes, strict=True)):
             part = effort[rows[i] : rows[i + 1]]  # a view: changed in place
-            if len(self.doing):
-                part[:, self.doing] = self._remaining(part[:, self.doing], rng)
             for mod, options in self.modifiers:
                 ctx = SampleContext(
                     plan=self.c.plan,
@@ -156,7 +168,19 @@ class Sampler:
 
         if self._success_blocks is not None:  # the built-in bernoulli for every task
             success = np.empty((sum(sizes), self.n_tasks), dtype=np.uint8)
-            self._success_blocks(self.success_groups[0][2], rngs, sizes, success)
+            drawn_after = bool(self.hires.height or len(self.doing) or self.modifiers)
+            # Every P(success) is 1 or 0 (most plans state none): a uniform u in [0, 1) decides
+            # nothing, u < 1 always and u < 0 never, so the draws are skipped. A generator that
+            # draws on is advanced past them instead: PCG64 draws one 64-bit value per uniform,
+            # and advance() also clears its buffered 32-bit half, which is already clear after
+            # pert's draws (64-bit only; another duration model may have left one: no skipping).
+            if self._certain is None or (drawn_after and self._effort_blocks is None):
+                self._success_blocks(self.success_groups[0][2], rngs, sizes, success)
+                return success
+            success[:] = self._certain
+            if drawn_after:
+                for rng, n in zip(rngs, sizes, strict=True):
+                    rng.bit_generator.advance(n * self.n_tasks)
             return success
         parts = []
         for rng, n in zip(rngs, sizes, strict=True):
@@ -187,8 +211,8 @@ class Sampler:
             prepared.append((cols, model, rows, f_spent))
         return prepared
 
-    def _remaining(self, drawn: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Remaining effort of work in progress, given the effort already spent.
+    def _remaining(self, drawn: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Remaining effort of work in progress, given the effort already spent (u: a uniform per value).
 
         With a model that has cdf and quantile: D ~ F conditioned on D > spent, remaining =
         D - spent. Past the end of the estimate (F(spent) = 1), and for models without them,
@@ -199,9 +223,9 @@ class Sampler:
 
         if self._doing_plan is None:
             self._doing_plan = self._prepare_remaining()
-        u = rng.random(drawn.shape)
+            self._doing_low = np.nan_to_num(self.c.tasks["est_low"].to_numpy()[self.doing])
         spent = self.c.elapsed[self.doing]
-        low = np.nan_to_num(self.c.tasks["est_low"].to_numpy()[self.doing])
+        low = self._doing_low
         out = np.maximum(drawn - low, 0.0)  # the fallback, overwritten where conditioning applies
         for cols, model, rows, f_spent in self._doing_plan:
             if f_spent is None:
@@ -231,7 +255,8 @@ def named_groups(rows: pl.DataFrame, column: str, lookup, table: str, key: str |
         except PluginError as exc:
             where = f"{table}[{rows['id'][int(idx[0])]}].{key or column}"
             raise PlanError([Problem(where, str(exc))]) from None
-        groups.append((record, idx, rows[idx.tolist()]))  # a NumPy index would import numpy.ma
+        # The frame itself when one name covers every row; a NumPy index would import numpy.ma.
+        groups.append((record, idx, rows if len(idx) == len(names) else rows[idx.tolist()]))
     return groups
 
 

@@ -190,3 +190,17 @@ def test_blocks_that_do_not_fit_the_output_are_rejected(tasks_frame):
     worker.start()
     worker.join()
     assert took == [True]
+
+
+def test_pert_cdf_answers_again_from_its_cache_and_a_caller_cannot_change_it(tasks_frame):
+    tasks = tasks_frame(estimates(6, seed=9))
+    x = np.array([[0.0, 2.5, 7.0, 12.0, 40.0, 3.0]])
+    first = pert.cdf(tasks, x)
+    first[:] = -1.0  # the caller's copy
+    again = pert.cdf(tasks, x)
+    low, likely, high = (tasks[c].to_numpy() for c in ("est_low", "est_likely", "est_high"))
+    alpha, beta = pert.shapes(low, likely, high)
+    want = pert.betainc(alpha, beta, np.clip((x - low) / np.where(high > low, high - low, 1.0), 0.0, 1.0))
+    want = np.where(high > low, want, (x >= low).astype(np.float64))
+    assert same(again, want)
+    assert same(pert.cdf(tasks, x.reshape(6, 1).T), want)  # same values, asked in another array
