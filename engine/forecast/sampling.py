@@ -180,7 +180,9 @@ class Sampler:
             success[:] = self._certain
             if drawn_after:
                 for rng, n in zip(rngs, sizes, strict=True):
-                    rng.bit_generator.advance(n * self.n_tasks)
+                    bits = rng.bit_generator
+                    assert isinstance(bits, np.random.PCG64)  # blocks() makes them so
+                    bits.advance(n * self.n_tasks)
             return success
         parts = []
         for rng, n in zip(rngs, sizes, strict=True):
