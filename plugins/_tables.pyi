@@ -41,3 +41,20 @@ def sample_triangular(
     fall: npt.NDArray[np.float64],
     out: npt.NDArray[np.float64],
 ) -> bool: ...
+def sample_pert_blocks(
+    bit_generators: list[np.random.BitGenerator],
+    sizes: npt.NDArray[np.int64],
+    start: npt.NDArray[np.float64],
+    slope: npt.NDArray[np.float64],
+    base: npt.NDArray[np.int64],
+    low: npt.NDArray[np.float64],
+    width: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+    grid: int,
+) -> None: ...
+def bernoulli_blocks(
+    bit_generators: list[np.random.BitGenerator],
+    sizes: npt.NDArray[np.int64],
+    p: npt.NDArray[np.float64],
+    out: npt.NDArray[np.uint8],
+) -> None: ...

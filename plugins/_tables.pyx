@@ -10,12 +10,17 @@ each value is computed once and written straight into the caller's block.
 
 The `sample_*` functions also draw the uniforms, through the generator's bit generator (NumPy's C
 API, under its lock), in exactly the order `Generator.random` fills an array: the same stream, so
-the same numbers, without a block of uniforms written out and read back.
+the same numbers, without a block of uniforms written out and read back. The `*_blocks` functions
+do that for several blocks of trials at once, each block with its own generator, into one
+(trials, tasks) array: every generator is drawn in its own block's order, so each block's numbers
+are the one-block function's.
 """
 
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.float cimport DBL_MAX
 from libc.math cimport sqrt
+from libc.stdint cimport uint8_t
+from libc.stdlib cimport free, malloc
 from numpy.random cimport bitgen_t
 
 
@@ -134,6 +139,124 @@ def sample_pert(
                     for i in range(m):
                         (<double*>(op + (first + i) * os))[0] = _quantile(st, sl, u[i] * grid_d, grid_d, last, w, lo)
                     first += m
+
+
+cdef class _Generators:
+    """The bit generators of several blocks, locked while their C states are in use."""
+    cdef bitgen_t** rng
+    cdef Py_ssize_t* first  # first row of each block in the output
+    cdef Py_ssize_t count
+    cdef list locked
+
+    def __cinit__(self, list bit_generators, const long long[::1] sizes, Py_ssize_t rows):
+        cdef Py_ssize_t b, total = 0
+        self.count = len(bit_generators)
+        self.locked = []
+        if sizes.shape[0] != self.count:
+            raise ValueError("one size per bit generator")
+        self.rng = <bitgen_t**>malloc(max(self.count, 1) * sizeof(bitgen_t*))
+        self.first = <Py_ssize_t*>malloc((self.count + 1) * sizeof(Py_ssize_t))
+        if self.rng == NULL or self.first == NULL:
+            raise MemoryError()
+        for b in range(self.count):
+            if sizes[b] < 0:
+                raise ValueError("a block size is negative")
+            self.rng[b] = _bitgen(bit_generators[b])
+            self.first[b] = total
+            total += sizes[b]
+        self.first[self.count] = total
+        if total != rows:
+            raise ValueError(f"the blocks have {total} trials, the output {rows} rows")
+        for bg in bit_generators:
+            lock = bg.lock
+            lock.acquire()
+            self.locked.append(lock)
+
+    def release(self):
+        while self.locked:
+            self.locked.pop().release()
+
+    def __dealloc__(self):
+        free(self.rng)
+        free(self.first)
+
+
+def sample_pert_blocks(
+    list bit_generators,
+    const long long[::1] sizes,
+    const double[::1] start,
+    const double[::1] slope,
+    const long long[::1] base,
+    const double[::1] low,
+    const double[::1] width,
+    double[:, ::1] out,
+    Py_ssize_t grid,
+):
+    """sample_pert for several blocks: block b's sizes[b] trials, drawn from bit_generators[b], fill
+    the next sizes[b] rows of the row-major (trials, tasks) `out`. Task by task, every block's
+    values of the task are computed before the next task's: each table row is read into the cache
+    once per chunk of blocks rather than once per block."""
+    cdef Py_ssize_t n = out.shape[0], k = out.shape[1], i, j, b, first, m, stop, last = grid - 1
+    cdef double grid_d = <double>grid
+    cdef const double* st
+    cdef const double* sl
+    cdef double w, lo
+    cdef double* op
+    cdef bitgen_t* rng
+    cdef double u[256]
+    if base.shape[0] != k or low.shape[0] != k or width.shape[0] != k:
+        raise ValueError("base, low and width need one value per task")
+    _check_tables(start, slope, base, k, grid)
+    cdef _Generators gens = _Generators(bit_generators, sizes, n)
+    try:
+        if n == 0 or k == 0:
+            return
+        op = &out[0, 0]
+        with nogil:
+            for j in range(k):
+                st = &start[base[j]]
+                sl = &slope[base[j]]
+                w = width[j]
+                lo = low[j]
+                for b in range(gens.count):
+                    rng = gens.rng[b]
+                    first = gens.first[b]
+                    stop = gens.first[b + 1]
+                    while first < stop:
+                        m = min(256, stop - first)
+                        for i in range(m):
+                            u[i] = rng.next_double(rng.state)
+                        for i in range(m):
+                            op[(first + i) * k + j] = _quantile(st, sl, u[i] * grid_d, grid_d, last, w, lo)
+                        first += m
+    finally:
+        gens.release()
+
+
+def bernoulli_blocks(list bit_generators, const long long[::1] sizes, const double[::1] p, uint8_t[:, ::1] out):
+    """out[i, j] = generator.random((sizes[b], k))[i', j] < p[j] for each block b (rows of `out` in
+    block order, i' the row within its block), with bit_generators[b]'s stream: the built-in
+    bernoulli success model, without the block of uniforms."""
+    cdef Py_ssize_t n = out.shape[0], k = out.shape[1], i, j, b
+    cdef bitgen_t* rng
+    cdef uint8_t* row
+    cdef const double* pp
+    if p.shape[0] != k:
+        raise ValueError("p needs one value per task")
+    cdef _Generators gens = _Generators(bit_generators, sizes, n)
+    try:
+        if n == 0 or k == 0:
+            return
+        pp = &p[0]
+        with nogil:
+            for b in range(gens.count):
+                rng = gens.rng[b]
+                for i in range(gens.first[b], gens.first[b + 1]):
+                    row = &out[i, 0]
+                    for j in range(k):
+                        row[j] = rng.next_double(rng.state) < pp[j]
+    finally:
+        gens.release()
 
 
 def triangular(

@@ -22,6 +22,7 @@ the quantile is smooth).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -114,6 +115,26 @@ def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
             x = rng.random((hi - lo, n))
             _compiled.interpolate(x, start, slope, base[lo:hi], low[lo:hi], width[lo:hi], out[:, lo:hi].T, GRID)
     return out
+
+
+def sample_blocks(
+    tasks: pl.DataFrame, rngs: Sequence[np.random.Generator], sizes: Sequence[int], out: np.ndarray
+) -> None:
+    """sample(tasks, sizes[b], rngs[b]) for each block b, written one after another into the rows
+    of the row-major (sum(sizes), k) float64 `out`: the same numbers, each generator left where
+    sample leaves it. Compiled, each task's table is read once for all the blocks, not once a block
+    (on a plan of a few hundred distinct estimates the tables do not all stay in the cache)."""
+    if _compiled is not None and all(type(rng) is np.random.Generator for rng in rngs):
+        start, slope, _, low, width, base = _prepared(tasks)
+        sizes_arr = np.asarray(sizes, dtype=np.int64)
+        _compiled.sample_pert_blocks(
+            [rng.bit_generator for rng in rngs], sizes_arr, start, slope, base, low, width, out, GRID
+        )
+        return
+    first = 0
+    for rng, n in zip(rngs, sizes, strict=True):
+        out[first : first + n] = sample(tasks, n, rng)
+        first += n
 
 
 def quantile_reference(tasks: pl.DataFrame, u: np.ndarray) -> np.ndarray:
@@ -217,9 +238,36 @@ def variance(tasks: pl.DataFrame) -> np.ndarray:
     return (high - low) ** 2 * alpha * beta / (total**2 * (total + 1))
 
 
+_cdf_cache: dict[bytes, np.ndarray] = {}
+
+
 def cdf(tasks: pl.DataFrame, x: np.ndarray) -> np.ndarray:
-    """The exact CDF (the regularized incomplete beta function); a point estimate is a step at its value."""
+    """The exact CDF (the regularized incomplete beta function); a point estimate is a step at its value.
+
+    A run asks for F(effort spent) of its work in progress twice (the in-progress update, then
+    the conditional sampling) and every run of the same plan asks again: the last few answers
+    are kept (a copy is returned, so a caller may change it)."""
     low, likely, high = three_points(tasks)
+    x = np.asarray(x, dtype=np.float64)
+    key = b"".join(
+        [
+            np.array([x.ndim, *x.shape], dtype=np.int64).tobytes(),
+            x.tobytes(),
+            low.tobytes(),
+            likely.tobytes(),
+            high.tobytes(),
+        ]
+    )
+    hit = _cdf_cache.get(key)
+    if hit is None:
+        hit = _cdf(low, likely, high, x)
+        if len(_cdf_cache) >= 32:
+            _cdf_cache.clear()
+        _cdf_cache[key] = hit
+    return hit.copy()
+
+
+def _cdf(low: np.ndarray, likely: np.ndarray, high: np.ndarray, x: np.ndarray) -> np.ndarray:
     alpha, beta = shapes(low, likely, high)
     width = high - low
     scaled = np.clip((x - low) / np.where(width > 0, width, 1.0), 0.0, 1.0)

@@ -62,11 +62,12 @@ class Aggregates:
         self.busy = np.zeros((len(blocks), n_units))  # per block
         self.available = np.zeros((len(blocks), n_units))
         self._pending: np.ndarray | None = None  # busy and available rows of a block that came in parts
-        self.proj_finish = np.full((self.count, n_projects), np.nan)
-        self.proj_success = np.zeros((self.count, n_projects), dtype=bool)
+        # Per-trial arrays, not filled: add (or merge) writes every row of them, trial by trial.
+        self.proj_finish = np.empty((self.count, n_projects))
+        self.proj_success = np.empty((self.count, n_projects), dtype=bool)
         # Finish times of the tasks that succeeded (NaN where a task failed or did not run).
-        self.kept_finish = np.full((self.keep, n_tasks), np.nan, dtype=np.float32)
-        self.kept_duration = np.full((self.keep_duration, n_tasks), np.nan, dtype=np.float32)
+        self.kept_finish = np.empty((self.keep, n_tasks), dtype=np.float32)
+        self.kept_duration = np.empty((self.keep_duration, n_tasks), dtype=np.float32)
 
     def add(self, first_trial: int, out, arrival: np.ndarray) -> None:
         """Take in the kernel's output for trials first_trial, first_trial + 1, ... of the run."""

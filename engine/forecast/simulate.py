@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from teamcast.engine.forecast.aggregate import Aggregates
 from teamcast.engine.forecast.compile import Compiled, compile_plan
 from teamcast.engine.forecast.priorities import DEFAULT_PRIORITY, prioritise
@@ -125,10 +123,8 @@ class _Run:
             if cancel is not None and cancel():
                 raise CancelledError("the forecast was cancelled")
             chunk = range(first_block, min(first_block + chunk_blocks, blocks.stop))
-            parts = [self.sampler.block(self.seed, b, min(BLOCK, trials - b * BLOCK)) for b in chunk]
-            effort, success, arrival = (
-                parts[0] if len(parts) == 1 else tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
-            )
+            sizes = [min(BLOCK, trials - b * BLOCK) for b in chunk]
+            effort, success, arrival = self.sampler.blocks(self.seed, chunk.start, sizes)
             n = effort.shape[0]
             for lo in range(0, n, step or n):
                 hi = min(n, lo + (step or n))

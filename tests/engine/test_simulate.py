@@ -210,3 +210,39 @@ def test_a_run_split_across_workers_merges_to_the_same_forecast():
     ) as cluster:
         on_dask = simulate(plan, trials=trials, seed=8, executor=cluster.scheduler_address, jobs=2).to_json()
     assert json.dumps(here) == json.dumps(on_dask)
+
+
+@pytest.mark.parametrize("certain", [False, True])
+@pytest.mark.parametrize("modifiers", [(), ("stall",)])
+def test_a_chunk_of_blocks_is_its_blocks_sampled_one_by_one_through_the_plugins(monkeypatch, modifiers, certain):
+    """The built-in pert and bernoulli sample a chunk's blocks in one compiled pass; the arrays are
+    those of each block drawn alone through the plugin calls (work in progress, hires, modifiers).
+    When no task states a P(success), the success draws are skipped and what follows is the same."""
+    import dataclasses
+
+    import polars as pl
+
+    from teamcast.engine.forecast.compile import compile_plan
+    from teamcast.engine.forecast.sampling import Sampler
+    from teamcast.engine.plan.demo import demo_plan
+    from teamcast.plugins import bernoulli, manager, pert
+
+    plan = demo_plan()
+    if certain:
+        plan = dataclasses.replace(plan, tasks=plan.tasks.with_columns(p_success=pl.lit(None, pl.Float64)))
+    compiled = compile_plan(plan)
+    calls = []
+    for module in (pert, bernoulli):
+        original = module.sample_blocks
+        monkeypatch.setattr(module, "sample_blocks", lambda *a, f=original: calls.append(f) or f(*a))
+    fast = Sampler(compiled, manager.get_registry(), modifiers)
+    sizes = [BLOCK, BLOCK, 300]
+    got = fast.blocks(11, 4, sizes)
+    # The compiled passes ran (bernoulli's only where a draw decides something), with work in progress.
+    assert len(calls) == (1 if certain else 2) and len(fast.doing) and fast.hires.height
+    monkeypatch.setattr(manager, "is_builtin", lambda record: False)  # every block through the plugin calls
+    plain = Sampler(compiled, manager.get_registry(), modifiers)
+    blocks = [plain.block(11, 4 + b, n) for b, n in enumerate(sizes)]
+    assert len(calls) == (1 if certain else 2)
+    for i, want in enumerate(np.concatenate(parts) for parts in zip(*blocks, strict=True)):
+        assert got[i].dtype == want.dtype and got[i].tobytes() == want.tobytes()

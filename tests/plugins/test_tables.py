@@ -143,3 +143,64 @@ def test_success_blocks_are_the_bytes_of_the_cast(tasks_frame):
     got = checked_success(model, tasks, 400, np.random.default_rng(8))
     want = model.sample(tasks, 400, np.random.default_rng(8)).astype(np.uint8)
     assert same(got, want) and got.flags.c_contiguous
+
+
+BLOCK_SIZES = [[1024], [1024, 1024, 300], [5, 0, 17], [0], []]
+
+
+@pytest.mark.parametrize("sizes", BLOCK_SIZES)
+@pytest.mark.parametrize("compiled", [True, False])
+def test_several_blocks_at_once_are_each_block_sampled_alone(tasks_frame, monkeypatch, sizes, compiled):
+    """pert's and bernoulli's sample_blocks: the rows of each block are that block's sample, and
+    every generator is left where sampling its block alone leaves it (the driver draws on)."""
+    from teamcast.plugins import bernoulli
+
+    if not compiled:  # the fallback of a checkout without the extension: the models' own sample
+        monkeypatch.setattr(pert, "_compiled", None)
+        monkeypatch.setattr(bernoulli, "_compiled", None)
+    k = 11
+    tasks = tasks_frame(estimates(k, seed=5), p_success=[0.0, 0.3, 0.5, 0.9, 1.0, 0.7, 0.1, 0.25, 0.5, 0.99, 0.6])
+    gens = [np.random.default_rng(100 + b) for b in range(len(sizes))]
+    alone = [np.random.default_rng(100 + b) for b in range(len(sizes))]
+    effort = np.empty((sum(sizes), k))
+    success = np.empty((sum(sizes), k), dtype=np.uint8)
+    pert.sample_blocks(tasks, gens, sizes, effort)
+    bernoulli.sample_blocks(tasks, gens, sizes, success)
+    want_effort = [pert.sample_reference(tasks, n, g) for g, n in zip(alone, sizes, strict=True)]
+    want_success = [bernoulli.sample(tasks, n, g).astype(np.uint8) for g, n in zip(alone, sizes, strict=True)]
+    if sizes:
+        assert same(effort, np.concatenate(want_effort)) and same(success, np.concatenate(want_success))
+    assert all(same(g.random(3), a.random(3)) for g, a in zip(gens, alone, strict=True))
+
+
+def test_blocks_that_do_not_fit_the_output_are_rejected(tasks_frame):
+    tasks = tasks_frame(estimates(3))
+    start, slope, _, low, width, base = pert._prepared(tasks)
+    gens = [np.random.default_rng(1).bit_generator]
+    _tables.bernoulli_blocks(gens, np.array([9]), np.ones(3), np.empty((9, 3), dtype=np.uint8))
+    with pytest.raises(ValueError, match="trials"):
+        _tables.sample_pert_blocks(gens, np.array([10]), start, slope, base, low, width, np.empty((9, 3)), pert.GRID)
+    with pytest.raises(ValueError, match="one size per"):
+        _tables.bernoulli_blocks(gens, np.array([5, 4]), np.ones(3), np.empty((9, 3), dtype=np.uint8))
+    # Neither a call nor a rejected one leaves the generator locked: another thread can take the lock.
+    import threading
+
+    took = []
+    worker = threading.Thread(target=lambda: took.append(gens[0].lock.acquire(timeout=5)))
+    worker.start()
+    worker.join()
+    assert took == [True]
+
+
+def test_pert_cdf_answers_again_from_its_cache_and_a_caller_cannot_change_it(tasks_frame):
+    tasks = tasks_frame(estimates(6, seed=9))
+    x = np.array([[0.0, 2.5, 7.0, 12.0, 40.0, 3.0]])
+    first = pert.cdf(tasks, x)
+    first[:] = -1.0  # the caller's copy
+    again = pert.cdf(tasks, x)
+    low, likely, high = (tasks[c].to_numpy() for c in ("est_low", "est_likely", "est_high"))
+    alpha, beta = pert.shapes(low, likely, high)
+    want = pert.betainc(alpha, beta, np.clip((x - low) / np.where(high > low, high - low, 1.0), 0.0, 1.0))
+    want = np.where(high > low, want, (x >= low).astype(np.float64))
+    assert same(again, want)
+    assert same(pert.cdf(tasks, x.reshape(6, 1).T), want)  # same values, asked in another array
