@@ -35,6 +35,17 @@ cdef extern from *:
     int tc_ctz "__builtin_ctzll" (uint64_t x) nogil
 
 cdef extern from *:
+    # Python builds extensions with -fwrapv (signed overflow wraps), which keeps GCC from
+    # treating int32 indices as non-overflowing: every a[i + 1] re-extends i to 64 bits and
+    # loops are not strength-reduced. The kernel's integer arithmetic never overflows, so it
+    # is compiled without it: about 7 % less CPU time on net200 with pools (A/B builds).
+    """
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC optimize ("no-wrapv")
+    #endif
+    """
+
+cdef extern from *:
     """
     #include <string.h>
     static inline uint64_t tc_bits(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
