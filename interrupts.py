@@ -34,6 +34,8 @@ class CtrlC:
     def __init__(self) -> None:
         self.received = False
         self.held = False  # a Ctrl-C not raised yet: it is signalled again in RETRY_S
+        self.resent = False  # that signal is on its way
+        self.taken = False  # the command is acting on the Ctrl-C (ctrl_c_taken): no second one for it
 
 
 _active: CtrlC | None = None  # the command now recording, if any
@@ -54,6 +56,9 @@ def ctrl_c_now(signum: int, frame: Any) -> bool:
     state = _active
     if state is None:
         return True
+    again, state.resent = state.resent, False
+    if again and state.taken:
+        return False  # a held Ctrl-C that came back after the command acted on it: one is enough
     state.received = True
     if not _in_held_code(frame):
         state.held = False
@@ -77,9 +82,9 @@ def _in_held_code(frame: Any) -> bool:
 
 def _signal_again(state: CtrlC, signum: int) -> None:
     """The held Ctrl-C again, to the main thread (where Python handles signals), while its command runs."""
-    if _active is not state or not state.held:
+    if _active is not state or not state.held or state.taken:
         return
-    state.held = False
+    state.held, state.resent = False, True
     main = threading.main_thread().ident
     if hasattr(signal, "pthread_kill") and main is not None:
         signal.pthread_kill(main, signum)
@@ -100,11 +105,21 @@ def raises_keyboard_interrupt(handler: Any) -> bool:
     return handler is signal.default_int_handler or handler is record_ctrl_c
 
 
+def ctrl_c_taken() -> bool:
+    """ctrl_c_received(), for code about to act on it (stop, say so): a Ctrl-C still held does not
+    come again as a second KeyboardInterrupt in the middle of that."""
+    state = _active
+    if state is None or not state.received:
+        return False
+    state.taken, state.held = True, False
+    return True
+
+
 def stop_if_ctrl_c() -> None:
     """Raises KeyboardInterrupt if Ctrl-C arrived during the command now recording: for a loop
-    that must not go on when an extension swallowed the interrupt (or turned it into an error
-    it reported and carried on from)."""
-    if ctrl_c_received():
+    that must not go on when an extension swallowed the interrupt, turned it into an error it
+    reported and carried on from, or when it is still held."""
+    if ctrl_c_taken():
         raise KeyboardInterrupt
 
 

@@ -114,16 +114,16 @@ class TeamcastGroup(click.Group):
         return super().list_commands(ctx)
 
     def invoke(self, ctx):
-        from teamcast.interrupts import INTERRUPTED_EXIT, recording_ctrl_c
+        from teamcast.interrupts import INTERRUPTED_EXIT, ctrl_c_taken, recording_ctrl_c
 
-        with recording_ctrl_c() as ctrl_c:
+        with recording_ctrl_c():
             try:
                 return super().invoke(ctx)
             except (SystemExit, click.exceptions.Exit):
                 raise  # a command's own exit status (a sweep's 130, after saying what it kept)
             except BaseException as exc:
                 verbose = bool(ctx.obj and ctx.obj.get("verbose"))
-                if ctrl_c.received or isinstance(exc, KeyboardInterrupt):
+                if ctrl_c_taken() or isinstance(exc, KeyboardInterrupt):
                     # After Ctrl-C, whatever the KeyboardInterrupt became is the interrupt: inside
                     # Polars it can come out as a TypeError, then as an IndexError.
                     if verbose:

@@ -57,7 +57,7 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
     )
     from teamcast.engine.plan.io import check_output, load_plan
     from teamcast.errors import TeamcastError, UsageError
-    from teamcast.interrupts import INTERRUPTED_EXIT, ctrl_c_received
+    from teamcast.interrupts import INTERRUPTED_EXIT, ctrl_c_taken
 
     axes = [parse_vary(v) for v in varies]
     if sweep_file:
@@ -114,7 +114,7 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
                         lost.add(row["scenario"])
         sink.write(writer.end())
     except BaseException as exc:
-        if not (isinstance(exc, KeyboardInterrupt) or ctrl_c_received()):
+        if not (ctrl_c_taken() or isinstance(exc, KeyboardInterrupt)):
             sink.close(keep=written > 0)  # a sweep that failed before its first row leaves no file
             raise
         # Ctrl-C, whatever it became on the way (inside Polars a KeyboardInterrupt can come out

@@ -238,3 +238,27 @@ def test_a_ctrl_c_inside_polars_is_raised_once_polars_has_returned():
     # Without a command recording, Python's own handler raises inside Polars as before.
     with pytest.raises(KeyboardInterrupt):
         pl.Series([1, 2, 3]).map_elements(pressed_on_the_second_row, return_dtype=pl.Int64)
+
+
+def test_a_held_ctrl_c_acted_on_before_it_comes_again_comes_only_once():
+    # A sweep's next scenario can start (and stop at the recorded Ctrl-C) before the held signal
+    # comes again; that signal must not raise a second KeyboardInterrupt while the sweep says
+    # where its scenarios are (it did: the command then said only "interrupted").
+    import time
+
+    import polars as pl
+
+    from teamcast.interrupts import RETRY_S, stop_if_ctrl_c
+
+    def pressed(x: int) -> int:
+        signal.raise_signal(signal.SIGINT)
+        return x
+
+    with recording_ctrl_c():
+        pl.Series([1]).map_elements(pressed, return_dtype=pl.Int64)
+        with pytest.raises(KeyboardInterrupt):
+            stop_if_ctrl_c()
+        try:
+            time.sleep(10 * RETRY_S)
+        except KeyboardInterrupt:
+            pytest.fail("the held Ctrl-C came again after the command acted on it")
