@@ -56,8 +56,8 @@ def ctrl_c_now(signum: int, frame: Any) -> bool:
     state = _active
     if state is None:
         return True
-    again, state.resent = state.resent, False
-    if again and state.taken:
+    sent_again, state.resent = state.resent, False
+    if sent_again and state.taken:
         return False  # a held Ctrl-C that came back after the command acted on it: one is enough
     state.received = True
     if not _in_held_code(frame):
