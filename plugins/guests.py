@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from teamcast.errors import UsageError
+from teamcast.interrupts import ctrl_c_now, ctrl_c_received, raises_keyboard_interrupt
 
 # What plugin code may raise that must not end the process as if it succeeded or was asked to
 # stop: sys.exit(0) inside a hook would make a failing `simulate --fail-if` gate exit 0.
@@ -50,7 +51,10 @@ class UserInterrupt(KeyboardInterrupt):
 
 
 def _user_interrupt(signum: int, frame: object) -> None:
-    raise UserInterrupt()
+    # Under a command recording Ctrl-C (teamcast.interrupts), as its own handler does: recorded,
+    # and held while inside Polars, where an exception would become a panic or another error.
+    if ctrl_c_now(signum, frame):
+        raise UserInterrupt()
 
 
 def guest(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
@@ -63,23 +67,34 @@ def guest(seconds: float | None, fn: Callable[..., Any], *args: Any) -> Any:
     """
     if threading.current_thread() is not threading.main_thread():
         return fn(*args)
-    # Only Python's own Ctrl-C handler is replaced: a caller's handler (the app's) is left alone.
-    mark = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Only Python's own Ctrl-C handler is replaced, or the command line's, which raises the same
+    # KeyboardInterrupt and records the Ctrl-C: a caller's other handler (the app's) is left alone.
+    mark = raises_keyboard_interrupt(signal.getsignal(signal.SIGINT))
+    recorded_before = ctrl_c_received()
     previous_int = None
     try:
         # Installing the handler first runs the handler in place for a Ctrl-C still pending.
         previous_int = signal.signal(signal.SIGINT, _user_interrupt) if mark else None
         return _timed(seconds, fn, args)
-    except KeyboardInterrupt as exc:
-        # While the plugin runs, Ctrl-C raises UserInterrupt; a plain KeyboardInterrupt from around
-        # that window (Python's own handler, just before or after it) is the user's Ctrl-C too.
-        # Only one the plugin code raised itself is the plugin's.
-        if mark and not isinstance(exc, UserInterrupt) and not getattr(exc, "raised_by_plugin", False):
+    except BaseException as exc:
+        if mark and not isinstance(exc, UserInterrupt) and _the_users(exc, recorded_before):
             raise UserInterrupt() from None
         raise
     finally:
         if previous_int is not None:
             signal.signal(signal.SIGINT, previous_int)
+
+
+def _the_users(exc: BaseException, recorded_before: bool) -> bool:
+    """Whether `exc`, out of a plugin call, is the user's Ctrl-C rather than the plugin's failure."""
+    if ctrl_c_received() and not recorded_before:
+        # Ctrl-C arrived during the call, as the command recorded: whatever came out of it is the
+        # stop (inside an extension such as Polars a KeyboardInterrupt can become a TypeError).
+        return True
+    # While the plugin runs, Ctrl-C raises UserInterrupt; a plain KeyboardInterrupt from around
+    # that window (Python's own handler, just before or after it) is the user's Ctrl-C too. Only
+    # one the plugin code raised itself is the plugin's.
+    return isinstance(exc, KeyboardInterrupt) and not getattr(exc, "raised_by_plugin", False)
 
 
 def _timed(seconds: float | None, fn: Callable[..., Any], args: tuple) -> Any:

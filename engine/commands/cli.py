@@ -122,19 +122,32 @@ class TeamcastGroup(click.Group):
         return super().list_commands(ctx)
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except TeamcastError as exc:
-            if ctx.obj and ctx.obj.get("verbose"):
-                raise
-            for line in exc.lines():
-                echo(line, err=True)
-            ctx.exit(exc.exit_code)
-        except MemoryError:
-            if ctx.obj and ctx.obj.get("verbose"):
-                raise
-            echo("out of memory: the run needs more than this machine has; try fewer --trials", err=True)
-            ctx.exit(1)
+        from teamcast.interrupts import INTERRUPTED_EXIT, ctrl_c_taken, recording_ctrl_c
+
+        with recording_ctrl_c():
+            try:
+                return super().invoke(ctx)
+            except (SystemExit, click.exceptions.Exit):
+                raise  # a command's own exit status (a sweep's 130, after saying what it kept)
+            except BaseException as exc:
+                verbose = bool(ctx.obj and ctx.obj.get("verbose"))
+                if ctrl_c_taken() or isinstance(exc, KeyboardInterrupt):
+                    # After Ctrl-C, whatever the KeyboardInterrupt became is the interrupt: inside
+                    # Polars it can come out as a TypeError, then as an IndexError.
+                    if verbose:
+                        import traceback
+
+                        traceback.print_exception(exc)
+                    echo("\ninterrupted", err=True)
+                    ctx.exit(INTERRUPTED_EXIT)
+                if verbose or not isinstance(exc, (TeamcastError, MemoryError)):
+                    raise
+                if isinstance(exc, MemoryError):
+                    echo("out of memory: the run needs more than this machine has; try fewer --trials", err=True)
+                    ctx.exit(1)
+                for line in exc.lines():
+                    echo(line, err=True)
+                ctx.exit(exc.exit_code)
 
 
 @click.group(cls=TeamcastGroup, invoke_without_command=True)

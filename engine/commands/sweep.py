@@ -57,6 +57,7 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
     )
     from teamcast.engine.plan.io import check_output, load_plan
     from teamcast.errors import TeamcastError, UsageError
+    from teamcast.interrupts import INTERRUPTED_EXIT, ctrl_c_taken
 
     axes = [parse_vary(v) for v in varies]
     if sweep_file:
@@ -112,14 +113,16 @@ def sweep(plan_file, varies, sweep_file, trials, seed, executor, jobs, top, by, 
                     if row["error"].startswith("worker lost"):
                         lost.add(row["scenario"])
         sink.write(writer.end())
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not (ctrl_c_taken() or isinstance(exc, KeyboardInterrupt)):
+            sink.close(keep=written > 0)  # a sweep that failed before its first row leaves no file
+            raise
+        # Ctrl-C, whatever it became on the way (inside Polars a KeyboardInterrupt can come out
+        # as a TypeError or an IndexError): say what was kept.
         where = sink.partial if sink.partial and written else "stdout" if not out else "nowhere"
         click.echo(f"\ninterrupted: {written} scenario(s) written to {where}", err=True)
         sink.close(keep=written > 0)
-        raise SystemExit(130) from None
-    except BaseException:
-        sink.close(keep=written > 0)  # a sweep that failed before its first row leaves no file
-        raise
+        raise SystemExit(INTERRUPTED_EXIT) from None
     sink.commit()
     if lost:  # the rows say so too; a run that lost scenarios is not a success
         raise TeamcastError(

@@ -35,6 +35,7 @@ from teamcast.engine.forecast.executors import Lost, make_executor
 from teamcast.engine.forecast.sweep_delta import SweepBase, shared_base
 from teamcast.engine.plan.model import Plan, frame
 from teamcast.errors import PlanError, TeamcastError, UsageError
+from teamcast.interrupts import stop_if_ctrl_c
 
 ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
 
@@ -364,6 +365,9 @@ def iter_sweep(
     with make_executor(executor, jobs) as ex:
         results = ex.imap_tolerant(run_scenario, base, calls, grid_size(axes), progress)
         for (scenario, *_), result in results:
+            # A Ctrl-C that an extension swallowed, or that came out of a scenario as its error
+            # row, still stops the sweep (only a command records Ctrl-C: see teamcast.interrupts).
+            stop_if_ctrl_c()
             yield _lost(scenario, result.why) if isinstance(result, Lost) else result
 
 

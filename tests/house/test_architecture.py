@@ -13,10 +13,12 @@ from teamcast.engine.plan.graph import strongly_connected
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"engine": "teamcast.engine", "plugins": "teamcast.plugins", "tui": "teamcast.tui", "ext": "teamcast.ext"}
 MAX_LINES = 600
+ROOT_MODULES = ("teamcast", "teamcast.errors", "teamcast.interrupts")  # what every package may import
 
 
 def modules() -> dict[str, Path]:
-    found = {"teamcast": ROOT / "__init__.py", "teamcast.errors": ROOT / "errors.py"}
+    found = {name: ROOT / f"{name.removeprefix('teamcast.')}.py" for name in ROOT_MODULES[1:]}
+    found["teamcast"] = ROOT / "__init__.py"
     for folder, package in FOLDERS.items():
         for path in sorted((ROOT / folder).rglob("*.py")):
             parts = path.relative_to(ROOT / folder).with_suffix("").parts
@@ -71,7 +73,7 @@ GRAPH = {
 
 def allowed(source: str, target: str) -> bool:
     """tui -> engine -> {ext, plugins}; plugins -> root only; ext -> nothing of ours but itself."""
-    if target in ("teamcast", "teamcast.errors"):
+    if target in ROOT_MODULES:
         return True
     if source.startswith("teamcast.plugins"):
         return target.startswith("teamcast.plugins")

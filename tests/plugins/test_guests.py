@@ -219,7 +219,8 @@ def test_ctrl_c_inside_plugin_code_stops_the_run_instead_of_blaming_the_plugin(g
     plan = tmp_path / "p.toml"
     plan.write_text(PLAN)
     stopped = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
-    assert "Aborted" in stopped.output and "plugin guest-test" not in stopped.output, stopped.output
+    assert stopped.exit_code == 130 and "interrupted" in stopped.output, stopped.output
+    assert "plugin guest-test" not in stopped.output, stopped.output
     plan.write_text(PLAN.replace('model = "quitter"', 'model = "raiser"'))
     broken = CliRunner().invoke(main, ["simulate", str(plan), "-n", "20"])
     assert broken.exit_code == 1 and "plugin guest-test" in broken.output and "KeyboardInterrupt" in broken.output
@@ -251,4 +252,77 @@ def test_ctrl_c_handled_by_pythons_handler_around_a_plugin_call_is_the_users(mon
     with pytest.raises(KeyboardInterrupt) as raised:
         guests.guest(None, plugin_raises)
     assert not isinstance(raised.value, guests.UserInterrupt)
+    assert signal_module.getsignal(signal_module.SIGINT) is signal_module.default_int_handler
+
+
+def test_under_a_command_recording_ctrl_c_the_plugins_window_is_the_users_too():
+    # The command line records Ctrl-C with its own handler (teamcast.interrupts); guests treats it as
+    # Python's own: a Ctrl-C during the call is a UserInterrupt, and the command still sees it.
+    import signal as signal_module
+
+    from teamcast.interrupts import ctrl_c_received, record_ctrl_c, recording_ctrl_c
+    from teamcast.plugins import guests
+
+    def user_presses_ctrl_c():
+        signal_module.raise_signal(signal_module.SIGINT)
+
+    def plugin_raises():
+        raise KeyboardInterrupt
+
+    with recording_ctrl_c():
+        with pytest.raises(KeyboardInterrupt) as raised:
+            guests.guest(None, plugin_raises)
+        assert not isinstance(raised.value, guests.UserInterrupt) and not ctrl_c_received()
+        with pytest.raises(guests.UserInterrupt):
+            guests.guest(None, user_presses_ctrl_c)
+        assert ctrl_c_received()
+        assert signal_module.getsignal(signal_module.SIGINT) is record_ctrl_c
+
+
+def test_a_ctrl_c_that_a_plugins_extension_turned_into_another_error_is_the_users():
+    # Inside Polars (PyO3) a KeyboardInterrupt can come out as a TypeError: when the command recorded
+    # a Ctrl-C during the call, what the plugin raised is the user's stop, not the plugin's failure.
+    import signal as signal_module
+
+    from teamcast.interrupts import recording_ctrl_c
+    from teamcast.plugins import guests
+
+    def swallowed():
+        try:
+            signal_module.raise_signal(signal_module.SIGINT)
+        except KeyboardInterrupt:
+            pass
+        raise TypeError("'<unprintable str object>' is not a Polars data type")
+
+    def broken():
+        raise TypeError("the plugin's own bug")
+
+    with recording_ctrl_c():
+        with pytest.raises(TypeError):
+            guests.guest(None, broken)  # no Ctrl-C: the plugin's error, reported as such
+        with pytest.raises(guests.UserInterrupt):
+            guests.guest(None, swallowed)
+    with pytest.raises(TypeError):
+        guests.guest(None, swallowed)  # no command recording (a library caller): as before
+
+
+def test_a_command_recording_inside_a_plugin_call_still_records():
+    # Either order: a recording started while guests' handler is in place leaves that handler,
+    # which records for it.
+    import signal as signal_module
+
+    from teamcast.interrupts import recording_ctrl_c
+    from teamcast.plugins import guests
+
+    def plugin():
+        with recording_ctrl_c() as ctrl_c:
+            try:
+                signal_module.raise_signal(signal_module.SIGINT)
+            finally:
+                seen.append(ctrl_c.received)
+
+    seen: list[bool] = []
+    with pytest.raises(guests.UserInterrupt):
+        guests.guest(None, plugin)
+    assert seen == [True]
     assert signal_module.getsignal(signal_module.SIGINT) is signal_module.default_int_handler
