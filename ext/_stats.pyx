@@ -418,16 +418,25 @@ def rank_correlations(const real[:, ::1] duration, const int64_t[::1] rows, cons
 @cython.boundscheck(False)
 @cython.wraparound(False)
 def tally(const uint8_t[:, ::1] state, const uint8_t[:, ::1] critical, const double[:, ::1] finish,
-          int64_t[::1] ran, int64_t[::1] succeeded, int64_t[::1] crit, double[::1] makespan):
+          int64_t[::1] ran, int64_t[::1] succeeded, int64_t[::1] crit, double[::1] makespan,
+          float[:, ::1] kept, const double[:, ::1] start, float[:, ::1] duration):
     """Per task, add the trials it ran in (state != 0), succeeded in (state == 1) and the sum of
-    `critical`; per trial, makespan = the latest finish (NaN skipped), at least 0.0."""
+    `critical`; per trial, makespan = the latest finish (NaN skipped), at least 0.0.
+
+    In the same pass over the rows, the first kept.shape[0] trials' finish times are kept as
+    float32 (NaN where the task did not succeed), and the first duration.shape[0] trials'
+    durations as float32(finish - start): the chunk is read once, not once per summary."""
     cdef Py_ssize_t n = state.shape[0], T = state.shape[1], i, t
+    cdef Py_ssize_t k = kept.shape[0], kd = duration.shape[0]
     cdef double mk, f
     if critical.shape[0] != n or finish.shape[0] != n or makespan.shape[0] != n:
         raise ValueError("one row per trial")
     if critical.shape[1] != T or finish.shape[1] != T or ran.shape[0] != T or succeeded.shape[0] != T \
             or crit.shape[0] != T:
         raise ValueError("one column per task")
+    if k > n or kd > n or start.shape[0] < kd or (k and kept.shape[1] != T) \
+            or (kd and (duration.shape[1] != T or start.shape[1] != T)):
+        raise ValueError("kept rows and durations: at most one row per trial, one column per task")
     with nogil:
         for i in range(n):
             for t in range(T):
@@ -440,3 +449,9 @@ def tally(const uint8_t[:, ::1] state, const uint8_t[:, ::1] critical, const dou
                 if f > mk:  # false for NaN
                     mk = f
             makespan[i] = mk
+            if i < k:
+                for t in range(T):
+                    kept[i, t] = <float>finish[i, t] if state[i, t] == 1 else <float>NAN
+            if i < kd:
+                for t in range(T):
+                    duration[i, t] = <float>(finish[i, t] - start[i, t])

@@ -60,12 +60,26 @@ def tally(
     ran: np.ndarray,
     succeeded: np.ndarray,
     crit: np.ndarray,
+    kept: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    duration: np.ndarray | None = None,
 ) -> np.ndarray:
     """Add one chunk's counts per task in place: ran += state != 0, succeeded += state == 1,
-    crit += critical. Returns each trial's makespan: its latest finish (NaN skipped), at least 0."""
+    crit += critical. Returns each trial's makespan: its latest finish (NaN skipped), at least 0.
+
+    In the same pass, when given: kept (k, T) float32, contiguous, gets the first k trials'
+    finish times (NaN where state != 1), and duration (kd, T) float32 the first kd trials'
+    finish - start (computed in float64, then rounded), as NumPy's casts would."""
     from teamcast.ext import _stats
 
-    makespan = np.empty(state.shape[0])
+    n, n_tasks = state.shape
+    empty = np.empty((0, n_tasks), dtype=np.float32)
+    for name, arr in (("kept", kept), ("duration", duration)):
+        if arr is not None and (arr.dtype != np.float32 or not arr.flags.c_contiguous or not arr.flags.writeable):
+            raise ValueError(f"{name} must be a writable contiguous float32 array")
+    if duration is not None and start is None:
+        raise ValueError("durations need the start times")
+    makespan = np.empty(n)
     _stats.tally(
         np.ascontiguousarray(state, dtype=np.uint8),
         np.ascontiguousarray(critical, dtype=np.uint8),
@@ -74,5 +88,8 @@ def tally(
         succeeded,
         crit,
         makespan,
+        empty if kept is None else kept,
+        np.empty((0, n_tasks)) if start is None else np.ascontiguousarray(start, dtype=np.float64),
+        empty if duration is None else duration,
     )
     return makespan

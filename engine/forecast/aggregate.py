@@ -25,7 +25,7 @@ from teamcast.engine.forecast.result import (
 )
 from teamcast.engine.forecast.sampling import BLOCK
 from teamcast.ext import stats
-from teamcast.ext.kernel import FIXED_DONE, STATE_SUCCEEDED
+from teamcast.ext.kernel import FIXED_DONE
 
 KEEP = 10_000  # trials kept whole for task percentiles and sensitivity ...
 KEEP_CELLS = 10_000_000  # ... but never more than this many trials x tasks (~90 MB)
@@ -75,18 +75,25 @@ class Aggregates:
         at = first_trial - self.first  # row of this chunk's first trial in this part
         # Counts per task (state != STATE_NOT_RUN, == STATE_SUCCEEDED, critical) and each trial's
         # makespan (latest finish, NaN skipped, at least 0) in one pass over the chunk.
-        makespan = stats.tally(out.state, out.critical, out.finish, self.ran, self.succeeded, self.critical)
+        # In the same pass: the first kept trials' finish times (NaN unless the task succeeded) and
+        # the first keep_duration trials' durations, as float32 at their trials' rows.
+        k = min(n, max(self.keep - at, 0))
+        kd = min(n, max(self.keep_duration - at, 0))
+        makespan = stats.tally(
+            out.state,
+            out.critical,
+            out.finish,
+            self.ran,
+            self.succeeded,
+            self.critical,
+            kept=self.kept_finish[at : at + k],
+            start=out.start,
+            duration=self.kept_duration[at : at + kd],
+        )
         available = np.maximum(makespan[:, None] - arrival, 0.0)
         self._add_block_sums(at, out.busy, available)
         self.proj_finish[at : at + n] = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
         self.proj_success[at : at + n] = out.proj_success.astype(bool)
-        if at < self.keep:
-            k = min(n, self.keep - at)
-            np.copyto(self.kept_finish[at : at + k], out.finish[:k], casting="same_kind")
-            self.kept_finish[at : at + k][out.state[:k] != STATE_SUCCEEDED] = np.nan
-        if at < self.keep_duration:
-            k = min(n, self.keep_duration - at)
-            np.subtract(out.finish[:k], out.start[:k], out=self.kept_duration[at : at + k], casting="same_kind")
 
     def _add_block_sums(self, at: int, busy: np.ndarray, available: np.ndarray) -> None:
         """Busy and available time summed per block of trials, each over its rows in one go (so
