@@ -90,8 +90,14 @@ cdef inline int32_t _bucket(real v, real mn, real scale, real top, real nan_buck
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
-def column_percentiles(const real[:, ::1] values, const double[::1] percentiles, double[:, ::1] out):
+def column_percentiles(const real[:, ::1] values, const double[::1] percentiles, double[:, ::1] out,
+                       const real[::1] col_min=None, const real[::1] col_max=None,
+                       const int64_t[::1] col_count=None):
     """out[i, j] = percentile percentiles[i] of column j's non-NaN values (NaN when it has none).
+
+    col_min, col_max, col_count (all or none): each column's minimum, maximum and count of
+    non-NaN values as pass 1 finds them (tally's, taken as the rows were written), so that
+    pass is skipped.
 
     Linear interpolation a + (b - a) * (pos - lo) between the order statistics lo = floor(pos)
     and min(lo + 1, count - 1), pos = (count - 1) * (q / 100). At most 8 percentiles.
@@ -112,6 +118,10 @@ def column_percentiles(const real[:, ::1] values, const double[::1] percentiles,
         raise ValueError("at most 8 percentiles")
     if out.shape[0] != P or out.shape[1] != T:
         raise ValueError("out must be (percentiles, columns)")
+    cdef bint given = col_min is not None
+    if given and (col_max is None or col_count is None or col_min.shape[0] != T or col_max.shape[0] != T
+                  or col_count.shape[0] != T):
+        raise ValueError("col_min, col_max and col_count: one per column, all or none")
     if n == 0 or T == 0:
         out[:, :] = NAN
         return
@@ -151,17 +161,23 @@ def column_percentiles(const real[:, ::1] values, const double[::1] percentiles,
                 j0 = jg * group
                 gn = min(group, T - j0)
                 # Pass 1: each column's minimum, maximum and count (NaN fails every comparison).
-                for g in range(gn):
-                    cnt[g] = 0
-                    mn[g] = INFINITY
-                    mx[g] = -INFINITY
-                for i in range(n):
-                    row = &values[i, j0]
+                if given:
                     for g in range(gn):
-                        v = row[g]
-                        cnt[g] += v == v
-                        mn[g] = v if v < mn[g] else mn[g]
-                        mx[g] = v if v > mx[g] else mx[g]
+                        cnt[g] = col_count[j0 + g]
+                        mn[g] = col_min[j0 + g]
+                        mx[g] = col_max[j0 + g]
+                else:
+                    for g in range(gn):
+                        cnt[g] = 0
+                        mn[g] = INFINITY
+                        mx[g] = -INFINITY
+                    for i in range(n):
+                        row = &values[i, j0]
+                        for g in range(gn):
+                            v = row[g]
+                            cnt[g] += v == v
+                            mn[g] = v if v < mn[g] else mn[g]
+                            mx[g] = v if v > mx[g] else mx[g]
                 for g in range(gn):
                     for k in range(P):
                         pos = (cnt[g] - 1) * (percentiles[k] / 100.0)
@@ -418,16 +434,39 @@ def rank_correlations(const real[:, ::1] duration, const int64_t[::1] rows, cons
 @cython.boundscheck(False)
 @cython.wraparound(False)
 def tally(const uint8_t[:, ::1] state, const uint8_t[:, ::1] critical, const double[:, ::1] finish,
-          int64_t[::1] ran, int64_t[::1] succeeded, int64_t[::1] crit, double[::1] makespan):
+          int64_t[::1] ran, int64_t[::1] succeeded, int64_t[::1] crit, double[::1] makespan,
+          float[:, ::1] kept, const double[:, ::1] start, float[:, ::1] duration,
+          float[::1] kept_min, float[::1] kept_max, int64_t[::1] kept_count):
     """Per task, add the trials it ran in (state != 0), succeeded in (state == 1) and the sum of
-    `critical`; per trial, makespan = the latest finish (NaN skipped), at least 0.0."""
+    `critical`; per trial, makespan = the latest finish (NaN skipped), at least 0.0.
+
+    In the same pass over the rows, the first kept.shape[0] trials' finish times are kept as
+    float32 (NaN where the task did not succeed), and the first duration.shape[0] trials'
+    durations as float32(finish - start): the chunk is read once, not once per summary. The
+    kept values' minimum, maximum (NaN skipped, compared in row order as column_percentiles'
+    pass 1 does) and count per task are updated as they are written."""
     cdef Py_ssize_t n = state.shape[0], T = state.shape[1], i, t
+    cdef Py_ssize_t k = kept.shape[0], kd = duration.shape[0]
     cdef double mk, f
+    cdef float v
+    cdef const float* krow
+    cdef float* kmin = NULL
+    cdef float* kmax = NULL
+    cdef int64_t* kcount = NULL
     if critical.shape[0] != n or finish.shape[0] != n or makespan.shape[0] != n:
         raise ValueError("one row per trial")
     if critical.shape[1] != T or finish.shape[1] != T or ran.shape[0] != T or succeeded.shape[0] != T \
             or crit.shape[0] != T:
         raise ValueError("one column per task")
+    if k > n or kd > n or start.shape[0] < kd or (k and kept.shape[1] != T) \
+            or (kd and (duration.shape[1] != T or start.shape[1] != T)):
+        raise ValueError("kept rows and durations: at most one row per trial, one column per task")
+    if k and (kept_min.shape[0] != T or kept_max.shape[0] != T or kept_count.shape[0] != T):
+        raise ValueError("the kept values' minimum, maximum and count: one per task")
+    if k:
+        kmin = &kept_min[0]
+        kmax = &kept_max[0]
+        kcount = &kept_count[0]
     with nogil:
         for i in range(n):
             for t in range(T):
@@ -440,3 +479,17 @@ def tally(const uint8_t[:, ::1] state, const uint8_t[:, ::1] critical, const dou
                 if f > mk:  # false for NaN
                     mk = f
             makespan[i] = mk
+            if i < k:
+                for t in range(T):
+                    kept[i, t] = <float>finish[i, t] if state[i, t] == 1 else <float>NAN
+                # A loop of its own over the row just written (in cache), which vectorises.
+                krow = &kept[i, 0]
+                for t in range(T):
+                    v = krow[t]
+                    kmin[t] = v if v < kmin[t] else kmin[t]
+                    kmax[t] = v if v > kmax[t] else kmax[t]
+                for t in range(T):
+                    kcount[t] += krow[t] == krow[t]
+            if i < kd:
+                for t in range(T):
+                    duration[i, t] = <float>(finish[i, t] - start[i, t])

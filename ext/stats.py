@@ -11,9 +11,17 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+def column_percentiles(
+    values: np.ndarray,
+    percentiles: Sequence[float],
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """(len(percentiles), columns) float64: each column's percentiles of its non-NaN values
-    (NaN for a column without any), linear interpolation written a + (b - a) * (pos - lo)."""
+    (NaN for a column without any), linear interpolation written a + (b - a) * (pos - lo).
+
+    `bounds`: each column's minimum, maximum (values' dtype) and count (int64) of its non-NaN
+    values, as `tally` keeps them, so that the compiled code skips its own pass for them. They
+    must be right: with wrong ones the answer is wrong (a test holds tally's to NumPy's)."""
     from teamcast.ext import _stats
 
     if values.ndim != 2:
@@ -25,7 +33,18 @@ def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.n
     if q.ndim != 1 or len(q) > 8 or ((q < 0) | (q > 100) | np.isnan(q)).any():
         raise ValueError("percentiles must be at most 8 numbers from 0 to 100")
     out = np.empty((len(q), values.shape[1]))
-    _stats.column_percentiles(values, q, out)
+    if bounds is None:
+        _stats.column_percentiles(values, q, out)
+    else:
+        lo, hi, count = bounds
+        _stats.column_percentiles(
+            values,
+            q,
+            out,
+            np.ascontiguousarray(lo, dtype=values.dtype),
+            np.ascontiguousarray(hi, dtype=values.dtype),
+            np.ascontiguousarray(count, dtype=np.int64),
+        )
     return out
 
 
@@ -60,12 +79,38 @@ def tally(
     ran: np.ndarray,
     succeeded: np.ndarray,
     crit: np.ndarray,
+    kept: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    duration: np.ndarray | None = None,
+    kept_bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Add one chunk's counts per task in place: ran += state != 0, succeeded += state == 1,
-    crit += critical. Returns each trial's makespan: its latest finish (NaN skipped), at least 0."""
+    crit += critical. Returns each trial's makespan: its latest finish (NaN skipped), at least 0.
+
+    In the same pass, when given: kept (k, T) float32, contiguous, gets the first k trials'
+    finish times (NaN where state != 1), and duration (kd, T) float32 the first kd trials'
+    finish - start (computed in float64, then rounded), as NumPy's casts would. kept_bounds:
+    (minimum, maximum) float32 and count int64 per task of the kept values, NaN skipped, updated
+    in place (start them at inf, -inf, 0): column_percentiles' `bounds`."""
     from teamcast.ext import _stats
 
-    makespan = np.empty(state.shape[0])
+    n, n_tasks = state.shape
+    empty = np.empty((0, n_tasks), dtype=np.float32)
+    for name, arr in (("kept", kept), ("duration", duration)):
+        if arr is not None and (arr.dtype != np.float32 or not arr.flags.c_contiguous or not arr.flags.writeable):
+            raise ValueError(f"{name} must be a writable contiguous float32 array")
+    if duration is not None and start is None:
+        raise ValueError("durations need the start times")
+    if kept_bounds is None:
+        kept_bounds = (
+            np.full(n_tasks, np.inf, np.float32),
+            np.full(n_tasks, -np.inf, np.float32),
+            np.zeros(n_tasks, np.int64),
+        )
+    for arr, dtype in zip(kept_bounds, (np.float32, np.float32, np.int64), strict=True):
+        if arr.dtype != dtype or arr.shape != (n_tasks,) or not arr.flags.c_contiguous or not arr.flags.writeable:
+            raise ValueError("kept_bounds must be writable (tasks,) float32, float32 and int64 arrays")
+    makespan = np.empty(n)
     _stats.tally(
         np.ascontiguousarray(state, dtype=np.uint8),
         np.ascontiguousarray(critical, dtype=np.uint8),
@@ -74,5 +119,9 @@ def tally(
         succeeded,
         crit,
         makespan,
+        empty if kept is None else kept,
+        np.empty((0, n_tasks)) if start is None else np.ascontiguousarray(start, dtype=np.float64),
+        empty if duration is None else duration,
+        *kept_bounds,
     )
     return makespan

@@ -25,7 +25,7 @@ from teamcast.engine.forecast.result import (
 )
 from teamcast.engine.forecast.sampling import BLOCK
 from teamcast.ext import stats
-from teamcast.ext.kernel import FIXED_DONE, STATE_SUCCEEDED
+from teamcast.ext.kernel import FIXED_DONE
 
 KEEP = 10_000  # trials kept whole for task percentiles and sensitivity ...
 KEEP_CELLS = 10_000_000  # ... but never more than this many trials x tasks (~90 MB)
@@ -68,6 +68,11 @@ class Aggregates:
         # Finish times of the tasks that succeeded (NaN where a task failed or did not run).
         self.kept_finish = np.empty((self.keep, n_tasks), dtype=np.float32)
         self.kept_duration = np.empty((self.keep_duration, n_tasks), dtype=np.float32)
+        # Each task's least and greatest kept finish and how many there are (NaN skipped), kept
+        # by tally as it writes them: the percentiles need them and no pass of their own.
+        self.kept_min = np.full(n_tasks, np.inf, dtype=np.float32)
+        self.kept_max = np.full(n_tasks, -np.inf, dtype=np.float32)
+        self.kept_count = np.zeros(n_tasks, dtype=np.int64)
 
     def add(self, first_trial: int, out, arrival: np.ndarray) -> None:
         """Take in the kernel's output for trials first_trial, first_trial + 1, ... of the run."""
@@ -75,18 +80,26 @@ class Aggregates:
         at = first_trial - self.first  # row of this chunk's first trial in this part
         # Counts per task (state != STATE_NOT_RUN, == STATE_SUCCEEDED, critical) and each trial's
         # makespan (latest finish, NaN skipped, at least 0) in one pass over the chunk.
-        makespan = stats.tally(out.state, out.critical, out.finish, self.ran, self.succeeded, self.critical)
+        # In the same pass: the first kept trials' finish times (NaN unless the task succeeded) and
+        # the first keep_duration trials' durations, as float32 at their trials' rows.
+        k = min(n, max(self.keep - at, 0))
+        kd = min(n, max(self.keep_duration - at, 0))
+        makespan = stats.tally(
+            out.state,
+            out.critical,
+            out.finish,
+            self.ran,
+            self.succeeded,
+            self.critical,
+            kept=self.kept_finish[at : at + k],
+            start=out.start,
+            duration=self.kept_duration[at : at + kd],
+            kept_bounds=(self.kept_min, self.kept_max, self.kept_count),
+        )
         available = np.maximum(makespan[:, None] - arrival, 0.0)
         self._add_block_sums(at, out.busy, available)
         self.proj_finish[at : at + n] = np.where(out.proj_success.astype(bool), out.proj_finish, np.nan)
         self.proj_success[at : at + n] = out.proj_success.astype(bool)
-        if at < self.keep:
-            k = min(n, self.keep - at)
-            np.copyto(self.kept_finish[at : at + k], out.finish[:k], casting="same_kind")
-            self.kept_finish[at : at + k][out.state[:k] != STATE_SUCCEEDED] = np.nan
-        if at < self.keep_duration:
-            k = min(n, self.keep_duration - at)
-            np.subtract(out.finish[:k], out.start[:k], out=self.kept_duration[at : at + k], casting="same_kind")
 
     def _add_block_sums(self, at: int, busy: np.ndarray, available: np.ndarray) -> None:
         """Busy and available time summed per block of trials, each over its rows in one go (so
@@ -125,6 +138,11 @@ class Aggregates:
             whole.proj_success[part.first : part.first + part.count] = part.proj_success
             if part.keep:
                 whole.kept_finish[part.first : part.first + part.keep] = part.kept_finish
+                # In trial order, as tally compares them: a later part's value only where less
+                # (greater), so equal values (0.0 and -0.0) resolve as in one run.
+                whole.kept_min = np.where(part.kept_min < whole.kept_min, part.kept_min, whole.kept_min)
+                whole.kept_max = np.where(part.kept_max > whole.kept_max, part.kept_max, whole.kept_max)
+                whole.kept_count += part.kept_count
             if part.keep_duration:
                 whole.kept_duration[part.first : part.first + part.keep_duration] = part.kept_duration
         return whole
@@ -170,7 +188,8 @@ class Aggregates:
 
         # Tasks (percentiles and sensitivity from the first kept_trials(...) trials).
         finish = self.kept_finish
-        task_q = column_percentiles(finish, PERCENTILES) if finish.size and tasks else None
+        bounds = (self.kept_min, self.kept_max, self.kept_count)
+        task_q = column_percentiles(finish, PERCENTILES, bounds) if finish.size and tasks else None
         if sensitivity and tasks:
             task_sensitivity = rank_sensitivity(self.kept_duration, self.proj_finish[: self.keep], c.inp.task_project)
         else:
@@ -227,16 +246,21 @@ class Aggregates:
         )
 
 
-def column_percentiles(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+def column_percentiles(
+    values: np.ndarray,
+    percentiles: Sequence[float],
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """np.nanpercentile(values, percentiles, axis=0) (linear interpolation), vectorised over columns.
 
     Interpolated as a + (b - a) * (pos - lo) between the order statistics lo = floor(pos) and
     lo + 1 of each column's non-NaN values, pos = (count - 1) * q / 100 (NumPy's own two-sided
     formula can differ in the last bit). The order statistics are found in O(trials) per column
     without sorting or copying the columns (teamcast.ext.stats); a test holds them equal to a
-    sort's.
+    sort's. `bounds`: each column's minimum, maximum and count of non-NaN values, where the
+    caller kept them (tally does), which saves a pass over the values.
     """
-    return stats.column_percentiles(values, percentiles)
+    return stats.column_percentiles(values, percentiles, bounds)
 
 
 def percentiles_of(values: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -177,3 +179,46 @@ def test_rank_sensitivity_of_float32_durations_equals_that_of_float64():
     wide = rank_sensitivity(duration, finish, project)
     narrow = rank_sensitivity(duration.astype(np.float32), finish, project)
     assert np.allclose(narrow, wide, rtol=0, atol=1e-12) and (np.abs(wide) > 0.05).all()
+
+
+@pytest.mark.parametrize("kept_rows,duration_rows", [(0, 0), (37, 5), (120, 120), (800, 64)])
+def test_tally_keeps_finishes_and_durations_as_numpy_casts_them(kept_rows, duration_rows):
+    from teamcast.ext import stats
+
+    rng = np.random.default_rng(kept_rows)
+    n, tasks = max(120, kept_rows), 9  # 800: about 200 kept values a task, past the sorted-whole size
+    state = rng.integers(0, 4, size=(n, tasks)).astype(np.uint8)
+    critical = rng.integers(0, 2, size=(n, tasks)).astype(np.uint8)
+    start = rng.random((n, tasks)) * 1e3
+    finish = start + rng.random((n, tasks)) * 1e2 + 1e-9  # float32 rounding matters in the last bits
+    finish[state == 0] = np.nan
+    start[state == 0] = np.nan
+    finish[3, 4] = np.inf
+    ran, succeeded, crit = (np.zeros(tasks, dtype=np.int64) for _ in range(3))
+    kept = np.full((kept_rows, tasks), -1.0, dtype=np.float32)
+    duration = np.full((duration_rows, tasks), -1.0, dtype=np.float32)
+    bounds = (np.full(tasks, np.inf, np.float32), np.full(tasks, -np.inf, np.float32), np.zeros(tasks, np.int64))
+    makespan = stats.tally(
+        state, critical, finish, ran, succeeded, crit, kept=kept, start=start, duration=duration, kept_bounds=bounds
+    )
+    # The NumPy this replaced: a cast, a masked fill and a subtraction into float32.
+    expected = finish[:kept_rows].astype(np.float32)
+    expected[state[:kept_rows] != 1] = np.nan
+    assert np.array_equal(kept, expected, equal_nan=True)
+    assert np.array_equal(duration, (finish - start)[:duration_rows].astype(np.float32), equal_nan=True)
+    assert np.array_equal(makespan, np.maximum(np.nanmax(finish, axis=1), 0.0))
+    assert np.array_equal(ran, (state != 0).sum(axis=0))
+    assert np.array_equal(succeeded, (state == 1).sum(axis=0))
+    assert np.array_equal(crit, critical.sum(axis=0))
+    # The kept values' bounds, and the percentiles they give equal those found without them.
+    assert np.array_equal(bounds[2], (~np.isnan(expected)).sum(axis=0))
+    if kept_rows:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            lo, hi = np.nanmin(expected, axis=0), np.nanmax(expected, axis=0)
+        empty = bounds[2] == 0
+        assert np.array_equal(bounds[0][~empty], lo[~empty]) and np.array_equal(bounds[1][~empty], hi[~empty])
+        assert (bounds[0][empty] == np.inf).all() and (bounds[1][empty] == -np.inf).all()
+        assert np.array_equal(
+            column_percentiles(kept, (5, 50, 95), bounds), column_percentiles(kept, (5, 50, 95)), equal_nan=True
+        )

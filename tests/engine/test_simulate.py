@@ -157,6 +157,21 @@ def test_same_seed_same_numbers_whatever_the_chunk_size_and_threads():
     assert runs[0] != simulate(plan, trials=3 * BLOCK + 17, seed=43).to_json()
 
 
+def test_runs_one_after_another_give_the_numbers_of_a_run_alone():
+    # A run writes into the kernel arrays the last run left (of the same plan or another size):
+    # what a forecast holds must not change when a later run reuses them.
+    plan, other = _demo_like_plan(), make_plan([{"id": "a", "estimate": [1, 2, 6]}], default_model="pert")
+    first = simulate(plan, trials=2 * BLOCK + 5, seed=4)
+    kept = (json.dumps(first.to_json()), first.project_finish.copy(), first.tasks.clone())
+    for trials, chunk in [(5 * BLOCK, None), (BLOCK // 2, None), (3 * BLOCK, BLOCK)]:
+        simulate(other, trials=trials, seed=9, chunk_trials=chunk)
+        simulate(plan, trials=trials, seed=9, chunk_trials=chunk)
+    again = simulate(plan, trials=2 * BLOCK + 5, seed=4)
+    assert json.dumps(first.to_json()) == kept[0] == json.dumps(again.to_json())
+    assert np.array_equal(first.project_finish, kept[1], equal_nan=True)
+    assert first.tasks.equals(kept[2]) and again.tasks.equals(kept[2])
+
+
 def test_progress_reports_and_cancellation():
     plan = _demo_like_plan()
     seen = []
