@@ -785,10 +785,28 @@ cdef inline void launch_at(const Plan* p, Scratch* s, int32_t i, double t, doubl
     heap_push(s, f, i)
 
 
+cdef inline void start_on_lowest_free(const Plan* p, Scratch* s, int32_t k, int32_t i, double t) noexcept nogil:
+    """Start task `i`, which needs one unit of pool `k` and no assignee, on the pool's lowest
+    free unit (the pool has one): unit_take with the unit's position and pool already known."""
+    cdef int64_t j = lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])
+    cdef int32_t u = p.pool_units[j]
+    s.free_bits[j >> 6] &= ~((<uint64_t> 1) << (j & 63))
+    s.pool_free[k] -= 1
+    s.n_free -= 1
+    s.held[p.hold_ptr[i]] = u
+    if p.detail:
+        s.prev_rel[p.hold_ptr[i]] = s.last_rel_task[u]
+    if p.unit_rate_one:
+        launch_at(p, s, i, t, t if s.effort[i] <= 0 else t + s.effort[i])
+    elif p.any_ramp:
+        launch(p, s, i, t)
+    else:
+        launch_at(p, s, i, t, finish_one(s.effort[i], p.unit_capacity[u], t))
+
+
 cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank, double t) noexcept nogil:
     """Try the tasks of pool `k`'s list from its cursor up to (not including) `max_rank`."""
-    cdef int32_t r = s.list_r[k], i, need, u
-    cdef int64_t j
+    cdef int32_t r = s.list_r[k], i, need
     # Units are only taken during a pass, so an exhausted pool stays exhausted.
     while s.pool_free[k] > 0:
         r = next_ready(p, s, k, r)
@@ -799,21 +817,7 @@ cdef inline void advance(const Plan* p, Scratch* s, int32_t k, int32_t max_rank,
         if need == 1:
             # The common task: one unit of this pool and no assignee. The pool has a free
             # unit, so it starts on the lowest one without the general all-or-nothing walk.
-            j = lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])
-            u = p.pool_units[j]
-            # unit_take, with the unit's position and pool already known.
-            s.free_bits[j >> 6] &= ~((<uint64_t> 1) << (j & 63))
-            s.pool_free[k] -= 1
-            s.n_free -= 1
-            s.held[p.hold_ptr[i]] = u
-            if p.detail:
-                s.prev_rel[p.hold_ptr[i]] = s.last_rel_task[u]
-            if p.unit_rate_one:
-                launch_at(p, s, i, t, t if s.effort[i] <= 0 else t + s.effort[i])
-            elif p.any_ramp:
-                launch(p, s, i, t)
-            else:
-                launch_at(p, s, i, t, finish_one(s.effort[i], p.unit_capacity[u], t))
+            start_on_lowest_free(p, s, k, i, t)
             ready_clear(p, s, k, r)
         elif need <= s.pool_free[k] and try_start(p, s, i, t):
             ready_clear(p, s, k, r)
@@ -825,25 +829,11 @@ cdef inline void advance_simple(const Plan* p, Scratch* s, int32_t k, double t) 
     """advance over the whole list of a pool in `simple_pools` that has a free unit and a ready
     task: each task fits while a unit is free, so the pass starts the list's first tasks in
     turn, with no cursor and no test of need (the starts are advance's, in the same order)."""
-    cdef int32_t r, i, u
-    cdef int64_t j
+    cdef int32_t r, i
     while True:
         r = next_ready(p, s, k, 0)
         i = p.prio_order[r]
-        j = lowest_free(s, p.pool_ptr[k], p.pool_ptr[k + 1])
-        u = p.pool_units[j]
-        s.free_bits[j >> 6] &= ~((<uint64_t> 1) << (j & 63))
-        s.pool_free[k] -= 1
-        s.n_free -= 1
-        s.held[p.hold_ptr[i]] = u
-        if p.detail:
-            s.prev_rel[p.hold_ptr[i]] = s.last_rel_task[u]
-        if p.unit_rate_one:
-            launch_at(p, s, i, t, t if s.effort[i] <= 0 else t + s.effort[i])
-        elif p.any_ramp:
-            launch(p, s, i, t)
-        else:
-            launch_at(p, s, i, t, finish_one(s.effort[i], p.unit_capacity[u], t))
+        start_on_lowest_free(p, s, k, i, t)
         ready_clear(p, s, k, r)
         if s.pool_free[k] == 0 or s.list_n[k] == 0:
             return
