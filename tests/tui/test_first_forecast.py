@@ -111,6 +111,9 @@ async def test_without_a_recorded_forecast_a_provisional_run_comes_first(demo_db
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.forecast is not None)
         assert app.forecast.trials == PROVISIONAL_TRIALS and app.provisional
+        # The screen redraws on a DataChanged message after the forecast lands: wait for it (the
+        # full run is held at the gate, so what it shows can only be the provisional run).
+        await wait_for(pilot, lambda: "Provisional" in hint(app))
         assert f"Provisional: {PROVISIONAL_TRIALS:,} trials" in hint(app) and f"the full {TRIALS:,} follow" in hint(app)
         assert app.forecast_note.startswith(f"provisional forecast: {PROVISIONAL_TRIALS:,} trials")
         assert first_row(app)[1] != "…"
