@@ -13,16 +13,6 @@ def interpolate(
     out: npt.NDArray[np.float64],
     grid: int,
 ) -> None: ...
-def sample_pert(
-    bit_generator: np.random.BitGenerator,
-    start: npt.NDArray[np.float64],
-    slope: npt.NDArray[np.float64],
-    base: npt.NDArray[np.int64],
-    low: npt.NDArray[np.float64],
-    width: npt.NDArray[np.float64],
-    out: npt.NDArray[np.float64],
-    grid: int,
-) -> None: ...
 def triangular(
     u: npt.NDArray[np.float64],
     below: npt.NDArray[np.float64],

@@ -8,12 +8,12 @@ no multiply-add is fused, hence bit-identical values (tests/plugins/test_tables.
 on many shapes). The NumPy versions make ten or so passes over a block with two gathers; here
 each value is computed once and written straight into the caller's block.
 
-The `sample_*` functions also draw the uniforms, through the generator's bit generator (NumPy's C
-API, under its lock), in exactly the order `Generator.random` fills an array: the same stream, so
-the same numbers, without a block of uniforms written out and read back. The `*_blocks` functions
-do that for several blocks of trials at once, each block with its own generator, into one
-(trials, tasks) array: every generator is drawn in its own block's order, so each block's numbers
-are the one-block function's.
+The `sample_*` and `*_blocks` functions also draw the uniforms, through the generator's bit
+generator (NumPy's C API, under its lock), in exactly the order `Generator.random` fills an array:
+the same stream, so the same numbers, without a block of uniforms written out and read back. The
+`*_blocks` functions take one or several blocks of trials at once, each block with its own
+generator, into one (trials, tasks) array: every generator is drawn in its own block's order, so
+each block's numbers are what that block alone would get.
 """
 
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
@@ -95,52 +95,6 @@ def interpolate(
                 )
 
 
-def sample_pert(
-    object bit_generator,
-    const double[::1] start,
-    const double[::1] slope,
-    const long long[::1] base,
-    const double[::1] low,
-    const double[::1] width,
-    double[:, :] out,
-    Py_ssize_t grid,
-):
-    """interpolate(bit_generator's generator.random((k, n)), ...): the uniforms drawn task by task,
-    n per task, as that call would draw them. out is (tasks, trials), any strides."""
-    cdef Py_ssize_t k = out.shape[0], n = out.shape[1], i, j, first, m
-    cdef Py_ssize_t os = out.strides[1], last = grid - 1
-    cdef double grid_d = <double>grid
-    cdef const double* st
-    cdef const double* sl
-    cdef double w, lo
-    cdef char* op
-    # Uniforms a batch at a time: the generator's loop and the gathers each run at full speed apart
-    # (interleaved, the call into the generator stalls the gathers), and the batch stays in cache.
-    cdef double u[256]
-    cdef bitgen_t* rng = _bitgen(bit_generator)
-    if base.shape[0] != k or low.shape[0] != k or width.shape[0] != k:
-        raise ValueError("base, low and width need one value per task")
-    _check_tables(start, slope, base, k, grid)
-    if n == 0:
-        return
-    with bit_generator.lock:
-        with nogil:
-            for j in range(k):
-                st = &start[base[j]]
-                sl = &slope[base[j]]
-                w = width[j]
-                lo = low[j]
-                op = <char*>&out[j, 0]
-                first = 0
-                while first < n:
-                    m = min(256, n - first)
-                    for i in range(m):
-                        u[i] = rng.next_double(rng.state)
-                    for i in range(m):
-                        (<double*>(op + (first + i) * os))[0] = _quantile(st, sl, u[i] * grid_d, grid_d, last, w, lo)
-                    first += m
-
-
 cdef class _Generators:
     """The bit generators of several blocks, locked while their C states are in use."""
     cdef bitgen_t** rng
@@ -192,10 +146,12 @@ def sample_pert_blocks(
     double[:, ::1] out,
     Py_ssize_t grid,
 ):
-    """sample_pert for several blocks: block b's sizes[b] trials, drawn from bit_generators[b], fill
-    the next sizes[b] rows of the row-major (trials, tasks) `out`. Task by task, every block's
-    values of the task are computed before the next task's: each table row is read into the cache
-    once per chunk of blocks rather than once per block."""
+    """interpolate(generator.random((k, sizes[b])), ...) for each block b, drawn from bit_generators[b]
+    task by task as that call would draw them, into the next sizes[b] rows of the row-major
+    (trials, tasks) `out`. Task by task, every block's values of the task are computed before the
+    next task's: each table row is read into the cache once per chunk of blocks rather than once
+    per block. Uniforms a batch at a time: the generator's loop and the gathers each run at full
+    speed apart (interleaved, the call into the generator stalls the gathers)."""
     cdef Py_ssize_t n = out.shape[0], k = out.shape[1], i, j, b, first, m, stop, last = grid - 1
     cdef double grid_d = <double>grid
     cdef const double* st

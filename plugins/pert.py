@@ -107,7 +107,8 @@ def sample(tasks: pl.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
     out = np.empty((n, k))  # row-major, as the driver takes it; out.T is its (tasks, trials) view
     if type(rng) is np.random.Generator:
         # The uniforms of rng.random((k, n)), drawn in C as they are used: the same numbers.
-        _compiled.sample_pert(rng.bit_generator, start, slope, base, low, width, out.T, GRID)
+        sizes = np.array([n], dtype=np.int64)
+        _compiled.sample_pert_blocks([rng.bit_generator], sizes, start, slope, base, low, width, out, GRID)
     else:  # a stand-in for a Generator (a test's wrapper): its own random(), then the same loop
         step = max(1, SLICE_CELLS // max(n, 1))
         for lo in range(0, k, step):
