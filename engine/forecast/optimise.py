@@ -181,11 +181,8 @@ class Optimiser:
     # --- sampling and scoring ------------------------------------------------------------
     def _draw(self, first_block: int, trials: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self.sampler is not None
-        parts = [
-            self.sampler.block(self.seed, first_block + b, min(BLOCK, trials - b * BLOCK))
-            for b in range(-(-trials // BLOCK))
-        ]
-        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
+        sizes = [min(BLOCK, trials - b * BLOCK) for b in range(-(-trials // BLOCK))]
+        return self.sampler.blocks(self.seed, first_block, sizes)
 
     def _serial_scheme(self, scheme: str | None):
         """The serial scheme for this deterministic future: by default when the plan fits it."""
