@@ -59,6 +59,21 @@ async def wait_for(pilot, test) -> None:
     raise AssertionError("the app never got there")
 
 
+async def save_an_estimate(pilot, app) -> None:
+    """p, Enter, then fraud-eval's likely estimate edited to 9 and saved (F2)."""
+    await pilot.press("p", "enter")
+    await pilot.pause()
+    tree = app.screen.query_one(Tree)
+    tree.cursor_line = next(
+        i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == ("tasks", "fraud-eval")
+    )
+    await pilot.press("e")
+    await pilot.pause()
+    app.screen.query_one("#est_likely", Input).value = "9"
+    await pilot.pause()
+    await pilot.press("f2")
+
+
 @pytest.fixture
 def recorded_db(demo_db):
     """The demo with one recorded snapshot of 300 trials, seed 7: figures unlike the app's own run."""
@@ -132,17 +147,7 @@ async def test_a_save_shows_a_provisional_run_then_records_only_the_full_one(dem
         await settle(pilot)
         before = app.forecast
         gate.clear()
-        await pilot.press("p", "enter")
-        await pilot.pause()
-        tree = app.screen.query_one(Tree)
-        tree.cursor_line = next(
-            i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == ("tasks", "fraud-eval")
-        )
-        await pilot.press("e")
-        await pilot.pause()
-        app.screen.query_one("#est_likely", Input).value = "9"
-        await pilot.pause()
-        await pilot.press("f2")
+        await save_an_estimate(pilot, app)
         await wait_for(pilot, lambda: app.forecast is not before)
         # The edit's effect at once, from a small run labelled provisional; nothing recorded yet.
         assert app.forecast.trials == PROVISIONAL_TRIALS and app.provisional
@@ -171,17 +176,7 @@ async def test_after_a_quick_full_run_a_save_runs_the_full_forecast_alone(demo_d
         await settle(pilot)
         assert runs == [PROVISIONAL_TRIALS, TRIALS]  # a new workspace: nothing known yet, provisional first
         before = app.forecast
-        await pilot.press("p", "enter")
-        await pilot.pause()
-        tree = app.screen.query_one(Tree)
-        tree.cursor_line = next(
-            i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == ("tasks", "fraud-eval")
-        )
-        await pilot.press("e")
-        await pilot.pause()
-        app.screen.query_one("#est_likely", Input).value = "9"
-        await pilot.pause()
-        await pilot.press("f2")
+        await save_an_estimate(pilot, app)
         await settle(pilot)
         assert runs == [PROVISIONAL_TRIALS, TRIALS, TRIALS]
         assert app.forecast is not before and app.forecast.trials == TRIALS and not app.provisional
